@@ -1,0 +1,60 @@
+# Newsdesk: every developer and CI entry point. `make help` lists them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# SAM CLI lives in its own virtualenv: its pinned dependencies must not steer the project's.
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+# sam build needs a Python that matches the Lambda runtime (python3.13).
+SAM_PYENV ?= 3.13.0:3.11.7
+
+.PHONY: help install run test test-fast lint format bench build validate clean
+
+help:
+	@echo "make run    - start the whole system locally on moto (API, snapshots, timers)"
+	@echo "make test   - run the whole test suite"
+	@echo "make lint   - ruff, mypy, cfn-lint and sam validate --lint"
+	@echo "make bench  - benchmarks, results in bench/results/"
+	@echo "make build  - sam build (needs Python 3.13, e.g. via pyenv)"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m newsdesk_ops.local_stack
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 tests
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "unit" tests
+
+$(SAM): 
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli
+
+lint: $(STAMP) $(SAM)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/cfn-lint template.yaml
+	$(SAM) validate --lint --template template.yaml --region eu-west-1
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+build: $(SAM)
+	PYENV_VERSION=$(SAM_PYENV) $(SAM) build --template template.yaml
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
