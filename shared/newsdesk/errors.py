@@ -69,7 +69,11 @@ class IdempotencyKeyReused(NewsdeskError):
 
 
 class IdempotencyInProgress(NewsdeskError):
-    status, type_slug, title = 409, "idempotency-in-progress", "A request with this Idempotency-Key is in progress"
+    status, type_slug, title = (
+        409,
+        "idempotency-in-progress",
+        "A request with this Idempotency-Key is in progress",
+    )
 
 
 class PreconditionRequired(NewsdeskError):

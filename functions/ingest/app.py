@@ -1,0 +1,222 @@
+"""HTTP entry point of the partner API (API Gateway HTTP API, payload 2.0).
+
+Routes stay thin: read the request, call IngestService, shape the response. Every error is a
+domain exception turned into problem+json in one place (newsdesk.problems).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from newsdesk.archive import Archive
+from newsdesk.errors import (
+    MalformedRequest,
+    NewsdeskError,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionRequired,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
+from newsdesk.observability import logger, metrics
+from newsdesk.partners import Principal, principal_from_context
+from newsdesk.problems import internal_error_response, problem_response
+from newsdesk.settings import get_settings
+from newsdesk.store import ArticleStore
+
+from ingest.idempotency import run_idempotent
+from ingest.openapi import openapi_document
+from ingest.service import IngestOutcome, IngestService
+
+app = APIGatewayHttpResolver()
+JSON = "application/json; charset=utf-8"
+
+
+@cache
+def ingest_service() -> IngestService:
+    settings = get_settings()
+    return IngestService(store=ArticleStore(settings.table_name), archive=Archive(settings.archive_bucket))
+
+
+def current_principal() -> Principal:
+    """The partner behind the request, as identified by the authorizer; 401 for anyone else."""
+    principal = principal_from_context(app.current_event.request_context.authorizer.get_lambda)
+    if principal is None or principal.role != "partner":
+        raise Unauthenticated("Send 'Authorization: Bearer <key>' with a valid partner key.")
+    logger.append_keys(partner_id=principal.partner_id)
+    return principal
+
+
+def request_body() -> bytes:
+    """The exact bytes the partner sent, after the checks that need no parsing (415, 413)."""
+    event = app.current_event
+    content_type = (event.headers.get("content-type") or "").lower()
+    media_type, _, params = content_type.partition(";")
+    media_type = media_type.strip()
+    if not (
+        media_type == "application/json"
+        or (media_type.startswith("application/") and media_type.endswith("+json"))
+    ):
+        raise UnsupportedMediaType(f"Content-Type must be application/json, not '{media_type or 'none'}'.")
+    charset = params.partition("charset=")[2].strip().strip('"')
+    if charset and charset.lower() not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"JSON must be UTF-8, not '{charset}'.")
+    text = event.get("body") or ""
+    try:
+        raw = base64.b64decode(text, validate=True) if event.get("isBase64Encoded") else text.encode("utf-8")
+    except ValueError as error:
+        raise MalformedRequest("The body could not be decoded.") from error
+    limit = get_settings().max_body_bytes
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"The body is {len(raw)} bytes; the limit is {limit} bytes.")
+    if not raw:
+        raise MalformedRequest("The body is empty; send a ninjs document.")
+    return raw
+
+
+def request_id() -> str:
+    return app.current_event.request_context.request_id or ""
+
+
+def outcome_body(outcome: IngestOutcome) -> dict[str, Any]:
+    record = outcome.record
+    return {
+        "id": record.article_id,
+        "uri": record.uri,
+        "revision": record.revision,
+        "status": record.status.value,
+        "replayed": outcome.replayed,
+        "version": record.version,
+        "section": record.section,
+        "language": record.language,
+        "headline": record.headline,
+        "updated_at": record.updated_at.isoformat(),
+        "warnings": outcome.warnings,
+    }
+
+
+def article_headers(article_id: str, revision: int) -> dict[str, str]:
+    return {"ETag": f'"{revision}"', "Location": f"/v1/articles/{article_id}"}
+
+
+def outcome_response(outcome: IngestOutcome) -> Response[str]:
+    status = 201 if outcome.created else 200
+    return Response(
+        status_code=status,
+        content_type=JSON,
+        body=json.dumps(outcome_body(outcome), ensure_ascii=False),
+        headers=article_headers(outcome.record.article_id, outcome.record.revision),
+    )
+
+
+@app.post("/v1/articles")
+def handle_create_article() -> Response[str]:
+    principal = current_principal()
+    raw = request_body()
+    key = app.current_event.headers.get("idempotency-key")
+
+    def submit() -> dict[str, Any]:
+        outcome = ingest_service().submit(raw, principal, request_id=request_id())
+        response = outcome_response(outcome)
+        return {"status": response.status_code, "body": response.body, "headers": response.headers}
+
+    result = run_idempotent(principal.partner_id, key, raw, submit, app.lambda_context) if key else submit()
+    metrics.add_metric(name="ArticlesAccepted", unit=MetricUnit.Count, value=1)
+    return Response(
+        status_code=result["status"], content_type=JSON, body=result["body"], headers=result["headers"]
+    )
+
+
+@app.put("/v1/articles/<article_id>")
+def handle_replace_article(article_id: str) -> Response[str]:
+    principal = current_principal()
+    if_match = app.current_event.headers.get("if-match")
+    if not if_match:
+        raise PreconditionRequired("PUT replaces the whole article: send If-Match with the ETag you hold.")
+    ingest_service().owned(article_id, principal)
+    raw = request_body()
+    outcome = ingest_service().submit(
+        raw, principal, request_id=request_id(), replace_id=article_id, if_match=parse_etag(if_match)
+    )
+    return outcome_response(outcome)
+
+
+@app.get("/v1/articles/<article_id>")
+def handle_get_article(article_id: str) -> Response[str]:
+    principal = current_principal()
+    service = ingest_service()
+    record = service.owned(article_id, principal)
+    body = {
+        "id": record.article_id,
+        "uri": record.uri,
+        "revision": record.revision,
+        "status": record.status.value,
+        "version": record.version,
+        "versioncreated": record.versioncreated.isoformat() if record.versioncreated else None,
+        "section": record.section,
+        "language": record.language,
+        "published_at": record.published_at.isoformat(),
+        "updated_at": record.updated_at.isoformat(),
+        "embargoed_until": record.embargoed_until.isoformat() if record.embargoed_until else None,
+        "warnings": record.warnings,
+        "article": service.content_of(record, principal).model_dump(mode="json"),
+    }
+    return Response(
+        status_code=200,
+        content_type=JSON,
+        body=json.dumps(body, ensure_ascii=False),
+        headers=article_headers(record.article_id, record.revision),
+    )
+
+
+@app.delete("/v1/articles/<article_id>")
+def handle_retract_article(article_id: str) -> Response[str]:
+    principal = current_principal()
+    ingest_service().retract(article_id, principal, request_id=request_id())
+    metrics.add_metric(name="ArticlesRetracted", unit=MetricUnit.Count, value=1)
+    return Response(status_code=204, body="")
+
+
+@app.get("/v1/openapi.json")
+def handle_get_openapi() -> Response[str]:
+    return Response(status_code=200, content_type=JSON, body=openapi_document(app))
+
+
+def parse_etag(value: str) -> int | None:
+    """If-Match carries the ETag we sent: '"3"' (weak or strong); anything else matches nothing."""
+    tag = value.strip().removeprefix("W/").strip('"')
+    return int(tag) if tag.isdigit() else None
+
+
+@app.exception_handler(NewsdeskError)
+def handle_domain_error(error: NewsdeskError) -> Response[str]:
+    logger.info(
+        "request refused", extra={"status": error.status, "problem": error.type_slug, "detail": error.detail}
+    )
+    return problem_response(error)
+
+
+@app.not_found
+def handle_not_found(_: Exception) -> Response[str]:
+    return problem_response(
+        NotFound(f"No route for {app.current_event.request_context.http.method} {app.current_event.path}.")
+    )
+
+
+@app.exception_handler(Exception)
+def handle_unexpected(error: Exception) -> Response[str]:
+    logger.exception("unexpected failure")
+    return internal_error_response()
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

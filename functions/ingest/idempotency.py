@@ -1,0 +1,80 @@
+"""The optional ``Idempotency-Key`` header, on top of Powertools' idempotency utility.
+
+Content-based replay already makes retries safe; the header adds two things partners expect from
+it: a retry gets the very response of the first request, and reusing a key for a different body is
+refused (422) instead of silently treated as a new request. Keys are scoped per partner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from newsdesk.aws import dynamodb_client
+from newsdesk.errors import IdempotencyInProgress, IdempotencyKeyReused
+from newsdesk.settings import get_settings
+
+# A day covers any sensible partner retry schedule; the table's TTL removes the records after.
+KEY_LIFETIME_SECONDS = 24 * 60 * 60
+Work = Callable[[], dict[str, Any]]
+
+
+def _run(request: dict[str, str], work: Work) -> dict[str, Any]:
+    return work()
+
+
+@cache
+def _config() -> IdempotencyConfig:
+    return IdempotencyConfig(
+        event_key_jmespath="[partner_id, key]",
+        payload_validation_jmespath="body_sha256",
+        expires_after_seconds=KEY_LIFETIME_SECONDS,
+    )
+
+
+@cache
+def _idempotent_run() -> Callable[..., dict[str, Any]]:
+    """Built on first use, so that nothing reads settings or creates clients at import time."""
+    persistence = DynamoDBPersistenceLayer(
+        table_name=get_settings().table_name,
+        key_attr="PK",
+        sort_key_attr="SK",
+        static_pk_value="IDEMPOTENCY#ingest",
+        boto3_client=dynamodb_client(),
+    )
+    run: Callable[..., dict[str, Any]] = idempotent_function(
+        data_keyword_argument="request", persistence_store=persistence, config=_config()
+    )(_run)
+    return run
+
+
+def run_idempotent(
+    partner_id: str, key: str, body: bytes, work: Work, lambda_context: LambdaContext | None = None
+) -> dict[str, Any]:
+    """Run ``work`` once per (partner, key); later calls with the same key get the stored result."""
+    if lambda_context is not None:
+        # Lets a record left "in progress" by a timed-out invocation expire with that invocation.
+        _config().register_lambda_context(lambda_context)
+    request = {"partner_id": partner_id, "key": key, "body_sha256": hashlib.sha256(body).hexdigest()}
+    try:
+        return _idempotent_run()(request=request, work=work)
+    except IdempotencyValidationError as error:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was used with a different body; use a new key for a new request."
+        ) from error
+    except IdempotencyAlreadyInProgressError as error:
+        raise IdempotencyInProgress(
+            "The first request with this Idempotency-Key is still running."
+        ) from error

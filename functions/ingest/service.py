@@ -1,0 +1,210 @@
+"""What happens to a partner's request, independent of HTTP: validate, order versions, archive, record.
+
+Write order (the "nothing lost" rule): the raw bytes go to S3 first, then one DynamoDB transaction
+points the article at them. A failure between the two leaves an unreferenced S3 object and no
+change in DynamoDB; the partner's retry writes the same key again and then commits. Concurrent
+writers are serialized by the condition on the previous revision.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from newsdesk.articles import ArticleRecord, RevisionRaced, archive_key_for, article_id_for, status_for
+from newsdesk.errors import (
+    FieldError,
+    MalformedRequest,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+    VersionConflict,
+)
+from newsdesk.models import ArticleContent, ArticleStatus, Validated
+from newsdesk.ninjs import validate_document
+from newsdesk.partners import Principal
+from newsdesk.sections import section_for
+from newsdesk.versions import VersionOrder, compare_versions
+
+# Each lost race costs one re-read; more than a handful means something is badly wrong.
+MAX_ATTEMPTS = 5
+
+
+class ArticleRepository(Protocol):
+    def get(self, article_id: str) -> ArticleRecord | None: ...
+
+    def put_revision(
+        self, record: ArticleRecord, *, previous_revision: int | None, action: str, request_id: str
+    ) -> None: ...
+
+
+class RawArchive(Protocol):
+    def put_raw(self, key: str, body: bytes, *, partner_id: str, content_type: str) -> None: ...
+
+    def get_raw(self, key: str) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    record: ArticleRecord
+    created: bool
+    replayed: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestService:
+    store: ArticleRepository
+    archive: RawArchive
+
+    def submit(
+        self,
+        raw: bytes,
+        principal: Principal,
+        *,
+        request_id: str,
+        now: datetime | None = None,
+        replace_id: str | None = None,
+        if_match: int | None = None,
+    ) -> IngestOutcome:
+        """POST (``replace_id`` None) or PUT (``replace_id`` and ``if_match`` given) of a ninjs document."""
+        validated = validate_document(parse_json(raw), default_language=principal.language or "ru")
+        article_id = article_id_for(principal.partner_id, validated.content.uri)
+        if replace_id is not None and replace_id != article_id:
+            raise ValidationFailed(
+                "A PUT replaces the article at this address; the document's uri names another article.",
+                [FieldError(pointer="/uri", message="uri does not belong to the article being replaced")],
+            )
+        for _ in range(MAX_ATTEMPTS):
+            current = self.store.get(article_id)
+            if current is not None and current.partner_id != principal.partner_id:
+                raise NotFound(f"No article {article_id}.")
+            if replace_id is not None:
+                if current is None:
+                    raise NotFound(f"No article {article_id} to replace.")
+                if if_match != current.revision:
+                    raise PreconditionFailed(
+                        f"If-Match names revision {if_match}, the article is at revision {current.revision}."
+                    )
+            if current is not None and current.content_hash == validated.canonical_hash:
+                return IngestOutcome(current, created=False, replayed=True, warnings=validated.warnings)
+            if current is not None:
+                check_order(validated.content, current, explicit_replace=replace_id is not None)
+            record = build_record(validated, principal, article_id, current, now or datetime.now(UTC))
+            self.archive.put_raw(
+                record.archive_key, raw, partner_id=principal.partner_id, content_type="application/json"
+            )
+            try:
+                self.store.put_revision(
+                    record,
+                    previous_revision=current.revision if current else None,
+                    action="replace" if replace_id else "submit",
+                    request_id=request_id,
+                )
+            except RevisionRaced:
+                continue
+            return IngestOutcome(record, created=current is None, replayed=False, warnings=validated.warnings)
+        raise VersionConflict("The article is being changed by other requests right now; retry shortly.")
+
+    def retract(
+        self, article_id: str, principal: Principal, *, request_id: str, now: datetime | None = None
+    ) -> None:
+        """DELETE: the article becomes a tombstone; retracting twice changes nothing."""
+        for _ in range(MAX_ATTEMPTS):
+            current = self.owned(article_id, principal)
+            if current.status is ArticleStatus.RETRACTED:
+                return
+            moment = now or datetime.now(UTC)
+            record = current.model_copy(
+                update={
+                    "revision": current.revision + 1,
+                    "status": ArticleStatus.RETRACTED,
+                    "updated_at": moment,
+                    "received_at": moment,
+                }
+            )
+            try:
+                self.store.put_revision(
+                    record, previous_revision=current.revision, action="retract", request_id=request_id
+                )
+            except RevisionRaced:
+                continue
+            return
+        raise VersionConflict("The article is being changed by other requests right now; retry shortly.")
+
+    def owned(self, article_id: str, principal: Principal) -> ArticleRecord:
+        """The article if it belongs to this partner; anyone else's is indistinguishable from none."""
+        current = self.store.get(article_id)
+        if current is None or current.partner_id != principal.partner_id:
+            raise NotFound(f"No article {article_id}.")
+        return current
+
+    def content_of(self, record: ArticleRecord, principal: Principal) -> ArticleContent:
+        """The normalized content of the article's current body, re-derived from the archive."""
+        raw = self.archive.get_raw(record.archive_key)
+        return validate_document(json.loads(raw), default_language=principal.language or "ru").content
+
+
+def parse_json(raw: bytes) -> object:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise MalformedRequest(f"The body is not UTF-8 (byte {error.start}).") from error
+    except json.JSONDecodeError as error:
+        raise MalformedRequest(
+            f"The body is not JSON: {error.msg} at line {error.lineno} column {error.colno}."
+        ) from error
+    except RecursionError as error:
+        raise MalformedRequest("The body nests too deeply.") from error
+
+
+def check_order(content: ArticleContent, current: ArticleRecord, *, explicit_replace: bool) -> None:
+    """Refuse a late older version; refuse a changed body under an unchanged version unless PUT says so."""
+    order = compare_versions(content.version, content.versioncreated, current.version, current.versioncreated)
+    if order is VersionOrder.OLDER:
+        stored_at = current.versioncreated.isoformat() if current.versioncreated else "-"
+        raise VersionConflict(
+            f"Revision {current.revision} holds version {current.version or '-'} of {stored_at}; "
+            "this document is older."
+        )
+    if order is VersionOrder.EQUAL and not explicit_replace:
+        raise VersionConflict(
+            "This version is already stored with different content; send it with a newer "
+            "version or versioncreated, or replace it with PUT and If-Match."
+        )
+
+
+def build_record(
+    validated: Validated,
+    principal: Principal,
+    article_id: str,
+    current: ArticleRecord | None,
+    now: datetime,
+) -> ArticleRecord:
+    content = validated.content
+    revision = current.revision + 1 if current else 1
+    published_at = (
+        current.published_at if current else (content.firstcreated or content.versioncreated or now)
+    )
+    return ArticleRecord(
+        article_id=article_id,
+        partner_id=principal.partner_id,
+        uri=content.uri,
+        revision=revision,
+        status=status_for(content, now),
+        content_hash=validated.canonical_hash,
+        archive_key=archive_key_for(principal.partner_id, article_id, revision, validated.canonical_hash),
+        version=content.version,
+        versioncreated=content.versioncreated,
+        embargoed_until=content.embargoed,
+        headline=content.headline,
+        language=content.language,
+        section=section_for(content.section_hints, principal.section),
+        outlet=principal.name,
+        published_at=published_at,
+        updated_at=content.versioncreated or now,
+        received_at=now,
+        warnings=validated.warnings,
+    )

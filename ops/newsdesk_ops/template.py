@@ -1,0 +1,471 @@
+"""template.yaml as the single source of truth for local resources.
+
+The local stack and the tests read the SAM template through this module: tables and buckets are
+created from their CloudFormation properties, function environments are resolved from Globals and
+the function's own variables, and HTTP routes are listed the way API Gateway would wire them. A
+change to template.yaml therefore changes the local system too; nothing here keeps a second list.
+
+Nothing in this module talks to AWS at import time; the clients are passed in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+
+Template = dict[str, Any]
+
+DEFAULT_TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
+
+TABLE_TYPE = "AWS::DynamoDB::Table"
+BUCKET_TYPE = "AWS::S3::Bucket"
+FUNCTION_TYPE = "AWS::Serverless::Function"
+HTTP_API_TYPE = "AWS::Serverless::HttpApi"
+
+# moto's default account; the fake ARNs only have to look like ARNs and be stable.
+LOCAL_ACCOUNT_ID = "123456789012"
+# S3's limit is the tightest of the services we name resources for.
+MAX_PHYSICAL_NAME_LENGTH = 63
+
+# Short-form tags whose long form is not simply "Fn::<tag>".
+_TAGS_WITHOUT_FN_PREFIX = {"Ref": "Ref", "Condition": "Condition"}
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------------
+
+
+class CloudFormationLoader(yaml.SafeLoader):
+    """A SafeLoader that reads CloudFormation short tags (!Ref, !Sub, ...) as their long forms."""
+
+
+def _construct_intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    key = _TAGS_WITHOUT_FN_PREFIX.get(tag_suffix, f"Fn::{tag_suffix}")
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        # "!GetAtt Resource.Attribute" is the scalar spelling of ["Resource", "Attribute"].
+        if tag_suffix == "GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {key: value}
+
+
+CloudFormationLoader.add_multi_constructor("!", _construct_intrinsic)
+
+
+def load_template(path: Path | None = None) -> Template:
+    """Read a SAM/CloudFormation template, short tags turned into their long forms.
+
+    ``!Ref X`` becomes ``{"Ref": "X"}``, ``!GetAtt A.B`` becomes ``{"Fn::GetAtt": ["A", "B"]}``,
+    any other ``!Tag`` becomes ``{"Fn::Tag": ...}``. The default is the repository's template.yaml.
+    """
+    template_path = path or DEFAULT_TEMPLATE_PATH
+    with template_path.open(encoding="utf-8") as stream:
+        loaded = yaml.load(stream, Loader=CloudFormationLoader)
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("Resources"), dict):
+        raise ValueError(f"{template_path} is not a CloudFormation template (no Resources mapping)")
+    return loaded
+
+
+def _resources_of_type(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
+    resources: dict[str, dict[str, Any]] = template.get("Resources", {})
+    return {
+        logical_id: resource
+        for logical_id, resource in resources.items()
+        if resource.get("Type") == resource_type
+    }
+
+
+def _properties(resource: dict[str, Any]) -> dict[str, Any]:
+    properties: dict[str, Any] = resource.get("Properties") or {}
+    return properties
+
+
+# --------------------------------------------------------------------------------------------------
+# Tables and buckets
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LocalResources:
+    """Physical names of the resources created locally, by logical id from the template."""
+
+    stack_name: str
+    tables: dict[str, str] = field(default_factory=dict)
+    buckets: dict[str, str] = field(default_factory=dict)
+    region: str = "us-east-1"
+
+
+def physical_name(stack_name: str, logical_id: str) -> str:
+    """The local name of a resource: ``{stack}-{logicalid}``, lower-case, valid as an S3 bucket name.
+
+    Names longer than S3 allows are shortened and made unique again with a hash of the full name.
+    """
+    name = re.sub(r"[^a-z0-9-]+", "-", f"{stack_name}-{logical_id}".lower())
+    name = re.sub(r"-{2,}", "-", name).strip("-")
+    if len(name) > MAX_PHYSICAL_NAME_LENGTH:
+        digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+        name = f"{name[: MAX_PHYSICAL_NAME_LENGTH - len(digest) - 1].rstrip('-')}-{digest}"
+    if len(name) < 3:
+        raise ValueError(f"stack name {stack_name!r} gives no valid resource name for {logical_id}")
+    return name
+
+
+def create_resources(
+    template: Template, *, stack_name: str, dynamodb: DynamoDBClient, s3: S3Client
+) -> LocalResources:
+    """Create every DynamoDB table and S3 bucket of the template, configured as the template says.
+
+    Safe to run again on the same emulator: resources that already exist are reconfigured, not
+    duplicated.
+    """
+    resources = LocalResources(stack_name=stack_name, region=s3.meta.region_name or "us-east-1")
+    for logical_id, resource in _resources_of_type(template, TABLE_TYPE).items():
+        name = physical_name(stack_name, logical_id)
+        _create_table(dynamodb, name, _properties(resource))
+        resources.tables[logical_id] = name
+    for logical_id, resource in _resources_of_type(template, BUCKET_TYPE).items():
+        name = physical_name(stack_name, logical_id)
+        _create_bucket(s3, name, _properties(resource), resources.region)
+        resources.buckets[logical_id] = name
+    return resources
+
+
+# GlobalSecondaryIndexes keys that CreateTable accepts (CloudFormation adds others, e.g.
+# ContributorInsightsSpecification, that belong to other API calls).
+_INDEX_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput", "OnDemandThroughput")
+
+
+def _create_table(dynamodb: DynamoDBClient, name: str, properties: dict[str, Any]) -> None:
+    billing_mode = properties.get("BillingMode", "PROVISIONED")
+    request: dict[str, Any] = {
+        "TableName": name,
+        "KeySchema": properties["KeySchema"],
+        "AttributeDefinitions": properties["AttributeDefinitions"],
+        "BillingMode": billing_mode,
+    }
+    if billing_mode == "PROVISIONED":
+        request["ProvisionedThroughput"] = properties["ProvisionedThroughput"]
+    for index_property in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        if indexes := properties.get(index_property):
+            request[index_property] = [
+                {key: index[key] for key in _INDEX_KEYS if key in index} for index in indexes
+            ]
+    if stream := properties.get("StreamSpecification"):
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+    try:
+        dynamodb.create_table(**request)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+    dynamodb.get_waiter("table_exists").wait(TableName=name)
+
+    ttl = properties.get("TimeToLiveSpecification")
+    if ttl and ttl.get("Enabled"):
+        current = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        already_on = current.get("TimeToLiveStatus") in ("ENABLED", "ENABLING")
+        if not (already_on and current.get("AttributeName") == ttl["AttributeName"]):
+            dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
+            )
+
+
+def _create_bucket(s3: S3Client, name: str, properties: dict[str, Any], region: str) -> None:
+    try:
+        if region == "us-east-1":
+            s3.create_bucket(Bucket=name)
+        else:
+            s3.create_bucket(
+                Bucket=name,
+                CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
+            )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "BucketAlreadyOwnedByYou":
+            raise
+
+    versioning = properties.get("VersioningConfiguration") or {}
+    if versioning.get("Status") == "Enabled":
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    if public_access := properties.get("PublicAccessBlockConfiguration"):
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=public_access)
+    if encryption := properties.get("BucketEncryption"):
+        s3.put_bucket_encryption(
+            Bucket=name,
+            ServerSideEncryptionConfiguration={
+                "Rules": [_encryption_rule(rule) for rule in encryption["ServerSideEncryptionConfiguration"]]
+            },
+        )
+    if ownership := properties.get("OwnershipControls"):
+        s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=ownership)
+
+
+def _encryption_rule(cloudformation_rule: dict[str, Any]) -> Any:
+    """CloudFormation's ServerSideEncryptionByDefault is the API's ApplyServerSideEncryptionByDefault."""
+    rule = dict(cloudformation_rule)
+    if default := rule.pop("ServerSideEncryptionByDefault", None):
+        rule["ApplyServerSideEncryptionByDefault"] = default
+    return rule
+
+
+# --------------------------------------------------------------------------------------------------
+# Function environments
+# --------------------------------------------------------------------------------------------------
+
+
+def function_environment(
+    template: Template,
+    function_logical_id: str,
+    resources: LocalResources,
+    parameter_overrides: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """The environment variables a function gets, resolved against the local resources.
+
+    Globals.Function variables are merged with the function's own (the function wins). References
+    to tables and buckets become their local names, parameters their default (or override), list
+    parameters are joined with ",". Anything that cannot be resolved locally raises ValueError.
+    """
+    function = _function(template, function_logical_id)
+    global_variables = _environment_variables(template.get("Globals", {}).get("Function", {}))
+    variables = {**global_variables, **_environment_variables(_properties(function))}
+    resolver = _Resolver(template, resources, parameter_overrides or {})
+    environment: dict[str, str] = {}
+    for name, value in variables.items():
+        try:
+            environment[name] = resolver.as_string(value)
+        except ValueError as error:
+            raise ValueError(f"{function_logical_id}: environment variable {name}: {error}") from None
+    return environment
+
+
+def _environment_variables(function_properties: dict[str, Any]) -> dict[str, Any]:
+    environment = function_properties.get("Environment") or {}
+    variables: dict[str, Any] = environment.get("Variables") or {}
+    return variables
+
+
+class _Resolver:
+    """Evaluates the intrinsic functions that can be answered without CloudFormation."""
+
+    def __init__(self, template: Template, resources: LocalResources, overrides: dict[str, str]) -> None:
+        self._template = template
+        self._resources = resources
+        self._overrides = overrides
+        self._parameters: dict[str, dict[str, Any]] = template.get("Parameters") or {}
+
+    def as_string(self, value: Any) -> str:
+        resolved = self.resolve(value)
+        if isinstance(resolved, list):
+            return ",".join(resolved)
+        return resolved
+
+    def resolve(self, value: Any) -> str | list[str]:
+        if isinstance(value, bool):
+            # CloudFormation writes booleans the YAML way.
+            return "true" if value else "false"
+        if isinstance(value, str | int | float):
+            return str(value)
+        if isinstance(value, list):
+            return [self.as_string(item) for item in value]
+        if isinstance(value, dict) and len(value) == 1:
+            ((function_name, argument),) = value.items()
+            if function_name == "Ref":
+                return self._ref(argument)
+            if function_name == "Fn::GetAtt":
+                return self._get_att(argument)
+            if function_name == "Fn::Join":
+                delimiter, parts = argument
+                resolved_parts = self.resolve(parts)
+                if isinstance(resolved_parts, str):
+                    resolved_parts = [resolved_parts]
+                return str(delimiter).join(resolved_parts)
+            if function_name == "Fn::Select":
+                index, items = argument
+                resolved_items = self.resolve(items)
+                if not isinstance(resolved_items, list):
+                    raise ValueError(f"cannot resolve {value!r}: Fn::Select needs a list")
+                return resolved_items[int(self.as_string(index))]
+            if function_name == "Fn::Sub":
+                return self._sub(argument)
+        raise ValueError(f"cannot resolve {value!r} locally")
+
+    def _ref(self, name: str) -> str | list[str]:
+        if name in self._resources.tables:
+            return self._resources.tables[name]
+        if name in self._resources.buckets:
+            return self._resources.buckets[name]
+        if name in self._parameters:
+            parameter = self._parameters[name]
+            raw = self._overrides.get(name, parameter.get("Default"))
+            if raw is None:
+                raise ValueError(f"parameter {name} has no default and no override")
+            if str(parameter.get("Type", "")).startswith(("CommaDelimitedList", "List<")):
+                return [item.strip() for item in str(raw).split(",")]
+            return str(raw)
+        pseudo = {
+            "AWS::Region": self._resources.region,
+            "AWS::StackName": self._resources.stack_name,
+            "AWS::AccountId": LOCAL_ACCOUNT_ID,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+        if name in pseudo:
+            return pseudo[name]
+        raise ValueError(f"cannot resolve Ref {name!r} locally (not a table, bucket or parameter)")
+
+    def _get_att(self, argument: list[str]) -> str:
+        logical_id, attribute = argument
+        region = self._resources.region
+        if attribute == "Arn":
+            if logical_id in self._resources.tables:
+                table = self._resources.tables[logical_id]
+                return f"arn:aws:dynamodb:{region}:{LOCAL_ACCOUNT_ID}:table/{table}"
+            if logical_id in self._resources.buckets:
+                return f"arn:aws:s3:::{self._resources.buckets[logical_id]}"
+            if logical_id in self._template.get("Resources", {}):
+                return f"arn:aws:local:{region}:{LOCAL_ACCOUNT_ID}:{logical_id}"
+        raise ValueError(f"cannot resolve Fn::GetAtt {logical_id}.{attribute} locally")
+
+    def _sub(self, argument: str | list[Any]) -> str:
+        if isinstance(argument, list):
+            text, variables = argument
+            local = {name: self.as_string(value) for name, value in variables.items()}
+        else:
+            text, local = argument, {}
+
+        def substitute(match: re.Match[str]) -> str:
+            expression = match.group(1)
+            if expression.startswith("!"):
+                return "${" + expression[1:] + "}"
+            if expression in local:
+                return local[expression]
+            if "." in expression:
+                return self._get_att(expression.split(".", 1))
+            return self.as_string({"Ref": expression})
+
+        return re.sub(r"\$\{([^}]+)\}", substitute, text)
+
+
+# --------------------------------------------------------------------------------------------------
+# Event sources
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    """One HTTP API route: what API Gateway would invoke, and behind which authorizer."""
+
+    method: str
+    path: str
+    function_logical_id: str
+    handler: str
+    authorizer: str | None
+
+
+def _function(template: Template, function_logical_id: str) -> dict[str, Any]:
+    function = _resources_of_type(template, FUNCTION_TYPE).get(function_logical_id)
+    if function is None:
+        raise ValueError(f"{function_logical_id} is not an AWS::Serverless::Function in the template")
+    return function
+
+
+def _handler(template: Template, function: dict[str, Any]) -> str:
+    handler = _properties(function).get("Handler") or template.get("Globals", {}).get("Function", {}).get(
+        "Handler"
+    )
+    if not isinstance(handler, str):
+        raise ValueError(f"function has no Handler: {function!r}")
+    return handler
+
+
+def _function_events(template: Template, event_type: str) -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    for logical_id, function in _resources_of_type(template, FUNCTION_TYPE).items():
+        for event in (_properties(function).get("Events") or {}).values():
+            if event.get("Type") == event_type:
+                found.append((logical_id, event.get("Properties") or {}))
+    return found
+
+
+def _default_authorizer(template: Template, api_id: Any) -> str | None:
+    """The DefaultAuthorizer of the HttpApi an event is attached to (the implicit API without ApiId)."""
+    if isinstance(api_id, dict) and "Ref" in api_id:
+        api = _resources_of_type(template, HTTP_API_TYPE).get(api_id["Ref"])
+        if api is None:
+            raise ValueError(f"HttpApi event refers to unknown API {api_id['Ref']!r}")
+        auth = _properties(api).get("Auth") or {}
+    else:
+        auth = template.get("Globals", {}).get("HttpApi", {}).get("Auth") or {}
+    default: str | None = auth.get("DefaultAuthorizer")
+    return default
+
+
+def http_routes(template: Template) -> list[HttpRoute]:
+    """Every HttpApi event of every function, with the authorizer API Gateway would run first.
+
+    The authorizer is the event's own ``Auth.Authorizer``, else the API's DefaultAuthorizer;
+    ``NONE`` means the route is public (authorizer None). An event without properties is the
+    catch-all route: method ``ANY``, path ``$default``.
+    """
+    routes: list[HttpRoute] = []
+    functions = _resources_of_type(template, FUNCTION_TYPE)
+    for logical_id, properties in _function_events(template, "HttpApi"):
+        authorizer = (properties.get("Auth") or {}).get("Authorizer") or _default_authorizer(
+            template, properties.get("ApiId")
+        )
+        routes.append(
+            HttpRoute(
+                method=str(properties.get("Method", "ANY")).upper(),
+                path=properties.get("Path", "$default"),
+                function_logical_id=logical_id,
+                handler=_handler(template, functions[logical_id]),
+                authorizer=None if authorizer == "NONE" else authorizer,
+            )
+        )
+    return routes
+
+
+def authorizer_handler(template: Template, authorizer_name: str) -> str:
+    """The Handler of the function behind a named HttpApi Lambda authorizer."""
+    apis = list(_resources_of_type(template, HTTP_API_TYPE).values())
+    global_auth = template.get("Globals", {}).get("HttpApi", {}).get("Auth") or {}
+    authorizer_sets = [(_properties(api).get("Auth") or {}).get("Authorizers") or {} for api in apis]
+    authorizer_sets.append(global_auth.get("Authorizers") or {})
+    for authorizers in authorizer_sets:
+        authorizer = authorizers.get(authorizer_name)
+        if authorizer is None:
+            continue
+        function_arn = authorizer.get("FunctionArn")
+        if isinstance(function_arn, dict) and "Fn::GetAtt" in function_arn:
+            function_logical_id, _attribute = function_arn["Fn::GetAtt"]
+            return _handler(template, _function(template, function_logical_id))
+        raise ValueError(f"authorizer {authorizer_name} does not point at a function of this template")
+    raise ValueError(f"no HttpApi defines an authorizer named {authorizer_name!r}")
+
+
+def other_events(template: Template, event_type: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(function_logical_id, handler, event_properties)`` for every event of a type.
+
+    For the event sources the local stack drives itself, e.g. ``DynamoDB`` (table streams),
+    ``Schedule`` and ``ScheduleV2`` (timers).
+    """
+    functions = _resources_of_type(template, FUNCTION_TYPE)
+    return [
+        (logical_id, _handler(template, functions[logical_id]), properties)
+        for logical_id, properties in _function_events(template, event_type)
+    ]

@@ -1,0 +1,33 @@
+"""Which site section an article belongs to, from the section map in config/sections.json."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+from pydantic import BaseModel
+
+
+class SectionMap(BaseModel):
+    default_section: str
+    sections: dict[str, str]  # slug -> title shown on the site
+    hints: dict[str, str]  # lower-cased subject/genre uri or name -> section slug
+
+
+@cache
+def section_map() -> SectionMap:
+    text = resources.files("newsdesk").joinpath("config/sections.json").read_text(encoding="utf-8")
+    return SectionMap.model_validate(json.loads(text))
+
+
+def section_for(hints: list[str], partner_section: str = "") -> str:
+    """The first hint the map knows wins; else the partner's default section; else the site default."""
+    mapping = section_map()
+    for hint in hints:
+        slug = mapping.hints.get(hint.lower())
+        if slug:
+            return slug
+    if partner_section in mapping.sections:
+        return partner_section
+    return mapping.default_section

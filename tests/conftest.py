@@ -1,0 +1,177 @@
+"""Fixtures shared by every tier: fake AWS settings, the stack built from template.yaml, events."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from newsdesk import aws
+from newsdesk.settings import get_settings
+
+TESTS = Path(__file__).parent
+EVENTS = TESTS / "events"
+FIXTURES = TESTS / "fixtures"
+
+
+def load_event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+def load_ninjs_bytes(name: str) -> bytes:
+    return (FIXTURES / "ninjs" / name).read_bytes()
+
+
+def load_ninjs(name: str) -> dict[str, Any]:
+    return json.loads(load_ninjs_bytes(name))
+
+
+def forget_process_state() -> None:
+    """Drop everything a warm Lambda process caches, as a new container would."""
+    aws.reset_clients()
+    get_settings.cache_clear()
+    try:
+        from ingest import app, idempotency
+
+        app.ingest_service.cache_clear()
+        idempotency._idempotent_run.cache_clear()
+        idempotency._config.cache_clear()
+    except ImportError:  # the ingest package is importable in every checkout; keep fixtures usable alone
+        pass
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name, value in {
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "POWERTOOLS_METRICS_NAMESPACE": "NewsdeskTest",
+        "POWERTOOLS_SERVICE_NAME": "newsdesk",
+        "AWS_LAMBDA_FUNCTION_NAME": "newsdesk-test-ingest",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    forget_process_state()
+    yield
+    forget_process_state()
+
+
+@dataclass
+class Stack:
+    """The emulated stack: resources made from template.yaml, names as the functions see them."""
+
+    table_name: str
+    archive_bucket: str
+    environment: dict[str, str]
+
+    @property
+    def dynamodb(self) -> Any:
+        return boto3.client("dynamodb")
+
+    @property
+    def s3(self) -> Any:
+        return boto3.client("s3")
+
+
+@pytest.fixture
+def stack(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    from newsdesk_ops.template import create_resources, function_environment, load_template
+
+    with mock_aws():
+        template = load_template()
+        resources = create_resources(
+            template, stack_name="newsdesk-test", dynamodb=boto3.client("dynamodb"), s3=boto3.client("s3")
+        )
+        environment = function_environment(template, "IngestFunction", resources)
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        forget_process_state()
+        yield Stack(
+            table_name=environment["TABLE_NAME"],
+            archive_bucket=environment["ARCHIVE_BUCKET"],
+            environment=environment,
+        )
+
+
+@dataclass
+class Partner:
+    partner_id: str
+    key: str
+    context: dict[str, str]
+
+
+@pytest.fixture
+def make_partner(stack: Stack) -> Any:
+    from newsdesk.partners import PartnerStore
+
+    def make(
+        name: str = "Oboronka Daily", language: str = "ru", section: str = "defence-industry"
+    ) -> Partner:
+        partner, secret = PartnerStore(stack.table_name).add_partner(name, language, section)
+        principal = PartnerStore(stack.table_name).resolve(secret)
+        assert principal is not None
+        return Partner(partner.partner_id, secret, principal.to_authorizer_context())
+
+    return make
+
+
+@pytest.fixture
+def partner(make_partner: Any) -> Partner:
+    return make_partner()
+
+
+def api_event(
+    method: str,
+    path: str,
+    *,
+    body: bytes | str | None = None,
+    headers: dict[str, str] | None = None,
+    authorizer: dict[str, str] | None = None,
+    route: str | None = None,
+    path_parameters: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload 2.0) event based on the canonical one in tests/events."""
+    event = copy.deepcopy(load_event("http_api_request.json"))
+    route_key = f"{method} {route or path}"
+    event["routeKey"] = event["requestContext"]["routeKey"] = route_key
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["requestContext"]["http"]["method"] = method
+    event["requestContext"]["requestId"] = uuid.uuid4().hex
+    event["requestContext"]["authorizer"] = {"lambda": authorizer or {"anonymous": "true"}}
+    event["headers"].update({k.lower(): v for k, v in (headers or {}).items()})
+    if path_parameters:
+        event["pathParameters"] = path_parameters
+    raw = body.encode("utf-8") if isinstance(body, str) else (body or b"")
+    try:
+        event["body"] = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # API Gateway passes what is not text as base64, and so do we.
+        event["body"] = base64.b64encode(raw).decode("ascii")
+        event["isBase64Encoded"] = True
+    return event
+
+
+class LambdaContextStub:
+    function_name = "newsdesk-test-ingest"
+    memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:newsdesk-test-ingest"
+    aws_request_id = "00000000-0000-4000-8000-000000000000"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 15_000
+
+
+@pytest.fixture
+def lambda_context() -> LambdaContextStub:
+    return LambdaContextStub()

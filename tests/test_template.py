@@ -1,0 +1,358 @@
+"""template.yaml is deployable, and the local resources built from it match what it declares."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from newsdesk_ops.template import (
+    DEFAULT_TEMPLATE_PATH,
+    HttpRoute,
+    LocalResources,
+    authorizer_handler,
+    create_resources,
+    function_environment,
+    http_routes,
+    load_template,
+    other_events,
+    physical_name,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+
+STACK = "newsdesk-test"
+
+
+@dataclass
+class Clients:
+    dynamodb: DynamoDBClient
+    s3: S3Client
+
+
+@pytest.fixture
+def template() -> dict[str, Any]:
+    return load_template()
+
+
+@pytest.fixture
+def aws(aws_env: None) -> Iterator[Clients]:
+    """Emulated DynamoDB and S3 in eu-west-1 (fake credentials come from conftest's aws_env)."""
+    with mock_aws():
+        yield Clients(dynamodb=boto3.client("dynamodb"), s3=boto3.client("s3"))
+
+
+def write_template(tmp_path: Path, text: str) -> dict[str, Any]:
+    path = tmp_path / "template.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_template(path)
+
+
+# --- the template itself ------------------------------------------------------------------------
+
+
+@pytest.mark.unit
+def test_template_passes_cfn_lint_without_warnings() -> None:
+    # Given the cfn-lint installed beside this interpreter
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+
+    # When it lints the repository's template
+    result = subprocess.run(
+        [str(cfn_lint), str(DEFAULT_TEMPLATE_PATH)], capture_output=True, text=True, check=False
+    )
+
+    # Then it reports nothing (errors, warnings and informational findings all fail the test)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ""
+
+
+@pytest.mark.unit
+def test_function_policies_name_actions_and_resources_explicitly(template: dict[str, Any]) -> None:
+    # Given every function in the template
+    functions = {
+        logical_id: resource["Properties"]
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+    # Then each one has inline statements only (no broad policy templates) and no wildcard action
+    assert functions
+    for logical_id, properties in functions.items():
+        for policy in properties.get("Policies", []):
+            assert set(policy) == {"Statement"}, f"{logical_id} uses a policy template: {policy}"
+            for statement in policy["Statement"]:
+                assert statement["Resource"] != "*", logical_id
+                assert all("*" not in action for action in statement["Action"]), logical_id
+
+
+@pytest.mark.unit
+def test_authorizer_has_no_identity_source_and_no_cache(template: dict[str, Any]) -> None:
+    # Given the HTTP API's authorizers
+    authorizer = template["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"]["PartnerKeyAuthorizer"]
+
+    # Then API Gateway cannot answer for us: every request reaches the authorizer function
+    assert authorizer["Identity"] == {"ReauthorizeEvery": 0}
+    assert authorizer["EnableSimpleResponses"] is True
+    assert authorizer["AuthorizerPayloadFormatVersion"] == "2.0"
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+@pytest.mark.unit
+def test_short_tags_load_as_long_forms(tmp_path: Path) -> None:
+    # Given a template written with short tags, scalar and sequence forms
+    loaded = write_template(
+        tmp_path,
+        """
+Resources:
+  Thing:
+    Type: AWS::S3::Bucket
+    Properties:
+      A: !Ref Table
+      B: !GetAtt Table.StreamArn
+      C: !Sub "${AWS::StackName}-x"
+      D: !Join [",", !Ref Origins]
+      E: !Select [0, !Split [",", "a,b"]]
+      F: !If [IsProd, yes-value, !Ref AWS::NoValue]
+""",
+    )
+
+    # Then each one is the long form CloudFormation documents
+    properties = loaded["Resources"]["Thing"]["Properties"]
+    assert properties["A"] == {"Ref": "Table"}
+    assert properties["B"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+    assert properties["C"] == {"Fn::Sub": "${AWS::StackName}-x"}
+    assert properties["D"] == {"Fn::Join": [",", {"Ref": "Origins"}]}
+    assert properties["E"] == {"Fn::Select": [0, {"Fn::Split": [",", "a,b"]}]}
+    assert properties["F"] == {"Fn::If": ["IsProd", "yes-value", {"Ref": "AWS::NoValue"}]}
+
+
+@pytest.mark.unit
+def test_a_file_without_resources_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no Resources"):
+        write_template(tmp_path, "Parameters: {}\n")
+
+
+@pytest.mark.unit
+def test_physical_names_are_valid_bucket_names_even_for_long_stacks() -> None:
+    # Given a stack name far longer than S3 allows, with characters S3 refuses
+    long_stack = "Newsdesk_" + "x" * 80
+
+    # When two resources are named in it
+    first = physical_name(long_stack, "ArchiveBucket")
+    second = physical_name(long_stack, "SnapshotBucket")
+
+    # Then both are lower-case, at most 63 characters, and still distinct
+    assert physical_name("newsdesk-local", "ArchiveBucket") == "newsdesk-local-archivebucket"
+    for name in (first, second):
+        assert len(name) <= 63
+        assert name == name.lower()
+        assert "_" not in name
+    assert first != second
+
+
+# --- routes and events --------------------------------------------------------------------------
+
+
+@pytest.mark.unit
+def test_http_routes_lists_partner_routes_behind_the_authorizer(template: dict[str, Any]) -> None:
+    # When the routes are read from the template
+    routes = http_routes(template)
+
+    # Then the five partner routes go to the ingest handler; only the OpenAPI document is public
+    def ingest(method: str, path: str, authorizer: str | None) -> HttpRoute:
+        return HttpRoute(method, path, "IngestFunction", "ingest.app.handler", authorizer)
+
+    assert set(routes) >= {
+        ingest("POST", "/v1/articles", "PartnerKeyAuthorizer"),
+        ingest("GET", "/v1/articles/{id}", "PartnerKeyAuthorizer"),
+        ingest("PUT", "/v1/articles/{id}", "PartnerKeyAuthorizer"),
+        ingest("DELETE", "/v1/articles/{id}", "PartnerKeyAuthorizer"),
+        ingest("GET", "/v1/openapi.json", None),
+    }
+    assert authorizer_handler(template, "PartnerKeyAuthorizer") == "ingest.authorizer.handler"
+
+
+@pytest.mark.unit
+def test_unknown_authorizer_is_refused(template: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="NoSuchAuthorizer"):
+        authorizer_handler(template, "NoSuchAuthorizer")
+
+
+@pytest.mark.unit
+def test_other_events_lists_stream_and_timer_sources(tmp_path: Path) -> None:
+    # Given a function on the table's stream and one on a timer
+    loaded = write_template(
+        tmp_path,
+        """
+Globals:
+  Function:
+    Handler: default.handler
+Resources:
+  Publish:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: publish.app.handler
+      Events:
+        Changes:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Table.StreamArn
+            StartingPosition: LATEST
+  Trending:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Every5Minutes:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: rate(5 minutes)
+""",
+    )
+
+    # Then each event type finds its function, handler and properties
+    assert other_events(loaded, "DynamoDB") == [
+        (
+            "Publish",
+            "publish.app.handler",
+            {"Stream": {"Fn::GetAtt": ["Table", "StreamArn"]}, "StartingPosition": "LATEST"},
+        )
+    ]
+    assert other_events(loaded, "ScheduleV2") == [
+        ("Trending", "default.handler", {"ScheduleExpression": "rate(5 minutes)"})
+    ]
+    assert other_events(loaded, "Schedule") == []
+
+
+# --- environments -------------------------------------------------------------------------------
+
+
+@pytest.mark.unit
+def test_function_environment_names_what_it_cannot_resolve(tmp_path: Path) -> None:
+    # Given a variable that only CloudFormation could fill in
+    loaded = write_template(
+        tmp_path,
+        """
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: x.handler
+      Environment:
+        Variables:
+          STREAM_ARN: !GetAtt Table.StreamArn
+  Table:
+    Type: AWS::DynamoDB::Table
+""",
+    )
+    resources = LocalResources(stack_name=STACK, tables={"Table": "t"})
+
+    # Then resolving it fails with the variable and the expression in the message
+    with pytest.raises(ValueError, match=r"STREAM_ARN.*Table\.StreamArn"):
+        function_environment(loaded, "Fn", resources)
+
+
+@pytest.mark.unit
+def test_function_environment_refuses_unknown_function(template: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="NoSuchFunction"):
+        function_environment(template, "NoSuchFunction", LocalResources(stack_name=STACK))
+
+
+@pytest.mark.handler
+def test_function_environment_resolves_ingest_variables_to_local_names(
+    template: dict[str, Any], aws: Clients
+) -> None:
+    # Given the template's resources created locally
+    resources = create_resources(template, stack_name=STACK, dynamodb=aws.dynamodb, s3=aws.s3)
+
+    # When the ingest function's environment is resolved, one parameter overridden
+    environment = function_environment(
+        template, "IngestFunction", resources, {"SiteOrigins": "https://a.example, https://b.example"}
+    )
+
+    # Then every variable is a plain value naming the local resources
+    assert environment == {
+        "POWERTOOLS_SERVICE_NAME": "newsdesk",
+        "POWERTOOLS_METRICS_NAMESPACE": "Newsdesk",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "TABLE_NAME": resources.tables["Table"],
+        "ARCHIVE_BUCKET": resources.buckets["ArchiveBucket"],
+        "STAGE": "dev",
+        "MAX_BODY_BYTES": "1048576",
+        "SITE_ORIGINS": "https://a.example,https://b.example",
+    }
+
+
+# --- resources in moto --------------------------------------------------------------------------
+
+
+@pytest.mark.handler
+def test_table_is_created_as_the_template_declares(template: dict[str, Any], aws: Clients) -> None:
+    # When the template's resources are created
+    resources = create_resources(template, stack_name=STACK, dynamodb=aws.dynamodb, s3=aws.s3)
+
+    # Then the table has the PK/SK keys, the stream and TTL on `expiration`
+    table = aws.dynamodb.describe_table(TableName=resources.tables["Table"])["Table"]
+    assert {(key["AttributeName"], key["KeyType"]) for key in table["KeySchema"]} == {
+        ("PK", "HASH"),
+        ("SK", "RANGE"),
+    }
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    ttl = aws.dynamodb.describe_time_to_live(TableName=resources.tables["Table"])["TimeToLiveDescription"]
+    assert ttl["TimeToLiveStatus"] == "ENABLED"
+    assert ttl["AttributeName"] == "expiration"
+
+
+@pytest.mark.handler
+def test_buckets_are_created_as_the_template_declares(template: dict[str, Any], aws: Clients) -> None:
+    # When the template's resources are created
+    resources = create_resources(template, stack_name=STACK, dynamodb=aws.dynamodb, s3=aws.s3)
+
+    # Then every bucket of the template exists in the region
+    declared = {
+        logical_id
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::S3::Bucket"
+    }
+    assert set(resources.buckets) == declared
+    for bucket in resources.buckets.values():
+        assert aws.s3.get_bucket_location(Bucket=bucket)["LocationConstraint"] == "eu-west-1"
+
+    # And the archive is versioned, private and encrypted
+    archive = resources.buckets["ArchiveBucket"]
+    assert aws.s3.get_bucket_versioning(Bucket=archive)["Status"] == "Enabled"
+    block = aws.s3.get_public_access_block(Bucket=archive)["PublicAccessBlockConfiguration"]
+    assert block == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    rules = aws.s3.get_bucket_encryption(Bucket=archive)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    ownership = aws.s3.get_bucket_ownership_controls(Bucket=archive)["OwnershipControls"]
+    assert ownership["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+
+
+@pytest.mark.handler
+def test_creating_resources_twice_is_harmless(template: dict[str, Any], aws: Clients) -> None:
+    # Given resources created once
+    first = create_resources(template, stack_name=STACK, dynamodb=aws.dynamodb, s3=aws.s3)
+
+    # When they are created again
+    second = create_resources(template, stack_name=STACK, dynamodb=aws.dynamodb, s3=aws.s3)
+
+    # Then the same names come back and nothing was duplicated
+    assert second == first
+    assert aws.dynamodb.list_tables()["TableNames"] == sorted(first.tables.values())
+    assert sorted(b["Name"] for b in aws.s3.list_buckets()["Buckets"]) == sorted(first.buckets.values())
