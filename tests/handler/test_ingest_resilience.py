@@ -1,0 +1,163 @@
+"""Nothing lost, nothing doubled: injected AWS failures followed by retries, and racing requests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from newsdesk import aws
+from newsdesk.articles import ArticleRecord
+from newsdesk.partners import PartnerStore
+from newsdesk.store import ArticleStore
+from tests.conftest import Partner, Stack
+from tests.handler.ninjs_builders import article_doc, encode
+from tests.handler.test_ingest_api import archived_keys, post
+
+pytestmark = pytest.mark.handler
+
+
+class InjectedFailure(ClientError):
+    def __init__(self, operation: str) -> None:
+        super().__init__({"Error": {"Code": "ServiceUnavailable", "Message": "injected"}}, operation)
+
+
+def fail_once(client: Any, operation: str, *, after_the_call: bool) -> Callable[[], int]:
+    """Make the next call of ``operation`` fail, before it reaches AWS or after AWS has done it."""
+    calls = {"failed": 0}
+    service = client.meta.service_model.service_name
+    event = f"{'after-call' if after_the_call else 'before-call'}.{service}.{operation}"
+
+    def raise_once(**_: Any) -> None:
+        if calls["failed"] == 0:
+            calls["failed"] += 1
+            raise InjectedFailure(operation)
+
+    client.meta.events.register(event, raise_once)
+    return lambda: calls["failed"]
+
+
+def articles_in_table(stack: Stack) -> list[dict[str, Any]]:
+    items = stack.dynamodb.scan(TableName=stack.table_name)["Items"]
+    return [item for item in items if item["PK"]["S"].startswith("ARTICLE#")]
+
+
+def assert_consistent(stack: Stack) -> None:
+    """Every article record and every revision points at an archived body that exists."""
+    keys = set(archived_keys(stack))
+    for item in articles_in_table(stack):
+        assert item["archive_key"]["S"] in keys, item
+
+
+CALLS = [
+    ("dynamodb", "GetItem", False),
+    ("s3", "PutObject", False),
+    ("s3", "PutObject", True),
+    ("dynamodb", "TransactWriteItems", False),
+    ("dynamodb", "TransactWriteItems", True),
+]
+
+
+@pytest.mark.parametrize(("service", "operation", "after_the_call"), CALLS)
+def test_a_failed_call_then_a_retry_creates_one_article(
+    stack: Stack, partner: Partner, lambda_context: Any, service: str, operation: str, after_the_call: bool
+) -> None:
+    # Given one AWS call of the ingest path fails once
+    client = aws.dynamodb_client() if service == "dynamodb" else aws.s3_client()
+    failures = fail_once(client, operation, after_the_call=after_the_call)
+    raw = encode(article_doc())
+    # When the partner posts, sees an error, and retries the same bytes
+    status, headers, body = post(partner, raw, lambda_context)
+    assert failures() == 1
+    assert status == 500 and headers["content-type"] == "application/problem+json"
+    assert_consistent(stack)
+    status, _, body = post(partner, raw, lambda_context)
+    # Then there is exactly one article at revision 1, pointing at the archived bytes
+    assert status in (200, 201) and body["revision"] == 1
+    current = [item for item in articles_in_table(stack) if item["SK"]["S"] == "CURRENT"]
+    history = [item for item in articles_in_table(stack) if item["SK"]["S"].startswith("REV#")]
+    assert len(current) == 1 and len(history) == 1
+    assert_consistent(stack)
+    key = current[0]["archive_key"]["S"]
+    assert stack.s3.get_object(Bucket=stack.archive_bucket, Key=key)["Body"].read() == raw
+
+
+@pytest.mark.parametrize(("service", "operation", "after_the_call"), CALLS)
+def test_a_failed_update_then_a_retry_makes_one_new_revision(
+    stack: Stack, partner: Partner, lambda_context: Any, service: str, operation: str, after_the_call: bool
+) -> None:
+    post(partner, encode(article_doc()), lambda_context)
+    client = aws.dynamodb_client() if service == "dynamodb" else aws.s3_client()
+    fail_once(client, operation, after_the_call=after_the_call)
+    update = encode(article_doc(version="2", versioncreated="2026-11-25T09:30:00Z", headline="Обновление"))
+    status, _, _ = post(partner, update, lambda_context)
+    assert status == 500
+    assert_consistent(stack)
+    status, _, body = post(partner, update, lambda_context)
+    assert status == 200 and body["revision"] == 2
+    history = [item for item in articles_in_table(stack) if item["SK"]["S"].startswith("REV#")]
+    assert sorted(item["SK"]["S"] for item in history) == ["REV#00000001", "REV#00000002"]
+    assert_consistent(stack)
+
+
+def test_concurrent_identical_posts_create_one_article(stack: Stack, partner: Partner) -> None:
+    from ingest.service import IngestService
+    from newsdesk.archive import Archive
+
+    # Given every request reads "no such article" before any of them writes
+    racers = 6
+    barrier = threading.Barrier(racers, timeout=20)
+
+    class ReadTogether(ArticleStore):
+        def get(self, article_id: str) -> ArticleRecord | None:
+            record = super().get(article_id)
+            if record is None:
+                try:
+                    barrier.wait()
+                except threading.BrokenBarrierError:
+                    pass  # later re-reads after a lost race find the barrier spent
+            return record
+
+    service = IngestService(store=ReadTogether(stack.table_name), archive=Archive(stack.archive_bucket))
+    principal = PartnerStore(stack.table_name).resolve(partner.key)
+    assert principal is not None
+    raw = encode(article_doc())
+    # When they all submit the same document at once
+    with ThreadPoolExecutor(racers) as pool:
+        outcomes = list(pool.map(lambda n: service.submit(raw, principal, request_id=f"r{n}"), range(racers)))
+    # Then exactly one created it and the rest were replays of the same revision
+    assert sum(outcome.created for outcome in outcomes) == 1
+    assert {outcome.record.article_id for outcome in outcomes} == {outcomes[0].record.article_id}
+    assert {outcome.record.revision for outcome in outcomes} == {1}
+    assert len([item for item in articles_in_table(stack) if item["SK"]["S"] == "CURRENT"]) == 1
+    assert_consistent(stack)
+
+
+def test_concurrent_different_versions_serialize(stack: Stack, partner: Partner) -> None:
+    from ingest.service import IngestService
+    from newsdesk.archive import Archive
+    from newsdesk.errors import VersionConflict
+
+    principal = PartnerStore(stack.table_name).resolve(partner.key)
+    assert principal is not None
+    service = IngestService(store=ArticleStore(stack.table_name), archive=Archive(stack.archive_bucket))
+    service.submit(encode(article_doc()), principal, request_id="first")
+    versions = [str(n) for n in range(2, 8)]
+
+    def submit(version: str) -> int | None:
+        doc = article_doc(version=version, versioncreated=f"2026-11-25T1{version}:00:00Z", headline=f"v{version}")
+        try:
+            return service.submit(encode(doc), principal, request_id=version).record.revision
+        except VersionConflict:
+            return None  # a newer version got there first: refused, as a late older one must be
+
+    with ThreadPoolExecutor(len(versions)) as pool:
+        revisions = [r for r in pool.map(submit, versions) if r is not None]
+    assert len(revisions) == len(set(revisions))
+    final = ArticleStore(stack.table_name).get(service.submit(encode(article_doc(version="7", versioncreated="2026-11-25T17:00:00Z", headline="v7")), principal, request_id="check").record.article_id)
+    assert final is not None and final.version == "7"
+    assert_consistent(stack)
