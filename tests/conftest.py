@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+
 from newsdesk import aws
 from newsdesk.settings import get_settings
 
@@ -39,9 +40,10 @@ def forget_process_state() -> None:
     aws.reset_clients()
     get_settings.cache_clear()
     try:
-        from ingest import app, idempotency
+        from ingest import app, authorizer, idempotency
 
         app.ingest_service.cache_clear()
+        authorizer.partner_store.cache_clear()
         idempotency._idempotent_run.cache_clear()
         idempotency._config.cache_clear()
     except ImportError:  # the ingest package is importable in every checkout; keep fixtures usable alone
@@ -115,9 +117,7 @@ class Partner:
 def make_partner(stack: Stack) -> Any:
     from newsdesk.partners import PartnerStore
 
-    def make(
-        name: str = "Oboronka Daily", language: str = "ru", section: str = "defence-industry"
-    ) -> Partner:
+    def make(name: str = "Oboronka Daily", language: str = "ru", section: str = "defence-industry") -> Partner:
         partner, secret = PartnerStore(stack.table_name).add_partner(name, language, section)
         principal = PartnerStore(stack.table_name).resolve(secret)
         assert principal is not None

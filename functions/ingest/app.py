@@ -15,6 +15,10 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ingest.idempotency import run_idempotent
+from ingest.openapi import openapi_document
+from ingest.service import IngestOutcome, IngestService
 from newsdesk.archive import Archive
 from newsdesk.errors import (
     MalformedRequest,
@@ -22,6 +26,7 @@ from newsdesk.errors import (
     NotFound,
     PayloadTooLarge,
     PreconditionRequired,
+    ServiceUnavailable,
     Unauthenticated,
     UnsupportedMediaType,
 )
@@ -30,10 +35,6 @@ from newsdesk.partners import Principal, principal_from_context
 from newsdesk.problems import internal_error_response, problem_response
 from newsdesk.settings import get_settings
 from newsdesk.store import ArticleStore
-
-from ingest.idempotency import run_idempotent
-from ingest.openapi import openapi_document
-from ingest.service import IngestOutcome, IngestService
 
 app = APIGatewayHttpResolver()
 JSON = "application/json; charset=utf-8"
@@ -47,7 +48,11 @@ def ingest_service() -> IngestService:
 
 def current_principal() -> Principal:
     """The partner behind the request, as identified by the authorizer; 401 for anyone else."""
-    principal = principal_from_context(app.current_event.request_context.authorizer.get_lambda)
+    context = app.current_event.request_context.authorizer.get_lambda
+    if context.get("auth_unavailable") == "true":
+        # The key store could not be asked: a retry may succeed, the key may well be valid.
+        raise ServiceUnavailable("Keys cannot be checked right now; retry shortly.")
+    principal = principal_from_context(context)
     if principal is None or principal.role != "partner":
         raise Unauthenticated("Send 'Authorization: Bearer <key>' with a valid partner key.")
     logger.append_keys(partner_id=principal.partner_id)
@@ -61,8 +66,7 @@ def request_body() -> bytes:
     media_type, _, params = content_type.partition(";")
     media_type = media_type.strip()
     if not (
-        media_type == "application/json"
-        or (media_type.startswith("application/") and media_type.endswith("+json"))
+        media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
     ):
         raise UnsupportedMediaType(f"Content-Type must be application/json, not '{media_type or 'none'}'.")
     charset = params.partition("charset=")[2].strip().strip('"')
@@ -129,9 +133,7 @@ def handle_create_article() -> Response[str]:
 
     result = run_idempotent(principal.partner_id, key, raw, submit, app.lambda_context) if key else submit()
     metrics.add_metric(name="ArticlesAccepted", unit=MetricUnit.Count, value=1)
-    return Response(
-        status_code=result["status"], content_type=JSON, body=result["body"], headers=result["headers"]
-    )
+    return Response(status_code=result["status"], content_type=JSON, body=result["body"], headers=result["headers"])
 
 
 @app.put("/v1/articles/<article_id>")
@@ -195,11 +197,9 @@ def parse_etag(value: str) -> int | None:
     return int(tag) if tag.isdigit() else None
 
 
-@app.exception_handler(NewsdeskError)
+@app.exception_handler(NewsdeskError)  # type: ignore[untyped-decorator]
 def handle_domain_error(error: NewsdeskError) -> Response[str]:
-    logger.info(
-        "request refused", extra={"status": error.status, "problem": error.type_slug, "detail": error.detail}
-    )
+    logger.info("request refused", extra={"status": error.status, "problem": error.type_slug, "detail": error.detail})
     return problem_response(error)
 
 
@@ -210,7 +210,7 @@ def handle_not_found(_: Exception) -> Response[str]:
     )
 
 
-@app.exception_handler(Exception)
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]
 def handle_unexpected(error: Exception) -> Response[str]:
     logger.exception("unexpected failure")
     return internal_error_response()

@@ -28,6 +28,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
+
 from newsdesk.observability import logger
 from newsdesk.partners import PartnerStore, hash_secret, looks_like_secret
 from newsdesk.settings import get_settings
@@ -55,9 +56,7 @@ def bearer_token(headers: dict[str, str]) -> str | None:
 
 # log_event is pinned to False: the event carries the secret, and POWERTOOLS_LOGGER_LOG_EVENT
 # would otherwise switch event logging on. clear_state drops the previous caller's keys.
-@logger.inject_lambda_context(
-    log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
-)
+@logger.inject_lambda_context(log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = APIGatewayAuthorizerEventV2(event)
     logger.append_keys(route_key=request.get("routeKey"))
@@ -80,9 +79,7 @@ def identify(request: APIGatewayAuthorizerEventV2) -> dict[str, str]:
     if principal is None:
         # A prefix of the hash lets an operator match it against stored key items (e.g. a revoked
         # key still in use) without the secret ever reaching the logs.
-        logger.info(
-            "Anonymous request", reason="unknown or revoked key", key_hash_prefix=hash_secret(token)[:12]
-        )
+        logger.info("Anonymous request", reason="unknown or revoked key", key_hash_prefix=hash_secret(token)[:12])
         return dict(ANONYMOUS_CONTEXT)
     logger.append_keys(partner_id=principal.partner_id, key_id=principal.key_id)
     logger.info("Request identified", role=principal.role)

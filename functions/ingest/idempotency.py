@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from newsdesk.aws import dynamodb_client
 from newsdesk.errors import IdempotencyInProgress, IdempotencyKeyReused
 from newsdesk.settings import get_settings
@@ -75,6 +76,4 @@ def run_idempotent(
             "This Idempotency-Key was used with a different body; use a new key for a new request."
         ) from error
     except IdempotencyAlreadyInProgressError as error:
-        raise IdempotencyInProgress(
-            "The first request with this Idempotency-Key is still running."
-        ) from error
+        raise IdempotencyInProgress("The first request with this Idempotency-Key is still running.") from error

@@ -108,9 +108,7 @@ class IngestService:
             return IngestOutcome(record, created=current is None, replayed=False, warnings=validated.warnings)
         raise VersionConflict("The article is being changed by other requests right now; retry shortly.")
 
-    def retract(
-        self, article_id: str, principal: Principal, *, request_id: str, now: datetime | None = None
-    ) -> None:
+    def retract(self, article_id: str, principal: Principal, *, request_id: str, now: datetime | None = None) -> None:
         """DELETE: the article becomes a tombstone; retracting twice changes nothing."""
         for _ in range(MAX_ATTEMPTS):
             current = self.owned(article_id, principal)
@@ -185,9 +183,7 @@ def build_record(
 ) -> ArticleRecord:
     content = validated.content
     revision = current.revision + 1 if current else 1
-    published_at = (
-        current.published_at if current else (content.firstcreated or content.versioncreated or now)
-    )
+    published_at = current.published_at if current else (content.firstcreated or content.versioncreated or now)
     return ArticleRecord(
         article_id=article_id,
         partner_id=principal.partner_id,

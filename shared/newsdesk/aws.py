@@ -7,7 +7,7 @@ and talks to moto; in Lambda it talks to AWS.
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
@@ -34,8 +34,3 @@ def reset_clients() -> None:
     """Forget cached clients (tests that switch between emulated accounts call this)."""
     dynamodb_client.cache_clear()
     s3_client.cache_clear()
-
-
-def any_client(name: str) -> Any:
-    """A client for a service the functions use rarely (CLI and local tooling)."""
-    return boto3.client(name, config=_CONFIG)

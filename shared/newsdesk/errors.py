@@ -78,3 +78,7 @@ class IdempotencyInProgress(NewsdeskError):
 
 class PreconditionRequired(NewsdeskError):
     status, type_slug, title = 428, "precondition-required", "If-Match header required"
+
+
+class ServiceUnavailable(NewsdeskError):
+    status, type_slug, title = 503, "service-unavailable", "Temporarily unavailable"

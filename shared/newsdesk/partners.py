@@ -288,7 +288,7 @@ class PartnerStore:
         except self._client.exceptions.TransactionCanceledException as error:
             if _cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
                 raise PartnerAlreadyExists(
-                    f"Partner id {partner.partner_id!r} is already taken; choose another id."
+                    f"Partner id {partner.partner_id!r} is taken; pass another partner id (CLI: --id)."
                 ) from error
             raise
         return partner, secret

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -9,11 +10,15 @@ from botocore.exceptions import ClientError
 from newsdesk.articles import ArticleRecord, RevisionRaced
 from newsdesk.aws import dynamodb_client
 from newsdesk.dynamo import from_item, to_item
+from newsdesk.models import ArticleStatus
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import PutTypeDef
 
 CURRENT = "CURRENT"
+LATEST_LIST = "LATEST"
+EMBARGOED = "EMBARGOED"
 
 
 def article_pk(article_id: str) -> str:
@@ -28,10 +33,32 @@ def record_from_item(item: dict[str, Any]) -> ArticleRecord:
     return ArticleRecord.model_validate(from_item(item))
 
 
+def sort_time(moment: datetime) -> str:
+    """A fixed-width UTC form, so that index sort keys order by time."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def index_attributes(record: ArticleRecord) -> dict[str, str]:
+    """Keys of the sparse list and embargo indexes (template.yaml) for this state of the article."""
+    if record.status is ArticleStatus.PUBLISHED:
+        return {
+            "latest_pk": LATEST_LIST,
+            "section_pk": f"SECTION#{record.section}",
+            "outlet_pk": f"OUTLET#{record.partner_id}",
+            "list_sk": f"{sort_time(record.published_at)}#{record.article_id}",
+        }
+    if record.status is ArticleStatus.EMBARGOED and record.embargoed_until is not None:
+        return {
+            "embargo_pk": EMBARGOED,
+            "embargo_sk": f"{sort_time(record.embargoed_until)}#{record.article_id}",
+        }
+    return {}
+
+
 def _record_values(record: ArticleRecord) -> dict[str, Any]:
     values = record.model_dump(mode="json")
     values["warnings"] = values["warnings"] or None
-    return values
+    return {**values, **index_attributes(record)}
 
 
 class ArticleStore:
@@ -74,17 +101,16 @@ class ArticleStore:
                 "received_at": values["received_at"],
             }
         )
+        current_put: PutTypeDef = {"TableName": self._table, "Item": current}
         if previous_revision is None:
-            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(PK)"}
+            current_put["ConditionExpression"] = "attribute_not_exists(PK)"
         else:
-            condition = {
-                "ConditionExpression": "revision = :previous",
-                "ExpressionAttributeValues": {":previous": {"N": str(previous_revision)}},
-            }
+            current_put["ConditionExpression"] = "revision = :previous"
+            current_put["ExpressionAttributeValues"] = {":previous": {"N": str(previous_revision)}}
         try:
             self._client.transact_write_items(
                 TransactItems=[
-                    {"Put": {"TableName": self._table, "Item": current, **condition}},
+                    {"Put": current_put},
                     {
                         "Put": {
                             "TableName": self._table,

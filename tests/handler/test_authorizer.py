@@ -10,13 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from ingest import authorizer
 from newsdesk.observability import logger
 from newsdesk.partners import PartnerStore
+from newsdesk.settings import get_settings
 
 pytestmark = pytest.mark.handler
 
-CANONICAL_EVENT = json.loads(
+CANONICAL_EVENT: dict[str, Any] = json.loads(
     (Path(__file__).parents[1] / "events" / "authorizer_request.json").read_text(encoding="utf-8")
 )
 ANONYMOUS = {"isAuthorized": True, "context": {"anonymous": "true"}}
@@ -35,7 +37,7 @@ def store(stack: Any) -> PartnerStore:
 
 
 def request_with(authorization: str | None, header_name: str = "authorization") -> dict[str, Any]:
-    event = copy.deepcopy(CANONICAL_EVENT)
+    event: dict[str, Any] = copy.deepcopy(CANONICAL_EVENT)
     del event["headers"]["authorization"]
     if authorization is not None:
         event["headers"][header_name] = authorization
@@ -135,7 +137,7 @@ def test_failed_lookup_is_reported_as_unavailable_not_as_a_bad_key(
 ) -> None:
     # Given: the table cannot be read
     monkeypatch.setenv("TABLE_NAME", "no-such-table")
-    authorizer.get_settings.cache_clear()
+    get_settings.cache_clear()
 
     # When
     response = authorizer.handler(request_with("Bearer nd_" + "a" * 43), lambda_context)

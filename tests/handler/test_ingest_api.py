@@ -24,9 +24,7 @@ def call(event: dict[str, Any], lambda_context: Any) -> tuple[int, dict[str, str
     return result["statusCode"], headers, body
 
 
-def post(
-    partner: Partner | None, body: bytes | str, ctx: Any, **headers: str
-) -> tuple[int, dict[str, str], Any]:
+def post(partner: Partner | None, body: bytes | str, ctx: Any, **headers: str) -> tuple[int, dict[str, str], Any]:
     all_headers = {"content-type": "application/json", **headers}
     event = api_event(
         "POST",
@@ -74,9 +72,7 @@ def current_item(stack: Stack, article_id: str) -> dict[str, Any] | None:
 # --- creating and replaying -------------------------------------------------------------------
 
 
-def test_new_article_is_created_archived_and_recorded(
-    stack: Stack, partner: Partner, lambda_context: Any
-) -> None:
+def test_new_article_is_created_archived_and_recorded(stack: Stack, partner: Partner, lambda_context: Any) -> None:
     # Given a realistic Russian agency document
     raw = load_ninjs_bytes("ru_defence_industry.json")
     # When the partner posts it
@@ -103,9 +99,7 @@ def test_identical_resend_is_a_replay(stack: Stack, partner: Partner, lambda_con
     assert len(archived_keys(stack)) == 1
 
 
-def test_canonically_identical_resend_is_a_replay(
-    stack: Stack, partner: Partner, lambda_context: Any
-) -> None:
+def test_canonically_identical_resend_is_a_replay(stack: Stack, partner: Partner, lambda_context: Any) -> None:
     doc = article_doc()
     post(partner, encode(doc), lambda_context)
     reordered = dict(reversed(list(doc.items())))
@@ -125,9 +119,7 @@ def test_newer_version_is_a_new_revision(stack: Stack, partner: Partner, lambda_
     assert len(archived_keys(stack)) == 2
 
 
-def test_late_older_version_is_refused_and_changes_nothing(
-    stack: Stack, partner: Partner, lambda_context: Any
-) -> None:
+def test_late_older_version_is_refused_and_changes_nothing(stack: Stack, partner: Partner, lambda_context: Any) -> None:
     post(partner, encode(article_doc(version="3", versioncreated="2026-11-25T10:00:00Z")), lambda_context)
     before_keys = archived_keys(stack)
     status, headers, body = post(
@@ -138,16 +130,12 @@ def test_late_older_version_is_refused_and_changes_nothing(
     assert status == 409
     assert headers["content-type"] == "application/problem+json"
     assert body["status"] == 409 and "older" in body["detail"]
-    _, _, after = post(
-        partner, encode(article_doc(version="3", versioncreated="2026-11-25T10:00:00Z")), lambda_context
-    )
+    _, _, after = post(partner, encode(article_doc(version="3", versioncreated="2026-11-25T10:00:00Z")), lambda_context)
     assert after["revision"] == 1 and after["replayed"] is True
     assert archived_keys(stack) == before_keys
 
 
-def test_same_version_with_other_content_is_a_conflict(
-    stack: Stack, partner: Partner, lambda_context: Any
-) -> None:
+def test_same_version_with_other_content_is_a_conflict(stack: Stack, partner: Partner, lambda_context: Any) -> None:
     post(partner, encode(article_doc()), lambda_context)
     status, _, body = post(partner, encode(article_doc(headline="Другой заголовок")), lambda_context)
     assert status == 409 and "newer version" in body["detail"]
@@ -181,9 +169,7 @@ def test_publication_status_follows_the_document(
 # --- reading, replacing, retracting -------------------------------------------------------------
 
 
-def test_partner_reads_own_article_with_sanitized_content(
-    stack: Stack, partner: Partner, lambda_context: Any
-) -> None:
+def test_partner_reads_own_article_with_sanitized_content(stack: Stack, partner: Partner, lambda_context: Any) -> None:
     doc = article_doc(body='<p onclick="steal()">Текст<script>alert(1)</script></p>')
     _, _, created = post(partner, encode(doc), lambda_context)
     status, headers, body = on_article("GET", partner, created["id"], lambda_context)
@@ -212,16 +198,12 @@ def test_missing_article_is_not_found(stack: Stack, partner: Partner, lambda_con
     assert status == 404 and headers["content-type"] == "application/problem+json"
 
 
-def test_put_needs_if_match_and_refuses_stale_tags(
-    stack: Stack, partner: Partner, lambda_context: Any
-) -> None:
+def test_put_needs_if_match_and_refuses_stale_tags(stack: Stack, partner: Partner, lambda_context: Any) -> None:
     _, _, created = post(partner, encode(article_doc()), lambda_context)
     replacement = encode(article_doc(headline="Полная замена"))
     status, _, _ = on_article("PUT", partner, created["id"], lambda_context, body=replacement)
     assert status == 428
-    status, _, body = on_article(
-        "PUT", partner, created["id"], lambda_context, body=replacement, **{"if-match": '"7"'}
-    )
+    status, _, body = on_article("PUT", partner, created["id"], lambda_context, body=replacement, **{"if-match": '"7"'})
     assert status == 412 and body["status"] == 412
     status, headers, body = on_article(
         "PUT", partner, created["id"], lambda_context, body=replacement, **{"if-match": '"1"'}
@@ -229,14 +211,10 @@ def test_put_needs_if_match_and_refuses_stale_tags(
     assert status == 200 and body["revision"] == 2 and headers["etag"] == '"2"'
 
 
-def test_put_of_a_document_for_another_uri_is_refused(
-    stack: Stack, partner: Partner, lambda_context: Any
-) -> None:
+def test_put_of_a_document_for_another_uri_is_refused(stack: Stack, partner: Partner, lambda_context: Any) -> None:
     _, _, created = post(partner, encode(article_doc()), lambda_context)
     other = encode(article_doc(uri="urn:newsml:oboronka.example:other"))
-    status, _, body = on_article(
-        "PUT", partner, created["id"], lambda_context, body=other, **{"if-match": '"1"'}
-    )
+    status, _, body = on_article("PUT", partner, created["id"], lambda_context, body=other, **{"if-match": '"1"'})
     assert status == 422 and body["errors"][0]["pointer"] == "/uri"
 
 
@@ -275,12 +253,8 @@ def test_site_key_cannot_post_articles(stack: Stack, lambda_context: Any) -> Non
     assert status == 401
 
 
-@pytest.mark.parametrize(
-    "content_type", ["text/plain", "application/xml", "", "application/json; charset=latin-1"]
-)
-def test_non_json_content_type_is_415(
-    stack: Stack, partner: Partner, lambda_context: Any, content_type: str
-) -> None:
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "", "application/json; charset=latin-1"])
+def test_non_json_content_type_is_415(stack: Stack, partner: Partner, lambda_context: Any, content_type: str) -> None:
     status, _, body = post(partner, encode(article_doc()), lambda_context, **{"content-type": content_type})
     assert status == 415 and body["status"] == 415
 
@@ -331,9 +305,7 @@ def test_openapi_document_describes_the_routes(stack: Stack, lambda_context: Any
 # --- Idempotency-Key --------------------------------------------------------------------------
 
 
-def test_idempotency_key_returns_the_first_response(
-    stack: Stack, partner: Partner, lambda_context: Any
-) -> None:
+def test_idempotency_key_returns_the_first_response(stack: Stack, partner: Partner, lambda_context: Any) -> None:
     raw = encode(article_doc())
     first = post(partner, raw, lambda_context, **{"idempotency-key": "abc-1"})
     second = post(partner, raw, lambda_context, **{"idempotency-key": "abc-1"})
@@ -341,9 +313,7 @@ def test_idempotency_key_returns_the_first_response(
     assert first[2] == second[2]
 
 
-def test_idempotency_key_reused_with_other_body_is_422(
-    stack: Stack, partner: Partner, lambda_context: Any
-) -> None:
+def test_idempotency_key_reused_with_other_body_is_422(stack: Stack, partner: Partner, lambda_context: Any) -> None:
     post(partner, encode(article_doc()), lambda_context, **{"idempotency-key": "abc-2"})
     status, _, body = post(
         partner,
@@ -359,7 +329,5 @@ def test_idempotency_keys_are_per_partner(
 ) -> None:
     other = make_partner("Regional Gazette", "de", "news")
     first = post(partner, encode(article_doc()), lambda_context, **{"idempotency-key": "shared"})
-    second = post(
-        other, encode(article_doc(uri="urn:other:1")), lambda_context, **{"idempotency-key": "shared"}
-    )
+    second = post(other, encode(article_doc(uri="urn:other:1")), lambda_context, **{"idempotency-key": "shared"})
     assert first[0] == second[0] == 201 and first[2]["id"] != second[2]["id"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -116,10 +117,9 @@ def test_concurrent_identical_posts_create_one_article(stack: Stack, partner: Pa
         def get(self, article_id: str) -> ArticleRecord | None:
             record = super().get(article_id)
             if record is None:
-                try:
+                # Later re-reads after a lost race find the barrier spent.
+                with contextlib.suppress(threading.BrokenBarrierError):
                     barrier.wait()
-                except threading.BrokenBarrierError:
-                    pass  # later re-reads after a lost race find the barrier spent
             return record
 
     service = IngestService(store=ReadTogether(stack.table_name), archive=Archive(stack.archive_bucket))
@@ -158,6 +158,12 @@ def test_concurrent_different_versions_serialize(stack: Stack, partner: Partner)
     with ThreadPoolExecutor(len(versions)) as pool:
         revisions = [r for r in pool.map(submit, versions) if r is not None]
     assert len(revisions) == len(set(revisions))
-    final = ArticleStore(stack.table_name).get(service.submit(encode(article_doc(version="7", versioncreated="2026-11-25T17:00:00Z", headline="v7")), principal, request_id="check").record.article_id)
+    final = ArticleStore(stack.table_name).get(
+        service.submit(
+            encode(article_doc(version="7", versioncreated="2026-11-25T17:00:00Z", headline="v7")),
+            principal,
+            request_id="check",
+        ).record.article_id
+    )
     assert final is not None and final.version == "7"
     assert_consistent(stack)

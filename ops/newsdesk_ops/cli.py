@@ -1,0 +1,213 @@
+"""``newsdesk``: the operator command line.
+
+Commands come in groups (``newsdesk partners add ...``). A group is a function that adds its
+parser to ``COMMAND_GROUPS``' subparsers and sets ``run`` on each leaf command; a later command
+(``newsdesk publish --all``, ``newsdesk trending run``) is one more registrar in that list.
+
+Where the commands act is the Target: ``--stack NAME`` for a deployed stack, else the local
+stack described by ``.newsdesk/local.json`` (or the file named by ``NEWSDESK_LOCAL_FILE``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+
+from newsdesk.errors import NewsdeskError
+from newsdesk.partners import ROLES, PartnerStore
+from newsdesk_ops.target import DEFAULT_LOCAL_FILE, Target, TargetError, resolve_target
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+LOCAL_FILE_ENV = "NEWSDESK_LOCAL_FILE"
+
+
+class Runtime:
+    """What a command works with; the target is resolved on first use, so `--help` needs no AWS."""
+
+    def __init__(self, args: argparse.Namespace, target: Target | None = None) -> None:
+        self.args = args
+        self._target = target
+
+    def target(self) -> Target:
+        if self._target is None:
+            local_file = Path(os.environ.get(LOCAL_FILE_ENV) or DEFAULT_LOCAL_FILE)
+            self._target = resolve_target(self.args.stack, local_file, region=self.args.region)
+        return self._target
+
+    def is_local(self) -> bool:
+        return self._target is not None and self._target.is_local
+
+    def partner_store(self) -> PartnerStore:
+        target = self.target()
+        return PartnerStore(target.table_name, target.dynamodb_client())
+
+
+CommandRun = Callable[[argparse.Namespace, Runtime], int]
+CommandGroup = Callable[["Subparsers"], None]
+
+
+# --- partners ----------------------------------------------------------------------------------
+
+
+def register_partners(commands: Subparsers) -> None:
+    group = commands.add_parser("partners", help="partner outlets and their API keys")
+    partners = group.add_subparsers(dest="partners_command", metavar="COMMAND", required=True)
+
+    add = partners.add_parser("add", help="add a partner and issue its first key")
+    add.add_argument("name", help="the outlet's name, e.g. 'РИА Новости'")
+    add.add_argument("--language", default="ru", help="default language of its articles (default: ru)")
+    add.add_argument("--section", default="", help="default section slug of its articles")
+    add.add_argument("--role", choices=ROLES, default="partner", help="role of the first key")
+    add.add_argument("--id", dest="partner_id", help="partner id (default: derived from the name)")
+    add.set_defaults(run=partners_add)
+
+    listing = partners.add_parser("list", help="list partners")
+    listing.set_defaults(run=partners_list)
+
+    add_key = partners.add_parser("add-key", help="issue another key for a partner")
+    add_key.add_argument("partner_id")
+    add_key.add_argument("--role", choices=ROLES, default="partner")
+    add_key.set_defaults(run=partners_add_key)
+
+    revoke = partners.add_parser("revoke-key", help="revoke a key; it stops working at once")
+    revoke.add_argument("partner_id")
+    revoke.add_argument("key_id")
+    revoke.set_defaults(run=partners_revoke_key)
+
+    keys = partners.add_parser("keys", help="list a partner's keys")
+    keys.add_argument("partner_id")
+    keys.set_defaults(run=partners_keys)
+
+
+def partners_add(args: argparse.Namespace, runtime: Runtime) -> int:
+    store = runtime.partner_store()
+    partner, secret = store.add_partner(
+        args.name, args.language, args.section, args.role, partner_id=args.partner_id
+    )
+    # The partner's only key so far: the one just issued.
+    key_id = store.list_keys(partner.partner_id)[0].key_id
+    print(f"Added partner {partner.partner_id} ({partner.name}), language {partner.language}", end="")
+    print(f", section {partner.section}." if partner.section else ".")
+    _print_secret(key_id, args.role, secret)
+    return 0
+
+
+def partners_list(args: argparse.Namespace, runtime: Runtime) -> int:
+    store = runtime.partner_store()
+    rows = [
+        [
+            partner.partner_id,
+            partner.name,
+            partner.language,
+            partner.section or "-",
+            str(sum(key.active for key in store.list_keys(partner.partner_id))),
+        ]
+        for partner in store.list_partners()
+    ]
+    if not rows:
+        print("No partners yet. Add one with: newsdesk partners add NAME")
+        return 0
+    print(format_table(["ID", "NAME", "LANGUAGE", "SECTION", "ACTIVE KEYS"], rows))
+    return 0
+
+
+def partners_add_key(args: argparse.Namespace, runtime: Runtime) -> int:
+    key, secret = runtime.partner_store().add_key(args.partner_id, args.role)
+    print(f"New key for partner {key.partner_id}.")
+    _print_secret(key.key_id, key.role, secret)
+    return 0
+
+
+def partners_revoke_key(args: argparse.Namespace, runtime: Runtime) -> int:
+    key = runtime.partner_store().revoke_key(args.partner_id, args.key_id)
+    print(f"Key {key.key_id} of partner {key.partner_id} is revoked (since {_time(key.revoked_at)}).")
+    return 0
+
+
+def partners_keys(args: argparse.Namespace, runtime: Runtime) -> int:
+    keys = runtime.partner_store().list_keys(args.partner_id)
+    rows = [[key.key_id, key.role, _time(key.created_at), _time(key.revoked_at)] for key in keys]
+    print(format_table(["KEY ID", "ROLE", "CREATED", "REVOKED"], rows))
+    return 0
+
+
+def _print_secret(key_id: str, role: str, secret: str) -> None:
+    print(f"Key {key_id} (role {role}):")
+    print(secret)
+    print("This key is shown once: hand it to the partner now. Newsdesk stores only its hash.")
+
+
+# --- plumbing ----------------------------------------------------------------------------------
+
+COMMAND_GROUPS: list[CommandGroup] = [register_partners]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsdesk", description="Operate Newsdesk.")
+    parser.add_argument(
+        "--stack", help="work on this deployed CloudFormation stack (default: the local stack of `make run`)"
+    )
+    parser.add_argument("--region", help="AWS region of --stack (default: your AWS configuration)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for register in COMMAND_GROUPS:
+        register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, target: Target | None = None) -> int:
+    """Run one command; 0 on success, 1 on an error (reported on stderr), 2 on bad usage.
+
+    ``target`` replaces --stack / the local file (tests pass one pointing at moto).
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse has already printed usage or help
+        return exit_.code if isinstance(exit_.code, int) else 2
+    runtime = Runtime(args, target)
+    run: CommandRun = args.run
+    try:
+        return run(args, runtime)
+    except (NewsdeskError, TargetError) as error:
+        return _fail(str(error))
+    except EndpointConnectionError as error:
+        hint = "; is `make run` still running?" if runtime.is_local() else ""
+        return _fail(f"cannot reach {error.kwargs.get('endpoint_url', 'AWS')}{hint}")
+    except NoCredentialsError:
+        return _fail("no AWS credentials found; configure them (e.g. AWS_PROFILE) to work on a stack.")
+    except ClientError as error:
+        details = error.response.get("Error", {})
+        return _fail(f"AWS refused the request: {details.get('Code', '?')}: {details.get('Message', '')}")
+    except BotoCoreError as error:
+        return _fail(f"AWS call failed: {error}")
+
+
+def _fail(message: str) -> int:
+    print(f"newsdesk: error: {message}", file=sys.stderr)
+    return 1
+
+
+def format_table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    lines = [headers, *rows]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )
+
+
+def _time(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%SZ") if moment else "-"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
