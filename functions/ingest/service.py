@@ -29,7 +29,7 @@ from newsdesk.sections import section_for
 from newsdesk.versions import VersionOrder, compare_versions
 
 # Each lost race costs one re-read; more than a handful means something is badly wrong.
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 8
 
 
 class ArticleRepository(Protocol):

@@ -75,7 +75,7 @@ def validate_document(document: object, *, default_language: str) -> Validated:
             "The request body must be a ninjs JSON object.",
             errors=[FieldError(pointer="", message="must be a JSON object")],
         )
-    unusable = list(_unusable_values(document))
+    unusable = sorted(_unusable_values(document), key=_pointer_sort_key)
     if unusable:
         raise _failure(unusable)
     schema_errors, unknown_fields = _check_schema(document)
@@ -157,9 +157,7 @@ def _unusable_values(document: JSONObject) -> Iterator[FieldError]:
                     yield FieldError(pointer=_safe_pointer(path), message="object keys must be strings")
                     continue
                 if _LONE_SURROGATE.search(key):
-                    yield FieldError(
-                        pointer=_safe_pointer((*path, key)), message="field name is not valid Unicode"
-                    )
+                    yield FieldError(pointer=_safe_pointer((*path, key)), message="field name is not valid Unicode")
                     continue
                 pending.append((item, (*path, key)))
         elif isinstance(value, list):
@@ -354,11 +352,7 @@ def _http_url(value: str | None) -> str:
     if value is None:
         return ""
     candidate = unicodedata.normalize("NFC", value.strip())
-    if (
-        not candidate
-        or _NOT_IN_URIS.search(candidate)
-        or any(unicodedata.category(c) == "Cc" for c in candidate)
-    ):
+    if not candidate or _NOT_IN_URIS.search(candidate) or any(unicodedata.category(c) == "Cc" for c in candidate):
         return ""
     try:
         parts = urlsplit(candidate)
@@ -441,9 +435,7 @@ class _Normalizer:
             versioncreated=dates["versioncreated"],
             firstcreated=dates["firstcreated"],
             embargoed=dates["embargoed"],
-            sources=_unique(
-                [_plain_of(source, "name") for _, source in _objects_in(self.document, "infosources")]
-            ),
+            sources=_unique([_plain_of(source, "name") for _, source in _objects_in(self.document, "infosources")]),
             rights=self.rights(),
             lead_image=self.lead_image(),
             mentions=self.mentions(),
@@ -514,9 +506,7 @@ class _Normalizer:
         headline = _plain_of(main, "value")
         if not headline:
             if isinstance(main.get("value"), str):
-                self.fail(
-                    pointer_to("headlines", main_index, "value"), "the main headline is empty without markup"
-                )
+                self.fail(pointer_to("headlines", main_index, "value"), "the main headline is empty without markup")
             return None, ""
         subheadline = next(
             (
@@ -553,9 +543,7 @@ class _Normalizer:
                 if {"body_html", "body_text"} & set(self.document)
                 else ""
             )
-            self.fail(
-                "/bodies", f"a body is required: bodies[] with contenttype text/html or text/plain{hint}"
-            )
+            self.fail("/bodies", f"a body is required: bodies[] with contenttype text/html or text/plain{hint}")
             return None
         (_, _, index), is_html, value = min(candidates, key=lambda candidate: candidate[0])
         body_html = sanitize_html(value if is_html else paragraphs_from_text(value))

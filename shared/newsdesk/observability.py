@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics
 
-# Service name and metric namespace come from POWERTOOLS_* variables set in template.yaml Globals.
+# The service name comes from POWERTOOLS_SERVICE_NAME (template.yaml Globals). The namespace is fixed
+# here so that metrics never depend on what the environment held when this module was imported.
+METRIC_NAMESPACE = "Newsdesk"
 logger = Logger()
-metrics = Metrics()
+metrics = Metrics(namespace=METRIC_NAMESPACE)
