@@ -247,6 +247,7 @@ def schema_path(kind: str) -> str:
     return f"{PREFIX}schemas/{kind}.json"
 
 
+@cache
 def schema_fingerprint() -> str:
     """Changes whenever a snapshot model changes: part of the stamp that lets unchanged articles skip."""
     return sha256_of(render_json(_json_schemas()))
