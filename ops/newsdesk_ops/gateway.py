@@ -1,0 +1,679 @@
+"""A local stand-in for the API Gateway HTTP API of template.yaml, and the functions behind it.
+
+``LocalGateway`` serves the routes that ``http_routes(template)`` lists on loopback, turns each
+HTTP request into the payload 2.0 event API Gateway would send, runs the route's Lambda
+authorizer and then the route's handler in this process, and turns the handler's proxy result
+back into an HTTP response. Where API Gateway answers on its own (no route, payload too large,
+authorizer denied, function crashed) it answers the way API Gateway does, except that an unknown
+route gets the same problem+json 404 the app itself gives, so partners see one error format.
+
+``LocalFunctions`` is the "Lambda service" of the local stack: it imports handlers by their
+dotted name, gives them a context object, and runs one invocation per function at a time. The
+gateway uses it, and so can background workers (stream pollers, timers) of the local stack.
+
+Nothing here talks to AWS; the handlers do, through the environment the local stack sets.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import logging
+import re
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from newsdesk.errors import NotFound
+from newsdesk.problems import PROBLEM_CONTENT_TYPE, problem_body
+from newsdesk_ops.template import (
+    FUNCTION_TYPE,
+    HTTP_API_TYPE,
+    LOCAL_ACCOUNT_ID,
+    HttpRoute,
+    Template,
+    authorizer_handler,
+    http_routes,
+)
+
+log = logging.getLogger(__name__)
+
+# API Gateway's own limit on a request payload (HTTP APIs); the app enforces its smaller limit.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+LOCAL_API_ID = "local"
+STAGE = "$default"
+DEFAULT_MEMORY_MB = 128
+DEFAULT_TIMEOUT_SECONDS = 3
+# Media types API Gateway hands to Lambda as text; every other body arrives base64-encoded
+# (form posts included), so handlers have to cope with isBase64Encoded either way.
+_TEXT_MEDIA_TYPES = re.compile(
+    r"^(text/[^;]+|application/(json|xml|javascript|[^;]+\+json|[^;]+\+xml))$", re.IGNORECASE
+)
+# Response headers the HTTP server sets itself.
+_HOP_BY_HOP = {"content-length", "transfer-encoding", "connection", "keep-alive", "date", "server"}
+
+
+# --------------------------------------------------------------------------------------------------
+# Functions: import, context, one invocation at a time
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LocalLambdaContext:
+    """What handlers (and Powertools) read from the Lambda context object."""
+
+    function_name: str
+    memory_limit_in_mb: int
+    invoked_function_arn: str
+    aws_request_id: str
+    deadline: float
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    identity: Any = None
+    client_context: Any = None
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+@dataclass(frozen=True)
+class LocalFunction:
+    """One AWS::Serverless::Function of the template, as the local stack runs it."""
+
+    logical_id: str
+    handler: str
+    function_name: str
+    memory_mb: int
+    timeout_seconds: int
+    # Real Lambda gives each execution environment one event at a time, and our handlers rely on
+    # that: Powertools' resolver keeps the current event in module state (app.current_event), and
+    # the logger keeps per-request keys. Locally every function lives in one process, so a lock
+    # per function keeps two requests from sharing that state. Different functions still run in
+    # parallel, as they would in Lambda.
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+
+class LocalFunctions:
+    """The template's functions, invocable in this process by logical id or handler name.
+
+    Handlers are imported on first use, so the local stack can set the functions' environment
+    first (the functions read their settings when first called, never at import).
+    """
+
+    def __init__(self, template: Template, *, stack_name: str, region: str) -> None:
+        self._region = region
+        self._functions = {
+            logical_id: _local_function(template, logical_id, resource, stack_name)
+            for logical_id, resource in (template.get("Resources") or {}).items()
+            if resource.get("Type") == FUNCTION_TYPE
+        }
+        self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
+        self._import_lock = threading.Lock()
+
+    @property
+    def functions(self) -> dict[str, LocalFunction]:
+        return dict(self._functions)
+
+    def by_handler(self, handler: str) -> LocalFunction:
+        for function in self._functions.values():
+            if function.handler == handler:
+                return function
+        raise KeyError(f"no function of the template has handler {handler!r}")
+
+    def invoke(self, function_logical_id: str, event: Any) -> Any:
+        """Run the function's handler with ``event``, as one Lambda invocation; exceptions propagate."""
+        function = self._functions[function_logical_id]
+        handler = self._handler(function.handler)
+        context = LocalLambdaContext(
+            function_name=function.function_name,
+            memory_limit_in_mb=function.memory_mb,
+            invoked_function_arn=(
+                f"arn:aws:lambda:{self._region}:{LOCAL_ACCOUNT_ID}:function:{function.function_name}"
+            ),
+            aws_request_id=str(uuid.uuid4()),
+            deadline=time.monotonic() + function.timeout_seconds,
+            log_group_name=f"/aws/lambda/{function.function_name}",
+        )
+        with function.lock:
+            return handler(event, context)
+
+    def _handler(self, dotted_name: str) -> Callable[[Any, Any], Any]:
+        with self._import_lock:
+            if dotted_name not in self._handlers:
+                module_name, _, attribute = dotted_name.rpartition(".")
+                module = importlib.import_module(module_name)
+                self._handlers[dotted_name] = getattr(module, attribute)
+            return self._handlers[dotted_name]
+
+
+def _local_function(template: Template, logical_id: str, resource: dict[str, Any], stack_name: str) -> LocalFunction:
+    properties = resource.get("Properties") or {}
+    defaults = (template.get("Globals") or {}).get("Function") or {}
+
+    def setting(name: str, fallback: Any) -> Any:
+        return properties.get(name, defaults.get(name, fallback))
+
+    handler = setting("Handler", None)
+    if not isinstance(handler, str):
+        raise ValueError(f"{logical_id} has no Handler")
+    return LocalFunction(
+        logical_id=logical_id,
+        handler=handler,
+        function_name=f"{stack_name}-{logical_id}",
+        memory_mb=int(setting("MemorySize", DEFAULT_MEMORY_MB)),
+        timeout_seconds=int(setting("Timeout", DEFAULT_TIMEOUT_SECONDS)),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Routes
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CompiledRoute:
+    route: HttpRoute
+    pattern: re.Pattern[str] | None  # None: the $default catch-all
+    parameter_names: tuple[str, ...]
+
+    @property
+    def route_key(self) -> str:
+        return "$default" if self.pattern is None else f"{self.route.method} {self.route.path}"
+
+    def specificity(self) -> tuple[int, int, int, int]:
+        """Sort key: API Gateway prefers literal paths, then {param}, then {greedy+}, then ANY."""
+        if self.pattern is None:
+            return (1, 0, 0, 0)
+        segments = self.route.path.strip("/").split("/")
+        literal = sum(1 for segment in segments if not segment.startswith("{"))
+        greedy = int(any(segment.endswith("+}") for segment in segments))
+        return (0, greedy, -literal, int(self.route.method == "ANY"))
+
+
+def _compile(route: HttpRoute) -> _CompiledRoute:
+    if route.path == "$default":
+        return _CompiledRoute(route, None, ())
+    names: list[str] = []
+    parts: list[str] = []
+    for segment in route.path.strip("/").split("/"):
+        if segment.startswith("{") and segment.endswith("+}"):
+            names.append(segment[1:-2])
+            parts.append("(.+)")
+        elif segment.startswith("{") and segment.endswith("}"):
+            names.append(segment[1:-1])
+            parts.append("([^/]+)")
+        else:
+            parts.append(re.escape(segment))
+    return _CompiledRoute(route, re.compile("/" + "/".join(parts)), tuple(names))
+
+
+@dataclass(frozen=True)
+class _Match:
+    compiled: _CompiledRoute
+    path_parameters: dict[str, str]
+
+
+class _RouteTable:
+    def __init__(self, routes: Iterable[HttpRoute]) -> None:
+        self._routes = sorted((_compile(route) for route in routes), key=_CompiledRoute.specificity)
+
+    def match(self, method: str, path: str) -> _Match | None:
+        for compiled in self._routes:
+            if compiled.route.method not in (method, "ANY"):
+                continue
+            if compiled.pattern is None:
+                return _Match(compiled, {})
+            found = compiled.pattern.fullmatch(path)
+            if found:
+                values = (unquote(value) for value in found.groups())
+                return _Match(compiled, dict(zip(compiled.parameter_names, values, strict=True)))
+        return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GatewayRequest:
+    """An HTTP request as it reached the gateway."""
+
+    method: str
+    target: str  # path and query, as sent
+    protocol: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    source_ip: str
+    host: str
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def raw_path(self) -> str:
+        return self.target.partition("?")[0]
+
+    @property
+    def raw_query(self) -> str:
+        return self.target.partition("?")[2]
+
+
+def _joined_headers(request: GatewayRequest) -> dict[str, str]:
+    """Lower-cased names, repeated headers joined with "," (payload 2.0); cookies go elsewhere."""
+    headers: dict[str, str] = {}
+    for name, value in request.headers:
+        key = name.lower()
+        if key == "cookie":
+            continue
+        headers[key] = f"{headers[key]},{value}" if key in headers else value
+    headers.setdefault("x-forwarded-for", request.source_ip)
+    headers.setdefault("x-forwarded-proto", "http")
+    headers.setdefault("x-forwarded-port", request.host.rpartition(":")[2] or "80")
+    trace_time = format(int(request.received_at.timestamp()), "x")
+    headers.setdefault("x-amzn-trace-id", f"Root=1-{trace_time}-{uuid.uuid4().hex[:24]}")
+    return headers
+
+
+def _cookies(request: GatewayRequest) -> list[str]:
+    return [
+        cookie.strip()
+        for name, value in request.headers
+        if name.lower() == "cookie"
+        for cookie in value.split(";")
+        if cookie.strip()
+    ]
+
+
+def _query_parameters(raw_query: str) -> dict[str, str]:
+    parameters: dict[str, str] = {}
+    for name, value in parse_qsl(raw_query, keep_blank_values=True):
+        parameters[name] = f"{parameters[name]},{value}" if name in parameters else value
+    return parameters
+
+
+def _request_context(request: GatewayRequest, route_key: str, headers: Mapping[str, str]) -> dict[str, Any]:
+    received = request.received_at
+    return {
+        "accountId": LOCAL_ACCOUNT_ID,
+        "apiId": LOCAL_API_ID,
+        "domainName": request.host,
+        "domainPrefix": request.host.partition(".")[0].partition(":")[0],
+        "http": {
+            "method": request.method,
+            "path": unquote(request.raw_path),
+            "protocol": request.protocol,
+            "sourceIp": request.source_ip,
+            "userAgent": headers.get("user-agent", ""),
+        },
+        "requestId": request.request_id,
+        "routeKey": route_key,
+        "stage": STAGE,
+        "time": received.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "timeEpoch": int(received.timestamp() * 1000),
+    }
+
+
+def _is_text(headers: Mapping[str, str]) -> bool:
+    media_type = headers.get("content-type", "").partition(";")[0].strip()
+    return bool(_TEXT_MEDIA_TYPES.match(media_type))
+
+
+def build_http_event(request: GatewayRequest, match: _Match) -> dict[str, Any]:
+    """The payload 2.0 event API Gateway sends to a Lambda proxy integration."""
+    headers = _joined_headers(request)
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": match.compiled.route_key,
+        "rawPath": request.raw_path,
+        "rawQueryString": request.raw_query,
+        "headers": headers,
+        "requestContext": _request_context(request, match.compiled.route_key, headers),
+        "isBase64Encoded": False,
+    }
+    if cookies := _cookies(request):
+        event["cookies"] = cookies
+    if query := _query_parameters(request.raw_query):
+        event["queryStringParameters"] = query
+    if match.path_parameters:
+        event["pathParameters"] = dict(match.path_parameters)
+    if request.body:
+        text = _as_text(request.body) if _is_text(headers) else None
+        if text is None:
+            event["body"] = base64.b64encode(request.body).decode("ascii")
+            event["isBase64Encoded"] = True
+        else:
+            event["body"] = text
+    return event
+
+
+def _as_text(body: bytes) -> str | None:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def build_authorizer_event(
+    http_event: Mapping[str, Any], identity_headers: Iterable[str], *, region: str
+) -> dict[str, Any]:
+    """The payload 2.0 REQUEST authorizer event for a request (no body, like API Gateway)."""
+    context = http_event["requestContext"]
+    headers: Mapping[str, str] = http_event["headers"]
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": (
+            f"arn:aws:execute-api:{region}:{context['accountId']}:{context['apiId']}"
+            f"/{context['stage']}/{context['http']['method']}{http_event['rawPath']}"
+        ),
+        "identitySource": [headers[name.lower()] for name in identity_headers if name.lower() in headers],
+        "routeKey": http_event["routeKey"],
+        "rawPath": http_event["rawPath"],
+        "rawQueryString": http_event["rawQueryString"],
+        "headers": dict(headers),
+        "requestContext": dict(context),
+    }
+    for optional in ("cookies", "queryStringParameters", "pathParameters"):
+        if optional in http_event:
+            event[optional] = http_event[optional]
+    return event
+
+
+# --------------------------------------------------------------------------------------------------
+# Responses
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class GatewayResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def _json_response(status: int, body: Mapping[str, Any], content_type: str = "application/json") -> GatewayResponse:
+    return GatewayResponse(status, [("Content-Type", content_type)], json.dumps(body).encode("utf-8"))
+
+
+def _gateway_message(status: HTTPStatus) -> GatewayResponse:
+    """API Gateway's own error bodies: {"message": "<reason phrase>"}."""
+    return _json_response(status.value, {"message": status.phrase})
+
+
+def _no_route(request: GatewayRequest) -> GatewayResponse:
+    detail = f"No route for {request.method} {unquote(request.raw_path)}."
+    body = problem_body(NotFound.status, NotFound.type_slug, NotFound.title, detail)
+    return _json_response(NotFound.status, body, PROBLEM_CONTENT_TYPE)
+
+
+def proxy_result_to_response(result: Any) -> GatewayResponse:
+    """Interpret a handler's return value the way a payload 2.0 integration does.
+
+    A dict with ``statusCode`` is a proxy result; anything else is the body of a 200 JSON
+    response (API Gateway "infers" the format). A malformed proxy result raises ValueError.
+    """
+    if not (isinstance(result, dict) and "statusCode" in result):
+        inferred = result if isinstance(result, str) else json.dumps(result)
+        return GatewayResponse(HTTPStatus.OK, [("Content-Type", "application/json")], inferred.encode("utf-8"))
+    status = result["statusCode"]
+    if not isinstance(status, int) or not 100 <= status <= 599:
+        raise ValueError(f"statusCode {status!r} is not an HTTP status")
+    headers: list[tuple[str, str]] = []
+    for name, value in (result.get("headers") or {}).items():
+        if name.lower() not in _HOP_BY_HOP:
+            headers.append((name, str(value)))
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        if name.lower() not in _HOP_BY_HOP:
+            headers.extend((name, str(value)) for value in values)
+    headers.extend(("Set-Cookie", cookie) for cookie in result.get("cookies") or [])
+    body = result.get("body") or ""
+    if not isinstance(body, str):
+        raise ValueError("body must be a string")
+    raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+    return GatewayResponse(status, headers, raw)
+
+
+# --------------------------------------------------------------------------------------------------
+# The gateway
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _AuthorizerConfig:
+    name: str
+    function_logical_id: str
+    identity_headers: tuple[str, ...]
+
+
+class LocalGateway:
+    """The HTTP API of the template, served on loopback; handlers run in this process.
+
+    ``LocalGateway(template).start()`` returns the base URL ("http://127.0.0.1:PORT"); ``stop()``
+    shuts it down. Routes, authorizers and functions all come from the template, so routes added
+    there are served here without changes.
+    """
+
+    def __init__(
+        self,
+        template: Template,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        functions: LocalFunctions | None = None,
+        stack_name: str = "newsdesk-local",
+        region: str = "eu-west-1",
+    ) -> None:
+        self._functions = functions or LocalFunctions(template, stack_name=stack_name, region=region)
+        self._routes = _RouteTable(http_routes(template))
+        self._authorizers = {
+            name: self._authorizer_config(template, name)
+            for name in {route.authorizer for route in http_routes(template) if route.authorizer}
+        }
+        self._region = region
+        self._address = (host, port)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def _authorizer_config(self, template: Template, name: str) -> _AuthorizerConfig:
+        function = self._functions.by_handler(authorizer_handler(template, name))
+        identity: dict[str, Any] = {}
+        for resource in (template.get("Resources") or {}).values():
+            if resource.get("Type") == HTTP_API_TYPE:
+                authorizers = ((resource.get("Properties") or {}).get("Auth") or {}).get("Authorizers") or {}
+                identity = (authorizers.get(name) or {}).get("Identity") or identity
+        return _AuthorizerConfig(name, function.logical_id, tuple(identity.get("Headers") or ()))
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the gateway is not running")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> str:
+        """Bind, serve in a background thread, and return the base URL (ready to take requests)."""
+        if self._server is not None:
+            return self.url
+        server = ThreadingHTTPServer(self._address, _make_request_handler(self))
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="local-gateway", daemon=True)
+        self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> LocalGateway:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    # request handling
+
+    def handle(self, request: GatewayRequest) -> GatewayResponse:
+        """Route, authorize and invoke, answering like API Gateway where it would answer itself."""
+        response = self._route(request)
+        # API Gateway names its request id in every response; it matches requestContext.requestId.
+        response.headers.append(("Apigw-Requestid", request.request_id))
+        return response
+
+    def _route(self, request: GatewayRequest) -> GatewayResponse:
+        match = self._routes.match(request.method, request.raw_path)
+        if match is None:
+            return _no_route(request)
+        event = build_http_event(request, match)
+        authorizer_name = match.compiled.route.authorizer
+        if authorizer_name:
+            denied = self._authorize(event, self._authorizers[authorizer_name])
+            if denied is not None:
+                return denied
+        try:
+            result = self._functions.invoke(match.compiled.route.function_logical_id, event)
+            return proxy_result_to_response(result)
+        except Exception:
+            log.error("%s failed:\n%s", match.compiled.route.handler, traceback.format_exc())
+            return _gateway_message(HTTPStatus.INTERNAL_SERVER_ERROR)
+
+    def _authorize(self, event: dict[str, Any], authorizer: _AuthorizerConfig) -> GatewayResponse | None:
+        """Run the Lambda authorizer; None lets the request through (its context added to the event)."""
+        headers = event["headers"]
+        if authorizer.identity_headers and not all(name.lower() in headers for name in authorizer.identity_headers):
+            # With identity sources, API Gateway refuses a request that lacks one before any code runs.
+            return _gateway_message(HTTPStatus.UNAUTHORIZED)
+        authorizer_event = build_authorizer_event(event, authorizer.identity_headers, region=self._region)
+        try:
+            result = self._functions.invoke(authorizer.function_logical_id, authorizer_event)
+            authorized, context = _authorizer_decision(result)
+        except Exception:
+            log.error("authorizer %s failed:\n%s", authorizer.name, traceback.format_exc())
+            return _gateway_message(HTTPStatus.INTERNAL_SERVER_ERROR)
+        if not authorized:
+            return _gateway_message(HTTPStatus.FORBIDDEN)
+        event["requestContext"]["authorizer"] = {"lambda": context}
+        return None
+
+
+def _authorizer_decision(result: Any) -> tuple[bool, dict[str, Any]]:
+    """(authorized, context) from a simple response, or from an IAM policy response."""
+    if not isinstance(result, dict):
+        raise ValueError(f"authorizer returned {type(result).__name__}, not an object")
+    context = result.get("context") or {}
+    if "isAuthorized" in result:
+        return result["isAuthorized"] is True, context
+    statements = (result.get("policyDocument") or {}).get("Statement") or []
+    effects = {str(statement.get("Effect", "")).lower() for statement in statements}
+    return ("allow" in effects and "deny" not in effects), context
+
+
+def _make_request_handler(gateway: LocalGateway) -> type[BaseHTTPRequestHandler]:
+    class GatewayRequestHandler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        # Idle keep-alive connections are dropped after this many seconds.
+        timeout = 60
+
+        def do_request(self) -> None:
+            started = time.perf_counter()
+            response = self._respond()
+            self._send(response)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            log.info("%s %s %d %.1fms", self.command, self.path, response.status, elapsed_ms)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_request
+
+        def _respond(self) -> GatewayResponse:
+            body = self._read_body()
+            if isinstance(body, GatewayResponse):
+                return body
+            request = GatewayRequest(
+                method=self.command,
+                target=self.path,
+                protocol=self.request_version,
+                headers=list(self.headers.items()),
+                body=body,
+                source_ip=self.client_address[0],
+                host=self.headers.get("host") or gateway.url.removeprefix("http://"),
+            )
+            return gateway.handle(request)
+
+        def _read_body(self) -> bytes | GatewayResponse:
+            if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
+                return self._read_chunked()
+            length_header = self.headers.get("content-length")
+            if length_header is None:
+                return b""
+            if not length_header.strip().isdigit():
+                self.close_connection = True
+                return _gateway_message(HTTPStatus.BAD_REQUEST)
+            length = int(length_header)
+            if length > MAX_PAYLOAD_BYTES:
+                # The body stays unread, so this connection cannot carry another request.
+                self.close_connection = True
+                return _gateway_message(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+            return self.rfile.read(length)
+
+        def _read_chunked(self) -> bytes | GatewayResponse:
+            chunks: list[bytes] = []
+            total = 0
+            while True:
+                size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
+                try:
+                    size = int(size_line, 16)
+                except ValueError:
+                    self.close_connection = True
+                    return _gateway_message(HTTPStatus.BAD_REQUEST)
+                if size == 0:
+                    while self.rfile.readline(1024).strip():  # trailers
+                        pass
+                    return b"".join(chunks)
+                total += size
+                if total > MAX_PAYLOAD_BYTES:
+                    self.close_connection = True
+                    return _gateway_message(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(1024)
+
+        def _send(self, response: GatewayResponse) -> None:
+            # 204 and 304 never carry a body, whatever the handler returned.
+            body = b"" if response.status in (204, 304) else response.body
+            self.send_response(response.status)
+            for name, value in response.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def version_string(self) -> str:
+            return "newsdesk-local-gateway"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            # The access line is logged in do_request; the base class would print a second one.
+            return
+
+        def log_error(self, format: str, *args: Any) -> None:
+            print(f"gateway: {format % args}", file=sys.stderr)
+
+    return GatewayRequestHandler

@@ -1,0 +1,407 @@
+"""The whole Newsdesk on one machine: `make run` (``python -m newsdesk_ops.local_stack``).
+
+moto serves DynamoDB and S3 on loopback; the tables and buckets are created from template.yaml;
+the functions run in this process behind a local HTTP API gateway (newsdesk_ops.gateway) with
+the environment the template gives them. A local partner and its key are created, and the
+connection details are written to ``.newsdesk/local.json`` (where the ``newsdesk`` CLI looks).
+
+``LocalStack`` is the same thing as a context manager, for tests:
+
+    with LocalStack(state_file=None) as stack:
+        stack.info["api_url"]
+
+Background work the functions get from AWS event sources (a table stream feeding publish, an
+EventBridge timer) is added with ``LocalStack.add_worker``; see ``Worker``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from newsdesk.partners import PartnerAlreadyExists, PartnerStore, derive_partner_id
+from newsdesk_ops.gateway import LocalFunctions, LocalGateway
+from newsdesk_ops.target import DEFAULT_LOCAL_FILE
+from newsdesk_ops.template import LocalResources, Template, create_resources, function_environment, load_template
+
+log = logging.getLogger(__name__)
+
+STACK_NAME = "newsdesk-local"
+DEFAULT_PORT = 3000
+DEFAULT_REGION = "eu-west-1"
+LOOPBACK = "127.0.0.1"
+# The CLI reads the same variable (newsdesk_ops.cli) to find the local stack.
+LOCAL_FILE_ENV = "NEWSDESK_LOCAL_FILE"
+LOCAL_PARTNER_NAME = "Local Partner"
+LOCAL_PARTNER_LANGUAGE = "ru"
+LOCAL_PARTNER_SECTION = "defence-industry"
+# moto accepts any credentials; fixed fake ones keep real credentials away from the emulator.
+FAKE_CREDENTIAL = "testing"
+# Packages of the shared layer; the functions' own packages come from their handlers.
+LAYER_PACKAGES = ("newsdesk",)
+
+
+@dataclass(frozen=True)
+class RunningStack:
+    """What a worker gets: everything about the stack that is up."""
+
+    template: Template
+    resources: LocalResources
+    functions: LocalFunctions
+    environment: dict[str, str]
+    api_url: str
+    aws_endpoint_url: str
+    region: str
+
+
+Worker = Callable[[RunningStack], Callable[[], None]]
+"""Starts background work for a running stack and returns the function that stops it.
+
+A worker starts its own (daemon) thread, invokes functions through ``stack.functions.invoke``
+(which serializes invocations per function, like Lambda), and must return promptly from both
+calls. Workers start after the gateway, in the order added, and stop in reverse order before
+the gateway and moto stop. Example shape of a stream poller::
+
+    def stream_poller(stack: RunningStack) -> Callable[[], None]:
+        stop = threading.Event()
+        thread = threading.Thread(target=poll, args=(stack, stop), daemon=True)
+        thread.start()
+        return lambda: (stop.set(), thread.join())
+"""
+
+
+class LocalStack:
+    """moto + resources from the template + the functions behind a local HTTP API.
+
+    ``start()`` changes ``os.environ`` (endpoint, fake credentials, the functions' variables),
+    because boto3 and the functions read it; ``stop()`` puts it back as it was.
+    """
+
+    def __init__(
+        self,
+        *,
+        template: Template | None = None,
+        stack_name: str = STACK_NAME,
+        region: str | None = None,
+        state_file: Path | None = DEFAULT_LOCAL_FILE,
+        parameter_overrides: dict[str, str] | None = None,
+    ) -> None:
+        self._template = template if template is not None else load_template()
+        self._stack_name = stack_name
+        self._region = region
+        self._state_file = state_file
+        self._parameter_overrides = parameter_overrides or {}
+        self._workers: list[Worker] = []
+        self._worker_stops: list[Callable[[], None]] = []
+        self._saved_environment: dict[str, str] | None = None
+        self._moto: ThreadedMotoServer | None = None
+        self._gateway: LocalGateway | None = None
+        self._running: RunningStack | None = None
+        self._info: dict[str, str] | None = None
+
+    def add_worker(self, worker: Worker) -> None:
+        """Run ``worker`` alongside the gateway (add before ``start``)."""
+        if self._running is not None:
+            raise RuntimeError("add workers before starting the stack")
+        self._workers.append(worker)
+
+    @property
+    def info(self) -> dict[str, str]:
+        """The connection details written to the state file (see ``start``)."""
+        if self._info is None:
+            raise RuntimeError("the local stack is not running")
+        return dict(self._info)
+
+    @property
+    def running(self) -> RunningStack:
+        if self._running is None:
+            raise RuntimeError("the local stack is not running")
+        return self._running
+
+    def start(self, port: int = 0, host: str = LOOPBACK) -> dict[str, str]:
+        """Bring everything up and return the connection details.
+
+        Keys: api_url, aws_endpoint_url, region, stack_name, table_name, archive_bucket,
+        snapshot_bucket ("" while the template has none), partner_id, partner_key.
+        """
+        if self._info is not None:
+            return self.info
+        self._saved_environment = dict(os.environ)
+        try:
+            return self._start(port, host)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, port: int, host: str) -> dict[str, str]:
+        region = self._region or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+        # moto's server logs every request through werkzeug; the gateway's access log is enough.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._moto = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
+        self._moto.start()  # returns once the socket is bound and serving
+        moto_host, moto_port = self._moto.get_host_and_port()
+        endpoint = f"http://{moto_host}:{moto_port}"
+        _use_emulator(endpoint, region)
+        _forget_function_state(self._template)
+
+        dynamodb = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint)
+        s3 = boto3.client("s3", region_name=region, endpoint_url=endpoint)
+        resources = create_resources(self._template, stack_name=self._stack_name, dynamodb=dynamodb, s3=s3)
+        environment = _functions_environment(self._template, resources, self._parameter_overrides)
+        os.environ.update(environment)
+        os.environ.update(_lambda_runtime_variables(self._stack_name, region))
+
+        partner_id, partner_key = _local_partner(environment["TABLE_NAME"], dynamodb)
+        functions = LocalFunctions(self._template, stack_name=self._stack_name, region=region)
+        self._gateway = LocalGateway(self._template, host, port, functions=functions, region=region)
+        api_url = self._gateway.start()
+        self._running = RunningStack(
+            template=self._template,
+            resources=resources,
+            functions=functions,
+            environment=environment,
+            api_url=api_url,
+            aws_endpoint_url=endpoint,
+            region=region,
+        )
+        for worker in self._workers:
+            self._worker_stops.append(worker(self._running))
+
+        self._info = {
+            "api_url": api_url,
+            "aws_endpoint_url": endpoint,
+            "region": region,
+            "stack_name": self._stack_name,
+            "table_name": environment["TABLE_NAME"],
+            "archive_bucket": environment.get("ARCHIVE_BUCKET", ""),
+            "snapshot_bucket": environment.get("SNAPSHOT_BUCKET", ""),
+            "partner_id": partner_id,
+            "partner_key": partner_key,
+        }
+        if self._state_file is not None:
+            _write_private(self._state_file, json.dumps(self._info, indent=2) + "\n")
+        return self.info
+
+    def stop(self) -> None:
+        """Stop workers, gateway and moto; restore the environment; remove the state file."""
+        while self._worker_stops:
+            stop_worker = self._worker_stops.pop()
+            try:
+                stop_worker()
+            except Exception:
+                log.exception("a worker failed to stop")
+        if self._gateway is not None:
+            self._gateway.stop()
+            self._gateway = None
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+        if self._state_file is not None and self._info is not None:
+            # A file pointing at a stopped emulator would only send the CLI into connection errors.
+            with contextlib.suppress(FileNotFoundError):
+                self._state_file.unlink()
+        if self._saved_environment is not None:
+            os.environ.clear()
+            os.environ.update(self._saved_environment)
+            self._saved_environment = None
+        _forget_function_state(self._template)
+        self._running = None
+        self._info = None
+
+    def __enter__(self) -> LocalStack:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def _use_emulator(endpoint: str, region: str) -> None:
+    """Point every boto3 client of this process at moto, with fake credentials."""
+    for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        os.environ.pop(variable, None)
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": FAKE_CREDENTIAL,
+            "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIAL,
+            "AWS_DEFAULT_REGION": region,
+        }
+    )
+
+
+def _functions_environment(template: Template, resources: LocalResources, overrides: dict[str, str]) -> dict[str, str]:
+    """The variables of every function, merged: locally they all share one process.
+
+    Where functions disagree on a variable, the first function in the template wins and the
+    disagreement is logged, because the others will see the wrong value locally.
+    """
+    merged: dict[str, str] = {}
+    for logical_id, resource in (template.get("Resources") or {}).items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        for name, value in function_environment(template, logical_id, resources, overrides).items():
+            if name in merged and merged[name] != value:
+                log.warning("functions disagree on %s; %s gets %r locally", name, logical_id, merged[name])
+                continue
+            merged[name] = value
+    return merged
+
+
+def _lambda_runtime_variables(stack_name: str, region: str) -> dict[str, str]:
+    """What the Lambda runtime itself sets and Powertools reads."""
+    return {
+        "AWS_REGION": region,
+        # Powertools idempotency scopes its records by function name; one stable name locally.
+        "AWS_LAMBDA_FUNCTION_NAME": f"{stack_name}-functions",
+        "POWERTOOLS_DEV": "false",
+        # No X-Ray daemon locally.
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+
+
+def _forget_function_state(template: Template) -> None:
+    """Clear the caches of the functions' modules (settings, clients, services), as a new
+    execution environment would start without them. Without this, a process that imported the
+    functions before (a test session) would keep clients bound to another endpoint or table."""
+    packages = set(LAYER_PACKAGES)
+    for resource in (template.get("Resources") or {}).values():
+        handler = (resource.get("Properties") or {}).get("Handler")
+        if resource.get("Type") == "AWS::Serverless::Function" and isinstance(handler, str):
+            packages.add(handler.split(".", 1)[0])
+    for module_name, module in list(sys.modules.items()):
+        if module is None or module_name.split(".", 1)[0] not in packages:
+            continue
+        for value in list(vars(module).values()):
+            if getattr(value, "__module__", None) == module_name and callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+
+
+def _local_partner(table_name: str, dynamodb: Any) -> tuple[str, str]:
+    """The local partner and a fresh key for it (a second stack on the same moto adds a key)."""
+    store = PartnerStore(table_name, client=dynamodb)
+    try:
+        partner, secret = store.add_partner(LOCAL_PARTNER_NAME, LOCAL_PARTNER_LANGUAGE, LOCAL_PARTNER_SECTION)
+        return partner.partner_id, secret
+    except PartnerAlreadyExists:
+        partner_id = derive_partner_id(LOCAL_PARTNER_NAME)
+        _key, secret = store.add_key(partner_id)
+        return partner_id, secret
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write atomically, readable by the owner only (the file holds a partner key)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    partial.replace(path)
+
+
+def describe(info: dict[str, str], state_file: Path | None) -> str:
+    """The start-up message: where things are and how to use them."""
+    api = info["api_url"]
+    lines = [
+        "Newsdesk is running locally (moto + template.yaml). Ctrl-C stops it.",
+        "",
+        f"  Partner API   {api}/v1   (OpenAPI: {api}/v1/openapi.json)",
+        f"  Partner       {info['partner_id']}   key {info['partner_key']}",
+        f"  AWS (moto)    {info['aws_endpoint_url']}   region {info['region']}",
+        f"  Table         {info['table_name']}",
+        f"  Archive       s3://{info['archive_bucket']}",
+    ]
+    if info.get("snapshot_bucket"):
+        lines.append(f"  Snapshots     s3://{info['snapshot_bucket']}")
+    lines += [
+        "",
+        "Send an article:",
+        f"  curl -i -X POST {api}/v1/articles \\",
+        f"    -H 'Authorization: Bearer {info['partner_key']}' \\",
+        "    -H 'Content-Type: application/json' \\",
+        "    --data-binary @tests/fixtures/ninjs/ru_defence_industry.json",
+        "",
+    ]
+    if state_file is not None:
+        lines += [
+            f"Connection details: {state_file}. The newsdesk CLI uses them when no --stack is given:",
+            "  .venv/bin/newsdesk partners list",
+        ]
+    lines += [
+        "AWS CLI / boto3 against the emulator:",
+        f"  AWS_ENDPOINT_URL={info['aws_endpoint_url']} AWS_ACCESS_KEY_ID=testing "
+        f"AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION={info['region']} aws s3 ls",
+    ]
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM, with the previous handlers restored afterwards."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {signum: signal.signal(signum, request_stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _log_to_stderr() -> None:
+    """Show the gateway's access lines and our own messages on stderr.
+
+    A handler of our own, not the root logger's: Powertools filters the root handlers to drop
+    records of loggers whose names start with its service name ("newsdesk"), which
+    "newsdesk_ops" does; and the root logger at INFO would print botocore's chatter.
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    ops_logger = logging.getLogger("newsdesk_ops")
+    ops_logger.addHandler(handler)
+    ops_logger.setLevel(logging.INFO)
+    ops_logger.propagate = False
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the local stack until Ctrl-C or SIGTERM. The API port comes from PORT (default 3000)."""
+    del argv  # no options yet; PORT and NEWSDESK_LOCAL_FILE configure it
+    _log_to_stderr()
+    port = int(os.environ.get("PORT") or DEFAULT_PORT)
+    state_file = Path(os.environ.get(LOCAL_FILE_ENV) or DEFAULT_LOCAL_FILE)
+    stack = LocalStack(state_file=state_file)
+    with _stop_signals() as stop:
+        try:
+            info = stack.start(port=port)
+        except OSError as error:
+            print(f"Cannot start the local stack on port {port}: {error}", file=sys.stderr)
+            return 1
+        try:
+            print(describe(info, state_file), flush=True)
+            # wait() with a timeout keeps the main thread responsive to signals on every platform.
+            while not stop.wait(timeout=1.0):
+                pass
+        finally:
+            print("Stopping the local stack...", file=sys.stderr, flush=True)
+            stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
