@@ -44,6 +44,9 @@ def forget_process_state() -> None:
 
         app.ingest_service.cache_clear()
         authorizer.partner_store.cache_clear()
+        from publish import app as publish_app
+
+        publish_app.publisher.cache_clear()
         idempotency._idempotent_run.cache_clear()
         idempotency._config.cache_clear()
     except ImportError:  # the ingest package is importable in every checkout; keep fixtures usable alone

@@ -196,6 +196,8 @@ def build_record(
         versioncreated=content.versioncreated,
         embargoed_until=content.embargoed,
         headline=content.headline,
+        lead=content.lead,
+        image_url=content.lead_image.url if content.lead_image else "",
         language=content.language,
         section=section_for(content.section_hints, principal.section),
         outlet=principal.name,

@@ -53,6 +53,9 @@ class ArticleRecord(BaseModel):
     versioncreated: datetime | None = None
     embargoed_until: datetime | None = None
     headline: str
+    # Teaser fields, kept on the record so that lists render without reading any article body.
+    lead: str = ""
+    image_url: str = ""
     language: str
     section: str = ""
     outlet: str = ""

@@ -159,6 +159,8 @@ class ArticleSummary(SnapshotModel):
     id: str
     revision: int
     headline: str
+    lead: str = Field(description="Plain-text teaser; may be empty")
+    image_url: str | None = Field(description="The lead image, absolute http(s) URL")
     section: str
     outlet: OutletRef
     language: str
@@ -381,6 +383,8 @@ def article_summary(record: ArticleRecord) -> ArticleSummary:
         id=record.article_id,
         revision=record.revision,
         headline=plain_text(record.headline),
+        lead=plain_text(record.lead),
+        image_url=record.image_url or None,
         section=record.section,
         outlet=outlet_ref(record),
         language=record.language,

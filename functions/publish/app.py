@@ -1,0 +1,116 @@
+"""Entry point of the publish function: the table's stream and the embargo timer.
+
+Event shapes (anything else is logged and ignored):
+
+- DynamoDB stream batch ``{"Records": [{"eventSource": "aws:dynamodb", "dynamodb": {...}}]}``:
+  each CURRENT article record publishes its article file on its own (a poisoned record is
+  reported in ``batchItemFailures`` and the rest succeed); then the lists the batch's good
+  records touch and the manifest are written once. Other items are skipped; the TRENDING item
+  goes to :func:`handle_trending_change`.
+- EventBridge schedule ``{"source": "aws.events", "detail-type": "Scheduled Event", "time": ...}``:
+  releases the embargoes due at the event's time (the stream then publishes those articles).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from newsdesk.observability import logger, metrics
+from newsdesk.settings import get_settings
+from newsdesk.store import CURRENT
+from publish.publisher import ArticleChange, Publisher
+
+TRENDING_PK = "TRENDING"
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+@cache
+def publisher() -> Publisher:
+    return Publisher.from_settings(get_settings())
+
+
+def is_stream_batch(event: dict[str, Any]) -> bool:
+    records = event.get("Records")
+    return (
+        isinstance(records, list)
+        and bool(records)
+        and all(isinstance(record, dict) and record.get("eventSource") == "aws:dynamodb" for record in records)
+    )
+
+
+def is_scheduled_event(event: dict[str, Any]) -> bool:
+    return event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event"
+
+
+def _keys_of(record: DynamoDBRecord) -> tuple[str, str]:
+    keys = record.raw_event["dynamodb"]["Keys"]
+    return keys["PK"]["S"], keys.get("SK", {}).get("S", "")
+
+
+def handle_trending_change(record: DynamoDBRecord) -> None:
+    """Hook for the TRENDING item (issue 4 writes v1/trending.json from it); skipped until then."""
+    logger.debug(
+        "trending change skipped",
+        extra={"sequence_number": record.dynamodb.sequence_number if record.dynamodb else None},
+    )
+
+
+def handle_stream_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    changes: list[ArticleChange] = []
+
+    def handle_record(record: DynamoDBRecord) -> None:
+        pk, sk = _keys_of(record)
+        if pk.startswith("ARTICLE#") and sk == CURRENT:
+            images = record.raw_event["dynamodb"]
+            change = ArticleChange.from_stream_images(images.get("OldImage"), images.get("NewImage"))
+            publisher().publish_article(change)
+            changes.append(change)
+        elif pk == TRENDING_PK:
+            handle_trending_change(record)
+        # Anything else (revision history, snapshot hash records, partners) is not published.
+
+    response = process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+    failures = len(response.get("batchItemFailures", []))
+    # Lists once per batch; a failure here fails the whole batch, which the stream then retries.
+    lists = publisher().publish_lists(changes)
+    logger.info("stream batch published", extra={"articles": len(changes), "lists": lists, "failed": failures})
+    metrics.add_metric(name="ArticlesPublished", unit=MetricUnit.Count, value=len(changes))
+    if failures:
+        metrics.add_metric(name="StreamRecordsFailed", unit=MetricUnit.Count, value=failures)
+    return dict(response)
+
+
+def handle_schedule(event: dict[str, Any]) -> dict[str, Any]:
+    now = _event_time(event)
+    released = publisher().release_due_embargoes(now)
+    logger.info("embargo timer ran", extra={"released": released, "now": now.isoformat()})
+    metrics.add_metric(name="EmbargoesReleased", unit=MetricUnit.Count, value=released)
+    return {"released": released}
+
+
+def _event_time(event: dict[str, Any]) -> datetime:
+    """The scheduled time of the event: never later than now, so nothing is released early."""
+    try:
+        moment = datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return datetime.now(UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if is_stream_batch(event):
+        return handle_stream_batch(event, context)
+    if is_scheduled_event(event):
+        return handle_schedule(event)
+    logger.warning("event ignored: neither a table stream batch nor the embargo timer", extra={"keys": sorted(event)})
+    return {"ignored": True}

@@ -1,0 +1,436 @@
+"""Publishing: from the articles' current state in the table to the JSON snapshots the website reads.
+
+Three entry points share one set of rules:
+
+- :meth:`Publisher.publish_changes` — a batch of article changes (the table's stream): each
+  changed article's file, then only the lists those articles enter, leave or change within, then
+  the manifest. The stream handler calls the two halves itself (:meth:`Publisher.publish_article`
+  per record, so that a poisoned record fails alone, then :meth:`Publisher.publish_lists`).
+- :meth:`Publisher.release_due_embargoes` — the timer: embargoed articles whose time has come
+  become published in the table; the stream then publishes them.
+- :meth:`Publisher.rebuild_all` — every article, every list, the schemas and the manifest
+  (``newsdesk publish --all``).
+
+Lists are one Query on a sparse index each. Indexes are eventually consistent, so the batch's own
+changes are laid over the query result: a stale index never loses the change being published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from newsdesk.archive import Archive
+from newsdesk.articles import ArticleRecord
+from newsdesk.models import ArticleStatus
+from newsdesk.ninjs import validate_document
+from newsdesk.observability import logger
+from newsdesk.settings import Settings
+from newsdesk.snapshot_store import PublishedFile, SnapshotRaced, SnapshotStore
+from newsdesk.snapshots import (
+    LATEST_PATH,
+    MANIFEST_PATH,
+    PREFIX,
+    ArticleSummary,
+    ListSnapshot,
+    ManifestEntry,
+    ManifestSnapshot,
+    OutletRef,
+    SchemaEntry,
+    article_path,
+    article_snapshot,
+    article_summary,
+    changed_at,
+    json_schemas,
+    outlet_path,
+    outlet_ref,
+    render,
+    render_json,
+    schema_fingerprint,
+    schema_path,
+    section_path,
+    section_ref,
+    tombstone_snapshot,
+)
+from newsdesk.store import (
+    LATEST_INDEX,
+    LATEST_LIST,
+    OUTLET_INDEX,
+    SECTION_INDEX,
+    ArticleStore,
+    record_from_item,
+    sort_time,
+)
+
+# A list or the manifest written by two publishers at once: re-read and write again, a few times.
+MAX_SHARED_WRITE_ATTEMPTS = 3
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ArticleChange:
+    """One article's state before and after a change (the stream's OldImage / NewImage)."""
+
+    old: ArticleRecord | None
+    new: ArticleRecord | None
+
+    @property
+    def article_id(self) -> str:
+        record = self.new or self.old
+        if record is None:
+            raise ValueError("an article change needs an old or a new state")
+        return record.article_id
+
+    @classmethod
+    def from_stream_images(cls, old_image: dict[str, Any] | None, new_image: dict[str, Any] | None) -> ArticleChange:
+        """From the DynamoDB-typed images of a CURRENT article item (a stream record's ``dynamodb``)."""
+        return cls(
+            old=record_from_item(old_image) if old_image else None,
+            new=record_from_item(new_image) if new_image else None,
+        )
+
+
+@dataclass
+class PublishReport:
+    """What one publish run did: PUTs, writes skipped as identical, and what it had to read."""
+
+    puts: int = 0
+    skipped: int = 0
+    items_read: int = 0  # DynamoDB items (as billed)
+    archive_reads: int = 0  # raw article bodies read from S3
+    articles: int = 0
+    lists: int = 0
+    failed: list[str] = field(default_factory=list)  # article ids (rebuild_all only)
+
+
+@dataclass(frozen=True, order=True)
+class ListKey:
+    """One published list: where it is written and which index holds its members."""
+
+    path: str
+    index_name: str
+    pk_value: str
+    section: str | None = None
+    outlet: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.removeprefix(PREFIX).removesuffix(".json")
+
+
+def latest_list() -> ListKey:
+    return ListKey(path=LATEST_PATH, index_name=LATEST_INDEX, pk_value=LATEST_LIST)
+
+
+def section_list(slug: str) -> ListKey:
+    return ListKey(path=section_path(slug), index_name=SECTION_INDEX, pk_value=f"SECTION#{slug}", section=slug)
+
+
+def outlet_list(partner_id: str) -> ListKey:
+    return ListKey(
+        path=outlet_path(partner_id), index_name=OUTLET_INDEX, pk_value=f"OUTLET#{partner_id}", outlet=partner_id
+    )
+
+
+def lists_of(record: ArticleRecord | None) -> set[ListKey]:
+    """The lists an article belongs to in this state: none unless it is published."""
+    if record is None or record.status is not ArticleStatus.PUBLISHED:
+        return set()
+    return {latest_list(), section_list(record.section), outlet_list(record.partner_id)}
+
+
+def list_for_path(path: str) -> ListKey | None:
+    """The list written at ``path``, or None when the path is not a list."""
+    if path == LATEST_PATH:
+        return latest_list()
+    name = path.removeprefix(PREFIX).removesuffix(".json")
+    folder, _, slug = name.partition("/")
+    if folder == "sections" and slug:
+        return section_list(slug)
+    if folder == "outlets" and slug:
+        return outlet_list(slug)
+    return None
+
+
+def _list_order(record: ArticleRecord) -> tuple[str, str]:
+    # The same order as the indexes' list_sk ("{published_at}#{id}"), newest first when reversed.
+    return sort_time(record.published_at), record.article_id
+
+
+def _is_published(record: ArticleRecord | None) -> bool:
+    return record is not None and record.status is ArticleStatus.PUBLISHED
+
+
+def _summary(record: ArticleRecord | None) -> ArticleSummary | None:
+    return article_summary(record) if record is not None and _is_published(record) else None
+
+
+def source_stamp(record: ArticleRecord) -> str:
+    """Identifies what an article file was rendered from: the record and the snapshot models."""
+    text = record.model_dump_json() + "\n" + schema_fingerprint()
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+class Publisher:
+    def __init__(self, articles: ArticleStore, archive: Archive, snapshots: SnapshotStore, settings: Settings) -> None:
+        self.articles = articles
+        self.archive = archive
+        self.snapshots = snapshots
+        self.list_length = settings.list_length
+        self._archive_reads = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Publisher:
+        """The publisher of the deployed (or local) stack: table, archive and snapshot bucket."""
+        if not settings.snapshot_bucket:
+            raise ValueError("SNAPSHOT_BUCKET is not set: publish has nowhere to write")
+        return cls(
+            articles=ArticleStore(settings.table_name),
+            archive=Archive(settings.archive_bucket),
+            snapshots=SnapshotStore(settings.snapshot_bucket, settings.table_name),
+            settings=settings,
+        )
+
+    # --- Entry points --------------------------------------------------------------------------------
+
+    def publish_changes(self, changes: list[ArticleChange]) -> PublishReport:
+        """Publish a batch of changes: article files, then the lists they touch, then the manifest."""
+        with self._reporting() as report:
+            for change in _merged(changes):
+                self.publish_article(change)
+                report.articles += 1
+            report.lists = self.publish_lists(changes)
+        return report
+
+    def release_due_embargoes(self, now: datetime) -> int:
+        """Release every embargoed article whose embargo has passed; returns how many were released.
+
+        Only the table changes here: the stream delivers the released articles to publish.
+        """
+        released = 0
+        for article_id in self.articles.due_embargoes(now):
+            record = self.articles.get(article_id)
+            if record is None or record.status is not ArticleStatus.EMBARGOED:
+                continue
+            if record.embargoed_until is not None and record.embargoed_until > now:
+                continue
+            if self.articles.release_embargo(record):
+                released += 1
+                logger.info("embargo released", extra={"article_id": article_id})
+        return released
+
+    def rebuild_all(self, progress: Progress | None = None, *, force: bool = False) -> PublishReport:
+        """Publish every article, every list, the schemas and the manifest from the table.
+
+        Reads the whole table (a Scan) and, for articles whose file is out of date, the archive.
+        Without ``force`` files that are already right are neither rendered nor written; with it
+        every file is PUT again (restoring a bucket that lost objects). One article that cannot be
+        published does not stop the rest: it is logged and listed in ``failed``.
+        """
+        with self._reporting() as report:
+            records = list(self.articles.scan_current())
+            total = len(records)
+            lists: set[ListKey] = set()
+            for done, record in enumerate(records, start=1):
+                try:
+                    self.publish_article(ArticleChange(old=None, new=record), force=force)
+                except Exception:
+                    logger.exception("article not published", extra={"article_id": record.article_id})
+                    report.failed.append(record.article_id)
+                lists |= lists_of(record)
+                report.articles += 1
+                if progress is not None:
+                    progress(done, total)
+            known = self.snapshots.published_files()
+            # Lists written before stay (possibly empty now), exactly as incremental publishing leaves them.
+            lists |= {key for path in known if (key := list_for_path(path)) is not None}
+            report.lists = self._publish_shared(sorted(lists), {}, known, force=force)
+        return report
+
+    # --- Steps ---------------------------------------------------------------------------------------
+
+    def publish_article(self, change: ArticleChange, *, force: bool = False) -> bool:
+        """Write the article's file for its new state: the page, a tombstone, or nothing.
+
+        A tombstone replaces a file that was published before; an article that was never
+        published gets no file. Returns True when a PUT happened.
+        """
+        record = change.new
+        if record is None:
+            # The item itself was deleted: treat it as retracted.
+            if change.old is None:
+                return False
+            record = change.old.model_copy(update={"status": ArticleStatus.RETRACTED})
+        path = article_path(record.article_id)
+        known = self.snapshots.published_file(path)
+        stamp = source_stamp(record)
+        if _is_published(record):
+            if known is not None and known.source == stamp and not force:
+                self.snapshots.skipped += 1
+                return False
+            raw = self.archive.get_raw(record.archive_key)
+            self._archive_reads += 1
+            content = validate_document(json.loads(raw), default_language=record.language).content
+            body = render(article_snapshot(record, content))
+        elif known is None:
+            return False
+        else:
+            body = render(tombstone_snapshot(record))
+        return self.snapshots.write_if_changed(
+            path, body, changed_at(record), known=known, look_up=False, source=stamp, force=force
+        )
+
+    def publish_lists(self, changes: Iterable[ArticleChange]) -> int:
+        """Rewrite the lists the changed articles enter, leave or change within, then the manifest.
+
+        Returns the number of lists considered; nothing is read when no list is touched.
+        """
+        merged = _merged(changes)
+        touched: set[ListKey] = set()
+        for change in merged:
+            if _summary(change.old) == _summary(change.new):
+                continue  # e.g. a redelivered record, or a change no list shows
+            touched |= lists_of(change.old) | lists_of(change.new)
+        if not touched:
+            return 0
+        overlay = {change.article_id: change.new for change in merged}
+        return self._publish_shared(sorted(touched), overlay, self.snapshots.published_files())
+
+    # --- Lists, schemas, manifest --------------------------------------------------------------------
+
+    def _publish_shared(
+        self,
+        lists: list[ListKey],
+        overlay: dict[str, ArticleRecord | None],
+        known: dict[str, PublishedFile],
+        *,
+        force: bool = False,
+    ) -> int:
+        for key in lists:
+            self._write_shared(key.path, partial(self._render_list, key, overlay), known, force=force)
+        for kind, schema in json_schemas().items():
+            self._write_shared(schema_path(kind), partial(_render_schema, schema), known, force=force)
+        self._write_shared(MANIFEST_PATH, lambda: _render_manifest(known), known, force=force)
+        return len(lists)
+
+    def _write_shared(
+        self,
+        path: str,
+        render_file: Callable[[], tuple[bytes, datetime | None]],
+        known: dict[str, PublishedFile],
+        *,
+        force: bool,
+    ) -> None:
+        """Write one list, schema or the manifest; if another publisher raced us, re-read and rewrite."""
+        for attempt in range(1, MAX_SHARED_WRITE_ATTEMPTS + 1):
+            body, generated_at = render_file()
+            try:
+                self.snapshots.write_if_changed(
+                    path, body, generated_at, known=known.get(path), look_up=False, force=force
+                )
+            except SnapshotRaced:
+                if attempt == MAX_SHARED_WRITE_ATTEMPTS:
+                    raise
+                logger.warning("snapshot written concurrently; writing again", extra={"path": path})
+                known.update(self.snapshots.published_files())
+                # Our PUT may have landed after theirs: PUT again even if the bytes now match.
+                force = True
+                continue
+            known[path] = PublishedFile(path=path, sha256=hashlib.sha256(body).hexdigest(), generated_at=generated_at)
+            return
+
+    def _render_list(self, key: ListKey, overlay: dict[str, ArticleRecord | None]) -> tuple[bytes, datetime | None]:
+        # Ask for one more per article of the batch that is not in this list: if a stale index still
+        # holds it, dropping it must not leave the list short.
+        spare = sum(1 for state in overlay.values() if key not in lists_of(state))
+        indexed = self.articles.newest(key.index_name, key.pk_value, self.list_length + spare)
+        members = {record.article_id: record for record in indexed}
+        for article_id, state in overlay.items():
+            current = members.get(article_id)
+            if current is not None and state is not None and current.revision > state.revision:
+                continue  # the index is already ahead of this batch
+            members.pop(article_id, None)
+            if state is not None and key in lists_of(state):
+                members[article_id] = state
+        newest = sorted(members.values(), key=_list_order, reverse=True)[: self.list_length]
+        generated_at = max((changed_at(record) for record in newest), default=None)
+        outlet = None
+        if key.outlet is not None:
+            # The name comes from the list's own articles, so a rebuild writes the same bytes.
+            outlet = outlet_ref(newest[0]) if newest else OutletRef(id=key.outlet, name="")
+        snapshot = ListSnapshot(
+            name=key.name,
+            section=section_ref(key.section) if key.section is not None else None,
+            outlet=outlet,
+            generated_at=generated_at,
+            items=[article_summary(record) for record in newest],
+        )
+        return render(snapshot), generated_at
+
+    # --- Reporting -----------------------------------------------------------------------------------
+
+    def _reporting(self) -> _Reporting:
+        return _Reporting(self)
+
+
+class _Reporting:
+    """Counts what a run did as the difference of the stores' counters before and after it."""
+
+    def __init__(self, publisher: Publisher) -> None:
+        self._publisher = publisher
+        self.report = PublishReport()
+
+    def _totals(self) -> tuple[int, int, int, int]:
+        publisher = self._publisher
+        return (
+            publisher.snapshots.puts,
+            publisher.snapshots.skipped,
+            publisher.articles.reads.items + publisher.snapshots.reads.items,
+            publisher._archive_reads,
+        )
+
+    def __enter__(self) -> PublishReport:
+        self._start = self._totals()
+        return self.report
+
+    def __exit__(self, *_: object) -> None:
+        puts, skipped, items_read, archive_reads = (
+            end - start for end, start in zip(self._totals(), self._start, strict=True)
+        )
+        self.report.puts, self.report.skipped = puts, skipped
+        self.report.items_read, self.report.archive_reads = items_read, archive_reads
+
+
+def _merged(changes: Iterable[ArticleChange]) -> list[ArticleChange]:
+    """One change per article, from its first old state to its last new state, in first-seen order."""
+    merged: dict[str, ArticleChange] = {}
+    for change in changes:
+        earlier = merged.get(change.article_id)
+        merged[change.article_id] = ArticleChange(old=earlier.old if earlier else change.old, new=change.new)
+    return list(merged.values())
+
+
+def _render_schema(schema: dict[str, Any]) -> tuple[bytes, datetime | None]:
+    return render_json(schema), None
+
+
+def _render_manifest(known: dict[str, PublishedFile]) -> tuple[bytes, datetime | None]:
+    entries = [
+        ManifestEntry(path=file.path, sha256=file.sha256, generated_at=file.generated_at)
+        for path, file in sorted(known.items())
+        if list_for_path(path) is not None
+    ]
+    schemas = [
+        SchemaEntry(path=file.path, sha256=file.sha256)
+        for path, file in sorted(known.items())
+        if path.startswith(f"{PREFIX}schemas/")
+    ]
+    generated_at = max((entry.generated_at for entry in entries if entry.generated_at), default=None)
+    manifest = ManifestSnapshot(generated_at=generated_at, entries=entries, schemas=schemas)
+    return render(manifest), generated_at

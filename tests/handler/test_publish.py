@@ -1,0 +1,651 @@
+"""The publish function in-process: partner posts through ingest, the table's stream (read from moto)
+drives the handler, and the snapshot bucket is checked byte for byte."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from newsdesk import aws
+from newsdesk.archive import Archive
+from newsdesk.sanitize import ALLOWED_TAGS
+from newsdesk.settings import get_settings
+from newsdesk.snapshot_store import SnapshotStore
+from newsdesk.store import ArticleStore
+from publish.publisher import ArticleChange, Publisher
+from tests.conftest import Partner, Stack, forget_process_state, load_event, load_ninjs_bytes
+from tests.fixtures.injections import MARKUP_ATTACKS, URL_ATTACKS
+from tests.handler.ninjs_builders import article_doc, encode
+from tests.handler.stream import TableStream
+from tests.handler.test_ingest_api import on_article, post
+
+pytestmark = pytest.mark.handler
+
+SNAPSHOT_BUCKET = "newsdesk-test-snapshotbucket"
+JSON_UTF8 = "application/json; charset=utf-8"
+
+
+# --- Fixtures ------------------------------------------------------------------------------------
+
+
+def create_bucket(stack: Stack, name: str) -> str:
+    region = stack.s3.meta.region_name
+    stack.s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+    return name
+
+
+def forget_publish_state() -> None:
+    from publish import app
+
+    forget_process_state()
+    app.publisher.cache_clear()
+
+
+@pytest.fixture
+def snapshot_bucket(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    # The stack makes the bucket once template.yaml declares SnapshotBucket; until then the test does.
+    # When the template has it for good, this line becomes: bucket = stack.environment["SNAPSHOT_BUCKET"]
+    bucket = stack.environment.get("SNAPSHOT_BUCKET") or create_bucket(stack, SNAPSHOT_BUCKET)
+    monkeypatch.setenv("SNAPSHOT_BUCKET", bucket)
+    forget_publish_state()
+    yield bucket
+    forget_publish_state()
+
+
+@dataclass
+class Newsroom:
+    """A partner posting through the API, and the publish function fed from the table's stream."""
+
+    stack: Stack
+    partner: Partner
+    context: Any
+    bucket: str
+    stream: TableStream
+    written: list[str] = field(default_factory=list)
+
+    def post(self, doc: dict[str, Any] | bytes, partner: Partner | None = None) -> dict[str, Any]:
+        raw = doc if isinstance(doc, bytes) else encode(doc)
+        status, _, body = post(partner or self.partner, raw, self.context)
+        assert status in (200, 201), body
+        return dict(body)
+
+    def retract(self, article_id: str) -> None:
+        status, _, _ = on_article("DELETE", self.partner, article_id, self.context)
+        assert status == 204
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        from publish.app import handler
+
+        return dict(handler(event, self.context))
+
+    def publish(self) -> dict[str, Any]:
+        """Deliver everything new on the stream to the publish function, as one batch."""
+        event = self.stream.read_event()
+        assert event is not None, "nothing on the stream"
+        return self.invoke(event)
+
+    def timer(self, at: datetime) -> dict[str, Any]:
+        event = copy.deepcopy(load_event("scheduled_event.json"))
+        event["time"] = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return self.invoke(event)
+
+    def files(self, bucket: str | None = None) -> dict[str, bytes]:
+        listing = self.stack.s3.list_objects_v2(Bucket=bucket or self.bucket)
+        return {
+            item["Key"]: self.stack.s3.get_object(Bucket=bucket or self.bucket, Key=item["Key"])["Body"].read()
+            for item in listing.get("Contents", [])
+        }
+
+    def json(self, path: str) -> Any:
+        return json.loads(self.stack.s3.get_object(Bucket=self.bucket, Key=path)["Body"].read())
+
+    def exists(self, path: str) -> bool:
+        return path in self.files()
+
+    def watch_puts(self) -> None:
+        """Record the key of every PutObject the functions make from now on."""
+
+        def remember(params: dict[str, Any], **_: Any) -> None:
+            if params.get("Bucket") == self.bucket:
+                self.written.append(params["Key"])
+
+        aws.s3_client().meta.events.register("provide-client-params.s3.PutObject", remember)
+
+
+@pytest.fixture
+def newsroom(stack: Stack, partner: Partner, snapshot_bucket: str, lambda_context: Any) -> Newsroom:
+    stream = TableStream(stack.dynamodb, stack.table_name)
+    return Newsroom(stack=stack, partner=partner, context=lambda_context, bucket=snapshot_bucket, stream=stream)
+
+
+def article_file(article_id: str) -> str:
+    return f"v1/articles/{article_id}.json"
+
+
+def listed_ids(newsroom: Newsroom, path: str) -> list[str]:
+    return [item["id"] for item in newsroom.json(path)["items"]]
+
+
+def snapshot_puts() -> int:
+    from publish.app import publisher
+
+    return publisher().snapshots.puts
+
+
+# --- The article page and its lists --------------------------------------------------------------
+
+
+def test_published_article_carries_the_page_and_enters_its_lists(newsroom: Newsroom) -> None:
+    # Given a realistic Russian defence-industry story posted by a partner
+    created = newsroom.post(load_ninjs_bytes("ru_defence_industry.json"))
+    article_id = created["id"]
+    # When the stream delivers the change to publish
+    response = newsroom.publish()
+    # Then the batch succeeded and the article page holds everything the site shows
+    assert response == {"batchItemFailures": []}
+    page = newsroom.json(article_file(article_id))
+    assert page["kind"] == "article" and page["schema_version"] == "v1" and page["revision"] == 1
+    assert page["headline"] == "НПО «Контур-М» начало серийный выпуск беспилотного комплекса «Стриж-М»"
+    assert page["lead"].startswith("Нижегородское НПО «Контур-М» перешло")
+    assert "<strong>Андрей Ковалёв</strong>" in page["body_html"]
+    assert page["byline"] == "Ирина Белозёрова"
+    assert page["outlet"] == {"id": newsroom.partner.partner_id, "name": "Oboronka Daily"}
+    assert page["rights"] == {
+        "holder": "ООО «Оборонные ведомости»",
+        "notice": "Права на данный материал принадлежат ООО «Оборонные ведомости»",
+        "usage_terms": "Материал размещён правообладателем в открытом доступе",
+        "info_url": "https://oboronvedomosti.example/rights",
+    }
+    image = page["lead_image"]
+    assert image["url"] == "https://cdn.oboronvedomosti.example/img/strizh-m-1600.jpg"
+    assert (image["width"], image["height"]) == (1600, 1067)
+    assert image["credit"] == "Источник: пресс-служба АО «НПО «Контур-М»"
+    assert image["caption"].startswith("Беспилотный комплекс «Стриж-М»")
+    mentions = page["mentions"]
+    assert next(m["name"] for m in mentions["companies"]) == "АО «НПО «Контур-М»"
+    assert [m["name"] for m in mentions["people"]] == ["Андрей Ковалёв"]
+    assert {m["name"] for m in mentions["places"]} == {"Нижний Новгород", "Казань"}
+    assert "Беспилотный комплекс «Стриж-М»" in [m["name"] for m in mentions["projects"]]
+    assert page["section"] == {"slug": "defence-industry", "title": "ОПК"}
+    assert page["language"] == "ru"
+    assert page["published_at"] == "2026-11-25T03:40:00Z"
+    assert page["updated_at"] == "2026-11-25T06:15:30Z"
+    # And it is listed, newest first, in latest, its section and its outlet
+    for path in (
+        "v1/latest.json",
+        "v1/sections/defence-industry.json",
+        f"v1/outlets/{newsroom.partner.partner_id}.json",
+    ):
+        listing = newsroom.json(path)
+        assert listing["items"][0]["id"] == article_id
+        assert listing["items"][0]["headline"] == page["headline"]
+        assert "body_html" not in listing["items"][0]
+
+
+def test_files_are_utf8_json_with_the_headers_of_their_kind(newsroom: Newsroom) -> None:
+    created = newsroom.post(article_doc())
+    newsroom.publish()
+    expected = {
+        article_file(created["id"]): "public, max-age=300, stale-while-revalidate=600",
+        "v1/latest.json": "public, max-age=60, stale-while-revalidate=60",
+        "v1/manifest.json": "no-cache",
+        "v1/schemas/article.json": "public, max-age=86400",
+    }
+    for path, cache_control in expected.items():
+        head = newsroom.stack.s3.head_object(Bucket=newsroom.bucket, Key=path)
+        assert head["ContentType"] == JSON_UTF8
+        assert head["CacheControl"] == cache_control
+    raw = newsroom.files()[article_file(created["id"])]
+    # Non-ASCII is written as is, not as \\u escapes
+    assert "Уралвагонзавод".encode() in raw and b"\\u04" not in raw
+
+
+def test_manifest_lists_every_list_and_schema_with_its_hash(newsroom: Newsroom) -> None:
+    newsroom.post(article_doc())
+    newsroom.publish()
+    files = newsroom.files()
+    manifest = json.loads(files["v1/manifest.json"])
+    listed = {entry["path"]: entry["sha256"] for entry in manifest["entries"] + manifest["schemas"]}
+    expected_paths = {path for path in files if not path.startswith("v1/articles/") and path != "v1/manifest.json"}
+    assert set(listed) == expected_paths
+    for path, digest in listed.items():
+        assert hashlib.sha256(files[path]).hexdigest() == digest
+    assert manifest["generated_at"] == max(entry["generated_at"] for entry in manifest["entries"])
+
+
+# --- Schemas -------------------------------------------------------------------------------------
+
+
+def test_every_snapshot_validates_against_its_published_schema(newsroom: Newsroom) -> None:
+    # Given stories in several languages, one of them retracted after publication
+    ids = [
+        newsroom.post(load_ninjs_bytes(name))["id"]
+        for name in (
+            "ru_defence_industry.json",
+            "en_agency.json",
+            "de_regional.json",
+            "sv_tt.json",
+            "plain_text_only.json",
+            "uk_or_other_script.json",
+            "with_unknown_fields.json",
+        )
+    ]
+    newsroom.publish()
+    newsroom.retract(ids[0])
+    newsroom.publish()
+    files = newsroom.files()
+    # Then every file names its kind, and validates against the schema published for that kind
+    schemas = {
+        path.removeprefix("v1/schemas/").removesuffix(".json"): json.loads(body)
+        for path, body in files.items()
+        if path.startswith("v1/schemas/")
+    }
+    assert set(schemas) == {"article", "tombstone", "list", "manifest"}
+    kinds_seen = set()
+    for path, body in files.items():
+        if path.startswith("v1/schemas/"):
+            Draft202012Validator.check_schema(json.loads(body))
+            continue
+        document = json.loads(body)
+        kinds_seen.add(document["kind"])
+        errors = list(Draft202012Validator(schemas[document["kind"]]).iter_errors(document))
+        assert errors == [], (path, [error.message for error in errors])
+    assert kinds_seen == {"article", "tombstone", "list", "manifest"}
+
+
+# --- Retraction, withholding, embargo ------------------------------------------------------------
+
+
+def test_retraction_leaves_every_list_and_leaves_a_tombstone_in_the_same_run(newsroom: Newsroom) -> None:
+    # Given two published stories of one partner
+    kept = newsroom.post(article_doc("urn:x:kept", headline="Остаётся в ленте"))["id"]
+    retracted = newsroom.post(article_doc("urn:x:gone", headline="Будет отозвана"))["id"]
+    newsroom.publish()
+    assert set(listed_ids(newsroom, "v1/latest.json")) == {kept, retracted}
+    # When the partner retracts one and the stream delivers it
+    newsroom.retract(retracted)
+    newsroom.publish()
+    # Then its file is a small tombstone and no list holds it any more
+    tombstone = newsroom.json(article_file(retracted))
+    assert tombstone == {
+        "schema_version": "v1",
+        "kind": "tombstone",
+        "id": retracted,
+        "status": "retracted",
+        "revision": 2,
+        "updated_at": tombstone["updated_at"],
+    }
+    for path in (
+        "v1/latest.json",
+        "v1/sections/defence-industry.json",
+        f"v1/outlets/{newsroom.partner.partner_id}.json",
+    ):
+        assert listed_ids(newsroom, path) == [kept]
+
+
+def test_withheld_update_replaces_the_page_and_a_withheld_new_story_is_never_written(
+    newsroom: Newsroom,
+) -> None:
+    # Given a published story
+    article_id = newsroom.post(article_doc("urn:x:withheld-later"))["id"]
+    newsroom.publish()
+    # When the partner withholds it with a newer version, and sends another story withheld from the start
+    newsroom.post(article_doc("urn:x:withheld-later", version="2", pubstatus="withheld"))
+    never = newsroom.post(article_doc("urn:x:never", pubstatus="withheld"))["id"]
+    newsroom.publish()
+    # Then the page became a tombstone, the lists are empty, and the other story has no file at all
+    assert newsroom.json(article_file(article_id))["status"] == "withheld"
+    assert listed_ids(newsroom, "v1/latest.json") == []
+    assert not newsroom.exists(article_file(never))
+
+
+def test_embargoed_story_is_published_by_the_timer_once_its_time_has_come(newsroom: Newsroom) -> None:
+    # Given a story under embargo for another hour
+    embargo = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
+    created = newsroom.post(article_doc("urn:x:embargo", embargoed=embargo.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    assert created["status"] == "embargoed"
+    newsroom.publish()
+    assert not newsroom.exists(article_file(created["id"]))
+    assert not newsroom.exists("v1/latest.json")
+    # When the timer runs before the embargo ends, nothing is released
+    assert newsroom.timer(embargo - timedelta(minutes=1)) == {"released": 0}
+    assert newsroom.stream.read_event() is None
+    # When it runs after, the story is released, and the stream publishes it
+    assert newsroom.timer(embargo + timedelta(minutes=1)) == {"released": 1}
+    assert newsroom.publish() == {"batchItemFailures": []}
+    page = newsroom.json(article_file(created["id"]))
+    assert page["kind"] == "article"
+    # listed from its embargo time, not from when it was written
+    assert page["published_at"] == embargo.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert listed_ids(newsroom, "v1/latest.json") == [created["id"]]
+    # And running the timer again releases nothing twice
+    assert newsroom.timer(embargo + timedelta(minutes=2)) == {"released": 0}
+
+
+def test_release_loses_quietly_to_a_newer_revision(newsroom: Newsroom) -> None:
+    # Given an embargoed story the timer has read
+    embargo = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
+    stamp = embargo.strftime("%Y-%m-%dT%H:%M:%SZ")
+    article_id = newsroom.post(article_doc("urn:x:race", embargoed=stamp))["id"]
+    store = ArticleStore(newsroom.stack.table_name)
+    seen_by_timer = store.get(article_id)
+    assert seen_by_timer is not None
+    # When the partner withholds it before the release is written
+    newsroom.post(article_doc("urn:x:race", version="2", embargoed=stamp, pubstatus="withheld"))
+    # Then the release does nothing, and says so without an error
+    assert store.release_embargo(seen_by_timer) is False
+    current = store.get(article_id)
+    assert current is not None and current.status.value == "withheld"
+
+
+# --- Stream batches ------------------------------------------------------------------------------
+
+
+def test_a_poisoned_record_fails_alone(newsroom: Newsroom) -> None:
+    # Given a batch of two new stories, one of whose stream images is corrupt
+    good = newsroom.post(article_doc("urn:x:good", headline="Хорошая новость"))["id"]
+    bad = newsroom.post(article_doc("urn:x:bad", headline="Испорченная запись"))["id"]
+    event = newsroom.stream.read_event()
+    assert event is not None
+    poisoned = next(
+        r
+        for r in event["Records"]
+        if r["dynamodb"]["Keys"]["PK"]["S"] == f"ARTICLE#{bad}" and r["dynamodb"]["Keys"]["SK"]["S"] == "CURRENT"
+    )
+    poisoned["dynamodb"]["NewImage"]["revision"] = {"S": "not a number"}
+    # When publish processes the batch
+    response = newsroom.invoke(event)
+    # Then only the bad record is reported, and the good story is published
+    assert response == {"batchItemFailures": [{"itemIdentifier": poisoned["dynamodb"]["SequenceNumber"]}]}
+    assert newsroom.json(article_file(good))["headline"] == "Хорошая новость"
+    assert not newsroom.exists(article_file(bad))
+    assert good in listed_ids(newsroom, "v1/latest.json")
+
+
+def test_a_record_whose_archived_body_is_missing_fails_alone(newsroom: Newsroom) -> None:
+    good = newsroom.post(article_doc("urn:x:good"))["id"]
+    lost = newsroom.post(article_doc("urn:x:lost"))
+    newsroom.stack.s3.delete_object(Bucket=newsroom.stack.archive_bucket, Key=_archive_key(newsroom, lost["id"]))
+    event = newsroom.stream.read_event()
+    assert event is not None
+    response = newsroom.invoke(event)
+    failed = [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
+    lost_record = next(
+        r
+        for r in event["Records"]
+        if r["dynamodb"]["Keys"] == {"PK": {"S": f"ARTICLE#{lost['id']}"}, "SK": {"S": "CURRENT"}}
+    )
+    assert failed == [lost_record["dynamodb"]["SequenceNumber"]]
+    assert newsroom.exists(article_file(good))
+
+
+def _archive_key(newsroom: Newsroom, article_id: str) -> str:
+    record = ArticleStore(newsroom.stack.table_name).get(article_id)
+    assert record is not None
+    return record.archive_key
+
+
+def test_canonical_batch_skips_items_that_are_not_articles(newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch) -> None:
+    from publish import app
+
+    # Given the canonical batch: a retraction of a story never published here, its history item, TRENDING
+    trending: list[str] = []
+    monkeypatch.setattr(
+        app,
+        "handle_trending_change",
+        lambda record: trending.append(record.dynamodb.sequence_number if record.dynamodb else None),
+    )
+    # When publish processes it
+    response = newsroom.invoke(load_event("dynamodb_stream_batch.json"))
+    # Then nothing failed, the TRENDING record reached its hook, the history item was skipped,
+    # and the never-published story got no file while the lists it left were written without it
+    assert response == {"batchItemFailures": []}
+    assert trending == ["4200000000000000000003"]
+    files = newsroom.files()
+    assert not any(path.startswith("v1/articles/") for path in files)
+    assert json.loads(files["v1/latest.json"])["items"] == []
+    assert "v1/outlets/oboronka-daily.json" in files
+
+
+def test_unknown_events_are_ignored(newsroom: Newsroom) -> None:
+    assert newsroom.invoke({"detail-type": "Something Else", "source": "aws.s3"}) == {"ignored": True}
+    assert newsroom.files() == {}
+
+
+# --- Incremental and deterministic ---------------------------------------------------------------
+
+
+def test_a_change_rewrites_its_file_its_lists_and_the_manifest_only(newsroom: Newsroom, make_partner: Any) -> None:
+    # Given stories of two partners in different sections
+    other = make_partner(name="Aviaport Weekly", section="aviation")
+    changed = newsroom.post(article_doc("urn:x:changed", headline="Первая версия"))["id"]
+    untouched = newsroom.post(article_doc("urn:x:still"))["id"]
+    elsewhere = newsroom.post(article_doc("urn:y:plane", headline="Самолёт"), partner=other)["id"]
+    newsroom.publish()
+    newsroom.watch_puts()
+    # When one story gets a new headline
+    newsroom.post(article_doc("urn:x:changed", version="2", headline="Вторая версия"))
+    assert newsroom.publish() == {"batchItemFailures": []}
+    # Then exactly its file, the three lists it is in, and the manifest were written
+    assert sorted(newsroom.written) == sorted(
+        [
+            article_file(changed),
+            "v1/latest.json",
+            "v1/sections/defence-industry.json",
+            f"v1/outlets/{newsroom.partner.partner_id}.json",
+            "v1/manifest.json",
+        ]
+    )
+    assert newsroom.json(article_file(changed))["headline"] == "Вторая версия"
+    assert newsroom.json(article_file(untouched))["revision"] == 1
+    assert elsewhere in listed_ids(newsroom, "v1/sections/aviation.json")
+
+
+def test_same_state_gives_the_same_bytes_and_no_puts(newsroom: Newsroom, make_partner: Any) -> None:
+    # Given a published newsroom with updates, a retraction and two partners
+    other = make_partner(name="Aviaport Weekly", section="aviation")
+    first = newsroom.post(load_ninjs_bytes("ru_defence_industry.json"))["id"]
+    newsroom.post(load_ninjs_bytes("en_agency.json"), partner=other)
+    newsroom.post(article_doc("urn:x:to-retract"))
+    newsroom.publish()
+    newsroom.post(article_doc("urn:x:to-retract", version="2", headline="Обновлено"))
+    newsroom.retract(first)
+    event = newsroom.stream.read_event()
+    assert event is not None
+    newsroom.invoke(event)
+    before = newsroom.files()
+    puts = snapshot_puts()
+    # When the same batch is delivered again, and a full rebuild runs on the same state
+    assert newsroom.invoke(event) == {"batchItemFailures": []}
+    from publish.app import publisher
+
+    report = publisher().rebuild_all()
+    # Then no file was written and every byte is the same
+    assert snapshot_puts() == puts
+    assert report.puts == 0 and report.skipped > 0 and report.archive_reads == 0
+    assert newsroom.files() == before
+    # And a forced rebuild into a fresh bucket from the same table writes identical bytes
+    fresh = create_bucket(newsroom.stack, "newsdesk-test-rebuilt")
+    settings = get_settings()
+    rebuilt = Publisher(
+        articles=ArticleStore(settings.table_name),
+        archive=Archive(settings.archive_bucket),
+        snapshots=SnapshotStore(fresh, settings.table_name),
+        settings=settings,
+    )
+    progress: list[tuple[int, int]] = []
+    rebuild_report = rebuilt.rebuild_all(lambda done, total: progress.append((done, total)), force=True)
+    assert newsroom.files(fresh) == before
+    assert rebuild_report.puts == len(before) and rebuild_report.failed == []
+    assert progress[-1] == (3, 3)
+
+
+def test_a_batch_reads_only_what_it_publishes(newsroom: Newsroom) -> None:
+    # Given many published stories
+    for number in range(12):
+        newsroom.post(article_doc(f"urn:x:many-{number}", versioncreated=f"2026-11-25T08:{number:02d}:00Z"))
+    newsroom.publish()
+    from publish.app import publisher
+
+    # When one more story arrives
+    newsroom.post(article_doc("urn:x:one-more", versioncreated="2026-11-25T09:00:00Z"))
+    event = newsroom.stream.read_event()
+    assert event is not None
+    changes = [
+        ArticleChange.from_stream_images(record["dynamodb"].get("OldImage"), record["dynamodb"].get("NewImage"))
+        for record in event["Records"]
+        if record["dynamodb"]["Keys"]["SK"]["S"] == "CURRENT"
+    ]
+    report = publisher().publish_changes(changes)
+    # Then one file, three lists and the manifest were written, reading only the lists and hash records
+    assert report.puts == 5 and report.articles == 1 and report.lists == 3
+    assert report.archive_reads == 1
+    # Reads: three list queries (the 13 stories each holds) and the shared hash records (3 lists,
+    # 4 schemas, the manifest); a new story has no hash record yet. Nothing grows with the archive.
+    assert report.items_read == 3 * 13 + 8
+
+
+# --- Injection -----------------------------------------------------------------------------------
+
+TEXT_ATTACKS = MARKUP_ATTACKS
+_TAG_START = re.compile(r"<[A-Za-z!/?]")
+_DANGEROUS_TAG = re.compile(
+    r"<\s*/?\s*(script|img|svg|iframe|object|embed|style|link|meta|base|form|math|details|noscript)\b",
+    re.IGNORECASE,
+)
+URL_FIELDS = {("lead_image", "url"), ("rights", "info_url")}
+
+
+def attacked_doc(number: int, attack: str, url_attack: str) -> dict[str, Any]:
+    """A ninjs document carrying ``attack`` in every text field and ``url_attack`` in every URL field."""
+    text = f"{attack} №{number}"
+    return article_doc(
+        f"urn:x:attack-{number}",
+        headline=text,
+        body=f"{attack}<p>Текст {number}</p>",
+        by=text,
+        descriptions=[{"role": "summary", "value": text}],
+        copyrightholder=text,
+        copyrightnotice=text,
+        usageterms=text,
+        rightsinfo={"linkedrights": url_attack},
+        infosources=[{"name": text, "uri": url_attack}],
+        organisations=[{"name": text, "uri": url_attack}],
+        people=[{"name": text, "uri": url_attack}],
+        places=[{"name": text, "uri": url_attack}],
+        objects=[{"name": text, "uri": url_attack}],
+        subjects=[{"name": text, "uri": url_attack}],
+        genres=[{"name": text}],
+        associations=[
+            {
+                "name": "featureimage",
+                "uri": f"urn:x:attack-{number}:picture",
+                "type": "picture",
+                "descriptions": [{"role": "caption", "value": text}],
+                "by": text,
+                "renditions": [
+                    {"name": "baseImage", "href": url_attack, "width": 10, "height": 10},
+                    {"name": "preview", "href": "https://cdn.example/ok.jpg", "contenttype": text},
+                ],
+            }
+        ],
+    )
+
+
+class _BodyAudit(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            self.problems.append(f"tag {tag}")
+        for name, value in attrs:
+            if name.startswith("on") or name == "style":
+                self.problems.append(f"attribute {name}")
+            if name == "href" and not re.match(r"(https?:|mailto:)", (value or "").strip(), re.IGNORECASE):
+                self.problems.append(f"href {value}")
+
+
+def audit_strings(value: Any, where: tuple[str, ...] = ()) -> Iterator[str]:
+    """Every rule a snapshot's strings must follow, as problems found."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from audit_strings(item, (*where, key))
+    elif isinstance(value, list):
+        for item in value:
+            yield from audit_strings(item, where)
+    elif isinstance(value, str):
+        if where[-1:] == ("body_html",):
+            audit = _BodyAudit()
+            audit.feed(value)
+            yield from (f"{'/'.join(where)}: {problem}" for problem in audit.problems)
+        elif where[-2:] in URL_FIELDS:
+            if value and not re.fullmatch(r"https?://[^\s<>\"'`]+", value):
+                yield f"{'/'.join(where)}: unsafe URL {value!r}"
+        elif _TAG_START.search(value):
+            yield f"{'/'.join(where)}: markup in plain text {value!r}"
+        if re.search("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f]", value):
+            yield f"{'/'.join(where)}: control or bidi character"
+
+
+def test_no_injection_from_any_text_field_reaches_a_snapshot(newsroom: Newsroom) -> None:
+    # Given a document per attack string, carrying it in every text field (and URL attacks in URL fields)
+    accepted = 0
+    for number, attack in enumerate(TEXT_ATTACKS):
+        doc = attacked_doc(number, attack, URL_ATTACKS[number % len(URL_ATTACKS)])
+        status, _, _ = post(newsroom.partner, encode(doc), newsroom.context)
+        assert status in (201, 422)
+        accepted += status == 201
+    assert accepted >= len(TEXT_ATTACKS) - 2
+    # When they are all published
+    assert newsroom.publish() == {"batchItemFailures": []}
+    files = newsroom.files()
+    assert sum(path.startswith("v1/articles/") for path in files) == accepted
+    # Then no snapshot byte sequence can form a dangerous tag, and every string obeys its field's rule:
+    # body_html is allowlisted HTML, URL fields are http(s) URLs, everything else is text without markup
+    problems: list[str] = []
+    for path, body in files.items():
+        if path.startswith("v1/schemas/"):
+            continue
+        assert not _DANGEROUS_TAG.search(body.decode("utf-8")), path
+        problems.extend(f"{path}: {problem}" for problem in audit_strings(json.loads(body)))
+    assert problems == []
+
+
+def test_audit_catches_what_it_is_meant_to_catch() -> None:
+    # The injection test is only as good as its audit: it must flag each kind of leak.
+    leaks = {
+        "body_html": '<p onclick="x()">a</p><script>1</script><a href="javascript:x">b</a>',
+        "headline": "<b>bold</b>",
+        "lead_image": {"url": "javascript:alert(1)"},
+        "byline": "\u202eevil",
+    }
+    found = list(audit_strings(leaks))
+    assert len(found) == 6, found
+
+
+def test_rebuild_reports_an_article_it_cannot_publish_and_publishes_the_rest(newsroom: Newsroom) -> None:
+    # Given two stories in the table, one of whose archived bodies is gone, and nothing published yet
+    kept = newsroom.post(article_doc("urn:x:kept"))["id"]
+    lost = newsroom.post(article_doc("urn:x:lost"))["id"]
+    newsroom.stack.s3.delete_object(Bucket=newsroom.stack.archive_bucket, Key=_archive_key(newsroom, lost))
+    from publish.app import publisher
+
+    # When the operator rebuilds everything
+    report = publisher().rebuild_all()
+    # Then the lost one is reported, the other is published, and the lists and manifest are written
+    assert report.failed == [lost]
+    assert report.articles == 2 and report.lists == 3
+    assert newsroom.exists(article_file(kept)) and not newsroom.exists(article_file(lost))
+    assert newsroom.exists("v1/manifest.json")
