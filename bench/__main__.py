@@ -1,0 +1,45 @@
+"""Run the benchmarks: ``python -m bench [name ...] [--strict]``.
+
+Every module of ``bench.BENCHMARKS`` (or only those named) runs in turn; each prints its tables
+and writes ``bench/results/{name}.json`` and ``.md``. A summary of all verdicts comes last. With
+``--strict`` the exit status is 1 when a target is missed (for CI); by default a miss is reported,
+not treated as an error, because benchmark figures inform decisions rather than gate them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+
+from bench import BENCHMARKS
+from bench.common import BenchResult, report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", metavar="name", help=f"any of {', '.join(BENCHMARKS)} (default: all)")
+    parser.add_argument("--strict", action="store_true", help="exit with status 1 when a target is missed")
+    arguments = parser.parse_args(argv)
+    if unknown := sorted(set(arguments.names) - set(BENCHMARKS)):
+        parser.error(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+
+    started = time.perf_counter()
+    results: list[BenchResult] = []
+    for name in arguments.names or BENCHMARKS:
+        module = importlib.import_module(f"bench.{name}")
+        result: BenchResult = module.run()
+        report(result)
+        results.append(result)
+
+    print(f"== Summary ({time.perf_counter() - started:.0f} s) ==")
+    for result in results:
+        for verdict in result.verdicts:
+            marker = "" if verdict.primary else "  (informational)"
+            print(f"{result.name}: {verdict.describe()}{marker}")
+    return 1 if arguments.strict and not all(result.passed for result in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,289 @@
+"""What every benchmark shares: statistics, the emulated stack, and how results are reported.
+
+A benchmark module exposes ``run() -> BenchResult``; :func:`report` prints it and writes
+``bench/results/{name}.json`` and ``.md``. Targets are ratios measured in one run, so that the
+verdict does not depend on how fast the machine is.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+# The variables a Lambda function always has, with fake credentials: nothing here may reach AWS.
+FAKE_AWS_ENVIRONMENT = {
+    "AWS_REGION": "eu-west-1",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_LAMBDA_FUNCTION_NAME": "newsdesk-bench-ingest",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
+}
+# Variables of a developer's shell that would point boto3 elsewhere than the emulator.
+_FOREIGN_AWS_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_PROFILE")
+BENCH_STACK_NAME = "newsdesk-bench"
+INGEST_FUNCTION = "IngestFunction"
+
+
+# --------------------------------------------------------------------------------------------------
+# Statistics
+# --------------------------------------------------------------------------------------------------
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else math.nan
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile (``fraction`` 0.9 is p90): a value that was actually measured."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator > 0 else math.inf
+
+
+def ms(seconds: float) -> str:
+    """Seconds as milliseconds for tables, precise enough for sub-millisecond calls."""
+    return f"{seconds * 1000:.3f}" if seconds < 0.01 else f"{seconds * 1000:.1f}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One target of the issue: a measured ratio against its ceiling."""
+
+    label: str
+    measured: float
+    target: float
+    primary: bool = True
+
+    @property
+    def passed(self) -> bool:
+        return self.measured <= self.target
+
+    def describe(self) -> str:
+        outcome = "PASS" if self.passed else "FAIL"
+        return f"{outcome}  {self.label}: {self.measured:.2f}x (target <= {self.target:.2f}x)"
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[list[str]]
+
+    def as_text(self) -> str:
+        widths = [
+            max(len(str(cell)) for cell in (column, *(row[i] for row in self.rows)))
+            for i, column in enumerate(self.columns)
+        ]
+        lines = [
+            "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
+            for row in (self.columns, ["-" * width for width in widths], *self.rows)
+        ]
+        return "\n".join(line.rstrip() for line in lines)
+
+    def as_markdown(self) -> str:
+        def line(cells: Sequence[str]) -> str:
+            return "| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |"
+
+        return "\n".join([line(self.columns), line(["---"] * len(self.columns)), *map(line, self.rows)])
+
+
+@dataclass
+class BenchResult:
+    """Everything a benchmark reports: verdicts, tables by heading, notes and the raw figures."""
+
+    name: str
+    title: str
+    verdicts: list[Verdict]
+    tables: dict[str, Table] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(verdict.passed for verdict in self.verdicts if verdict.primary)
+
+
+def machine_info() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "processor": platform.processor() or "unknown",
+        "cpu_count": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "executable": sys.executable,
+    }
+
+
+def report(result: BenchResult, results_dir: Path = RESULTS_DIR) -> tuple[Path, Path]:
+    """Print the result and write it as JSON (for tools) and Markdown (for people)."""
+    measured_at = datetime.now(UTC).isoformat(timespec="seconds")
+    machine = machine_info()
+    print(as_text(result))
+    results_dir.mkdir(parents=True, exist_ok=True)
+    json_path = results_dir / f"{result.name}.json"
+    markdown_path = results_dir / f"{result.name}.md"
+    document = {
+        "name": result.name,
+        "title": result.title,
+        "date": measured_at,
+        "machine": machine,
+        "passed": result.passed,
+        "verdicts": [{**asdict(verdict), "passed": verdict.passed} for verdict in result.verdicts],
+        "tables": {heading: asdict(table) for heading, table in result.tables.items()},
+        "notes": result.notes,
+        "data": result.data,
+    }
+    json_path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    markdown_path.write_text(as_markdown(result, measured_at, machine), encoding="utf-8")
+    print(f"written: {json_path.relative_to(REPOSITORY)}, {markdown_path.relative_to(REPOSITORY)}\n")
+    return json_path, markdown_path
+
+
+def as_text(result: BenchResult) -> str:
+    parts = [f"== {result.title} ==", *(verdict.describe() for verdict in result.verdicts)]
+    for heading, table in result.tables.items():
+        parts.extend(["", f"-- {heading}", table.as_text()])
+    if result.notes:
+        parts.extend(["", *(f"* {note}" for note in result.notes)])
+    return "\n".join(parts) + "\n"
+
+
+def as_markdown(result: BenchResult, measured_at: str, machine: dict[str, Any]) -> str:
+    parts = [
+        f"# {result.title}",
+        "",
+        f"Measured {measured_at} on Python {machine['python']} ({machine['implementation']}), "
+        f"{machine['platform']}, {machine['cpu_count']} CPUs ({machine['usable_cpus']} usable).",
+        "",
+        *(f"- **{verdict.describe()}**" for verdict in result.verdicts),
+    ]
+    for heading, table in result.tables.items():
+        parts.extend(["", f"## {heading}", "", table.as_markdown()])
+    if result.notes:
+        parts.extend(["", "## Notes", "", *(f"- {note}" for note in result.notes)])
+    return "\n".join(parts) + "\n"
+
+
+# --------------------------------------------------------------------------------------------------
+# The emulated stack
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenchStack:
+    """Resources made from template.yaml in moto, and the environment the ingest function gets."""
+
+    table_name: str
+    archive_bucket: str
+    environment: dict[str, str]
+
+
+def forget_process_state() -> None:
+    """Drop what a warm Lambda process caches (clients, settings, services), as a new one would."""
+    from ingest import app, idempotency
+    from newsdesk import aws
+    from newsdesk.settings import get_settings
+
+    aws.reset_clients()
+    get_settings.cache_clear()
+    app.ingest_service.cache_clear()
+    idempotency._idempotent_run.cache_clear()
+    idempotency._config.cache_clear()
+
+
+@contextmanager
+def patched_environment(variables: dict[str, str], remove: Sequence[str] = ()) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in (*variables, *remove)}
+    os.environ.update(variables)
+    for name in remove:
+        os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def emulated_stack() -> Iterator[BenchStack]:
+    """moto in this process, with the table and buckets of template.yaml and the function's env set.
+
+    The same construction as the tests' ``stack`` fixture: template.yaml is the only list of
+    resources. Cached clients are dropped on entry and exit so that they bind to this emulator.
+    """
+    import boto3
+    from moto import mock_aws
+
+    from newsdesk_ops.template import create_resources, function_environment, load_template
+
+    with patched_environment(FAKE_AWS_ENVIRONMENT, remove=_FOREIGN_AWS_VARIABLES), mock_aws():
+        template = load_template()
+        resources = create_resources(
+            template, stack_name=BENCH_STACK_NAME, dynamodb=boto3.client("dynamodb"), s3=boto3.client("s3")
+        )
+        environment = function_environment(template, INGEST_FUNCTION, resources)
+        with patched_environment(environment):
+            forget_process_state()
+            try:
+                yield BenchStack(
+                    table_name=environment["TABLE_NAME"],
+                    archive_bucket=environment["ARCHIVE_BUCKET"],
+                    environment=environment,
+                )
+            finally:
+                forget_process_state()
+
+
+def lambda_environment() -> dict[str, str]:
+    """The environment of the ingest function for a child process: template variables, fake AWS.
+
+    Resource names are resolved as the local stack names them; nothing is created, because a
+    child that only imports and builds clients never calls AWS.
+    """
+    from newsdesk_ops.template import (
+        BUCKET_TYPE,
+        TABLE_TYPE,
+        LocalResources,
+        function_environment,
+        load_template,
+        physical_name,
+    )
+
+    template = load_template()
+    resources = LocalResources(stack_name=BENCH_STACK_NAME, region=FAKE_AWS_ENVIRONMENT["AWS_REGION"])
+    for logical_id, resource in template["Resources"].items():
+        if resource.get("Type") == TABLE_TYPE:
+            resources.tables[logical_id] = physical_name(BENCH_STACK_NAME, logical_id)
+        elif resource.get("Type") == BUCKET_TYPE:
+            resources.buckets[logical_id] = physical_name(BENCH_STACK_NAME, logical_id)
+    return {**FAKE_AWS_ENVIRONMENT, **function_environment(template, INGEST_FUNCTION, resources)}
