@@ -10,4 +10,6 @@ from __future__ import annotations
 BENCHMARKS: tuple[str, ...] = (
     "cold_start",
     "ingest_overhead",
+    "publish",
+    "trending",
 )

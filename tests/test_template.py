@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 from moto import mock_aws
+
 from newsdesk_ops.template import (
     DEFAULT_TEMPLATE_PATH,
     HttpRoute,
@@ -23,6 +25,8 @@ from newsdesk_ops.template import (
     load_template,
     other_events,
     physical_name,
+    schedule_sources,
+    stream_sources,
 )
 
 if TYPE_CHECKING:
@@ -65,9 +69,7 @@ def test_template_passes_cfn_lint_without_warnings() -> None:
     cfn_lint = Path(sys.executable).parent / "cfn-lint"
 
     # When it lints the repository's template
-    result = subprocess.run(
-        [str(cfn_lint), str(DEFAULT_TEMPLATE_PATH)], capture_output=True, text=True, check=False
-    )
+    result = subprocess.run([str(cfn_lint), str(DEFAULT_TEMPLATE_PATH)], capture_output=True, text=True, check=False)
 
     # Then it reports nothing (errors, warnings and informational findings all fail the test)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -233,6 +235,120 @@ Resources:
     assert other_events(loaded, "Schedule") == []
 
 
+# --- publish: stream, timer, snapshot bucket and its distribution --------------------------------
+
+
+@pytest.mark.unit
+def test_publish_function_reads_current_items_from_the_stream_with_partial_batches(template: dict[str, Any]) -> None:
+    # Given the publish function's DynamoDB event
+    publish = template["Resources"]["PublishFunction"]["Properties"]
+    assert publish["Handler"] == "publish.app.handler"
+    assert 60 <= publish["Timeout"] <= 120
+    (stream,) = [event["Properties"] for event in publish["Events"].values() if event["Type"] == "DynamoDB"]
+
+    # Then it reads the table's stream, reports failed records alone and isolates poisoned ones
+    assert stream["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+    assert stream["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert stream["BisectBatchOnFunctionError"] is True
+    assert stream["MaximumRetryAttempts"] == 5
+    assert stream["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["PublishDeadLetterQueue", "Arn"]}
+    # And only items with SK "CURRENT" (articles' current state, the trending item) invoke it
+    patterns = [json.loads(entry["Pattern"]) for entry in stream["FilterCriteria"]["Filters"]]
+    assert patterns == [{"dynamodb": {"Keys": {"SK": {"S": ["CURRENT"]}}}}]
+    queue = template["Resources"]["PublishDeadLetterQueue"]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+@pytest.mark.unit
+def test_stream_and_schedule_sources_describe_what_the_local_stack_emulates(template: dict[str, Any]) -> None:
+    # When the event sources are read the way the local workers read them
+    (stream,) = [source for source in stream_sources(template) if source.function_logical_id == "PublishFunction"]
+    schedules = {(source.function_logical_id, source.event_name): source for source in schedule_sources(template)}
+
+    # Then the stream source carries the template's batching, retries and parsed filter
+    assert (stream.table_logical_id, stream.starting_position, stream.batch_size) == ("Table", "LATEST", 100)
+    assert stream.report_batch_item_failures and stream.bisect_on_error
+    assert stream.filter_patterns == ({"dynamodb": {"Keys": {"SK": {"S": ["CURRENT"]}}}},)
+    # And the embargo timer's expression is the parameter's default (or an override)
+    embargo = schedules[("PublishFunction", "EmbargoTimer")]
+    assert (embargo.expression, embargo.enabled) == ("rate(1 minute)", True)
+    overridden = schedule_sources(template, {"EmbargoSchedule": "rate(2 minutes)"})
+    assert "rate(2 minutes)" in {source.expression for source in overridden}
+
+
+@pytest.mark.unit
+def test_snapshot_bucket_is_private_and_readable_only_by_its_distribution(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    bucket = resources["SnapshotBucket"]
+    properties = bucket["Properties"]
+
+    # The bucket blocks every kind of public access and is retained
+    assert bucket["DeletionPolicy"] == "Retain"
+    assert properties["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert properties["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    encryption = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+
+    # Its policy lets only CloudFront read, and only for this stack's distribution
+    statements = resources["SnapshotBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allows = [statement for statement in statements if statement["Effect"] == "Allow"]
+    assert len(allows) == 1
+    (allow,) = allows
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject"
+    source_arn = allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    assert source_arn.endswith(":distribution/${SnapshotDistribution}")
+
+
+@pytest.mark.unit
+def test_distribution_signs_with_origin_access_control_and_keeps_file_cache_headers(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    config = resources["SnapshotDistribution"]["Properties"]["DistributionConfig"]
+
+    # The origin is the bucket, reached through an origin access control that always signs
+    (origin,) = config["Origins"]
+    assert origin["DomainName"] == {"Fn::GetAtt": ["SnapshotBucket", "RegionalDomainName"]}
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["SnapshotOriginAccessControl", "Id"]}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    access_control = resources["SnapshotOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    assert (access_control["SigningBehavior"], access_control["SigningProtocol"]) == ("always", "sigv4")
+
+    # HTTPS only, compressed, and the files' own Cache-Control decides (MinTTL 0)
+    behavior = config["DefaultCacheBehavior"]
+    assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert behavior["Compress"] is True
+    cache_policy = resources["SnapshotCachePolicy"]["Properties"]["CachePolicyConfig"]
+    assert behavior["CachePolicyId"] == {"Ref": "SnapshotCachePolicy"}
+    assert cache_policy["MinTTL"] == 0
+
+    # CORS for the site's origins, reads only
+    cors = resources["SnapshotResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["CorsConfig"]
+    assert cors["AccessControlAllowOrigins"]["Items"] == {"Ref": "SiteOrigins"}
+    assert cors["AccessControlAllowMethods"]["Items"] == ["GET", "HEAD"]
+    assert template["Outputs"]["SnapshotsUrl"]["Value"] == {"Fn::Sub": "https://${SnapshotDistribution.DomainName}/"}
+
+
+@pytest.mark.handler
+def test_resources_the_local_stack_cannot_create_are_skipped(template: dict[str, Any], aws: Clients) -> None:
+    # When the resources are created locally
+    resources = create_resources(template, stack_name=STACK, dynamodb=aws.dynamodb, s3=aws.s3)
+
+    # Then the snapshot bucket exists, private like the template says; queue and CDN are not made
+    snapshots = resources.buckets["SnapshotBucket"]
+    block = aws.s3.get_public_access_block(Bucket=snapshots)["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    assert set(resources.tables) == {"Table"}
+    assert "PublishDeadLetterQueue" not in resources.buckets
+
+
 # --- environments -------------------------------------------------------------------------------
 
 
@@ -268,9 +384,7 @@ def test_function_environment_refuses_unknown_function(template: dict[str, Any])
 
 
 @pytest.mark.handler
-def test_function_environment_resolves_ingest_variables_to_local_names(
-    template: dict[str, Any], aws: Clients
-) -> None:
+def test_function_environment_resolves_ingest_variables_to_local_names(template: dict[str, Any], aws: Clients) -> None:
     # Given the template's resources created locally
     resources = create_resources(template, stack_name=STACK, dynamodb=aws.dynamodb, s3=aws.s3)
 
@@ -286,6 +400,7 @@ def test_function_environment_resolves_ingest_variables_to_local_names(
         "POWERTOOLS_LOG_LEVEL": "INFO",
         "TABLE_NAME": resources.tables["Table"],
         "ARCHIVE_BUCKET": resources.buckets["ArchiveBucket"],
+        "SNAPSHOT_BUCKET": resources.buckets["SnapshotBucket"],
         "STAGE": "dev",
         "MAX_BODY_BYTES": "1048576",
         "SITE_ORIGINS": "https://a.example,https://b.example",
@@ -320,9 +435,7 @@ def test_buckets_are_created_as_the_template_declares(template: dict[str, Any], 
 
     # Then every bucket of the template exists in the region
     declared = {
-        logical_id
-        for logical_id, resource in template["Resources"].items()
-        if resource["Type"] == "AWS::S3::Bucket"
+        logical_id for logical_id, resource in template["Resources"].items() if resource["Type"] == "AWS::S3::Bucket"
     }
     assert set(resources.buckets) == declared
     for bucket in resources.buckets.values():

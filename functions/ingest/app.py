@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -16,10 +17,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ingest.engagement import EngagementService
 from ingest.idempotency import run_idempotent
 from ingest.openapi import openapi_document
 from ingest.service import IngestOutcome, IngestService
 from newsdesk.archive import Archive
+from newsdesk.counters import CounterStore
 from newsdesk.errors import (
     MalformedRequest,
     NewsdeskError,
@@ -189,6 +192,31 @@ def handle_retract_article(article_id: str) -> Response[str]:
 @app.get("/v1/openapi.json")
 def handle_get_openapi() -> Response[str]:
     return Response(status_code=200, content_type=JSON, body=openapi_document(app))
+
+
+# --- engagement (issue 4): readers' views and the comment service's counts -----------------------
+
+
+def engagement_service() -> EngagementService:
+    # Not cached: it holds nothing but the (cached) client, and building it costs nothing.
+    counters = CounterStore(get_settings().table_name)
+    return EngagementService(counters=counters, articles=counters)
+
+
+@app.post("/v1/events")
+def handle_record_events() -> Response[str]:
+    """Views need no key; comment counts need the site's key (checked in EngagementService)."""
+    context = app.current_event.request_context.authorizer.get_lambda
+    outcome = engagement_service().record(
+        request_body(),
+        principal_from_context(context),
+        app.current_event.headers.get("user-agent"),
+        datetime.now(UTC),
+        keys_unavailable=context.get("auth_unavailable") == "true",
+    )
+    metrics.add_metric(name="EngagementEventsAccepted", unit=MetricUnit.Count, value=outcome.accepted)
+    metrics.add_metric(name="EngagementEventsIgnored", unit=MetricUnit.Count, value=outcome.ignored)
+    return Response(status_code=202, content_type=JSON, body=json.dumps(outcome.body()))
 
 
 def parse_etag(value: str) -> int | None:

@@ -11,18 +11,23 @@ stack described by ``.newsdesk/local.json`` (or the file named by ``NEWSDESK_LOC
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Callable, Sequence
-from datetime import datetime
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
+from newsdesk.counters import CounterStore
 from newsdesk.errors import NewsdeskError
 from newsdesk.partners import ROLES, PartnerStore
+from newsdesk.settings import Settings
 from newsdesk_ops.target import DEFAULT_LOCAL_FILE, Target, TargetError, resolve_target
+from trending.service import run_trending
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -146,9 +151,159 @@ def _print_secret(key_id: str, role: str, secret: str) -> None:
     print("This key is shown once: hand it to the partner now. Newsdesk stores only its hash.")
 
 
+# --- trending ----------------------------------------------------------------------------------
+
+
+def register_trending(commands: Subparsers) -> None:
+    group = commands.add_parser("trending", help="most read / most discussed rankings")
+    trending = group.add_subparsers(dest="trending_command", metavar="COMMAND", required=True)
+    run = trending.add_parser("run", help="recompute the rankings now (the timer does this every few minutes)")
+    # The deployed function takes these from template parameters; pass the same values if a stack
+    # was deployed with other than the defaults.
+    defaults = Settings.model_fields
+    run.add_argument(
+        "--half-life-minutes",
+        type=float,
+        default=defaults["trending_half_life_minutes"].default,
+        help="views this old weigh half (default: %(default)s)",
+    )
+    run.add_argument(
+        "--window-hours",
+        type=int,
+        default=defaults["trending_window_hours"].default,
+        help="hours of counters read (default: %(default)s)",
+    )
+    run.add_argument(
+        "--min-count",
+        type=int,
+        default=defaults["trending_min_count"].default,
+        help="fewest views/comments to be listed (default: %(default)s)",
+    )
+    run.add_argument(
+        "--list-length",
+        type=int,
+        default=defaults["trending_list_length"].default,
+        help="entries per list (default: %(default)s)",
+    )
+    run.set_defaults(run=trending_run)
+
+
+def trending_run(args: argparse.Namespace, runtime: Runtime) -> int:
+    target = runtime.target()
+    settings = Settings(
+        table_name=target.table_name,
+        archive_bucket=target.archive_bucket,
+        trending_half_life_minutes=args.half_life_minutes,
+        trending_window_hours=args.window_hours,
+        trending_min_count=args.min_count,
+        trending_list_length=args.list_length,
+    )
+    report = run_trending(
+        datetime.now(UTC), counters=CounterStore(target.table_name, target.dynamodb_client()), settings=settings
+    )
+    outcome = "rankings changed: written for publish" if report.written else "rankings unchanged: nothing written"
+    print(
+        f"Trending: {report.candidates} articles active, {report.items_read} items read; "
+        f"most read {report.most_read}, most discussed {report.most_discussed}; {outcome}."
+    )
+    return 0
+
+
+# --- publish -----------------------------------------------------------------------------------
+
+
+def register_publish(commands: Subparsers) -> None:
+    publish = commands.add_parser("publish", help="write the public JSON snapshots")
+    publish.add_argument(
+        "--all",
+        dest="publish_all",
+        action="store_true",
+        help="rebuild every article file, list, schema and the manifest from the table",
+    )
+    publish.add_argument(
+        "--force", action="store_true", help="with --all: PUT every file even if the bucket already holds it"
+    )
+    publish.set_defaults(run=publish_run)
+
+
+def publish_run(args: argparse.Namespace, runtime: Runtime) -> int:
+    # Imported here: the publish package (and its Powertools imports) only when publishing.
+    from newsdesk.archive import Archive
+    from newsdesk.snapshot_store import SnapshotStore
+    from newsdesk.store import ArticleStore
+    from publish.publisher import Publisher
+
+    if not args.publish_all:
+        print("newsdesk publish: say what to publish: --all (every article, list and the manifest)", file=sys.stderr)
+        return 2
+    target = runtime.target()
+    if not target.snapshot_bucket:
+        return _fail(f"{target.description or 'the target'} has no snapshot bucket (stack output SnapshotBucketName).")
+    dynamodb, s3 = target.dynamodb_client(), target.s3_client()
+    settings = Settings(
+        table_name=target.table_name, archive_bucket=target.archive_bucket, snapshot_bucket=target.snapshot_bucket
+    )
+    publisher = Publisher(
+        articles=ArticleStore(target.table_name, client=dynamodb),
+        archive=Archive(target.archive_bucket, client=s3),
+        snapshots=SnapshotStore(target.snapshot_bucket, target.table_name, s3=s3, dynamodb=dynamodb),
+        settings=settings,
+    )
+    print(f"Rebuilding the snapshots of {target.description or target.table_name} (s3://{target.snapshot_bucket}).")
+    started = time.perf_counter()
+    with progress_bar("articles") as progress:
+        report = publisher.rebuild_all(progress=progress, force=args.force)
+    seconds = time.perf_counter() - started
+    print(
+        f"Published {report.articles} articles in {seconds:.1f} s: {report.puts} files written, "
+        f"{report.skipped} unchanged, {report.lists} lists; {report.items_read} table items read."
+    )
+    if report.failed:
+        print(f"{len(report.failed)} articles could not be published: {', '.join(report.failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@contextlib.contextmanager
+def progress_bar(unit: str) -> Iterator[ProgressCallback]:
+    """A ``progress(done, total)`` callback: a tqdm bar when tqdm is installed, else a counter on stderr."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        tqdm = None
+    if tqdm is not None:
+        bar = tqdm(unit=f" {unit}", file=sys.stderr, dynamic_ncols=True)
+
+        def advance_bar(done: int, total: int) -> None:
+            if bar.total != total:
+                bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            yield advance_bar
+        finally:
+            bar.close()
+        return
+
+    last_shown = [0.0]
+
+    def count(done: int, total: int) -> None:
+        now = time.monotonic()
+        # At most a few lines a second, and always the last one.
+        if done == total or now - last_shown[0] >= 0.5:
+            last_shown[0] = now
+            end = "\n" if done == total else ""
+            print(f"\r{done}/{total} {unit}", end=end, file=sys.stderr, flush=True)
+
+    yield count
+
+
 # --- plumbing ----------------------------------------------------------------------------------
 
-COMMAND_GROUPS: list[CommandGroup] = [register_partners]
+COMMAND_GROUPS: list[CommandGroup] = [register_partners, register_trending, register_publish]
 
 
 def build_parser() -> argparse.ArgumentParser:

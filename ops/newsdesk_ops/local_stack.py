@@ -2,16 +2,20 @@
 
 moto serves DynamoDB and S3 on loopback; the tables and buckets are created from template.yaml;
 the functions run in this process behind a local HTTP API gateway (newsdesk_ops.gateway) with
-the environment the template gives them. A local partner and its key are created, and the
-connection details are written to ``.newsdesk/local.json`` (where the ``newsdesk`` CLI looks).
+the environment the template gives them. What AWS would drive runs beside them
+(newsdesk_ops.workers): the table's stream feeds the functions with DynamoDB events, timers fire
+the scheduled ones, and the snapshot bucket is served over HTTP like its CloudFront
+distribution. A local partner and a local site key (role "site", for the comment service) are
+created, and the connection details are written to ``.newsdesk/local.json`` (where the
+``newsdesk`` CLI looks).
 
 ``LocalStack`` is the same thing as a context manager, for tests:
 
     with LocalStack(state_file=None) as stack:
         stack.info["api_url"]
 
-Background work the functions get from AWS event sources (a table stream feeding publish, an
-EventBridge timer) is added with ``LocalStack.add_worker``; see ``Worker``.
+The stream poller and the timers run unless ``LocalStack(background=False)``; more background
+work is added with ``LocalStack.add_worker``; see ``Worker``.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from newsdesk.partners import PartnerAlreadyExists, PartnerStore, derive_partner
 from newsdesk_ops.gateway import LocalFunctions, LocalGateway
 from newsdesk_ops.target import DEFAULT_LOCAL_FILE
 from newsdesk_ops.template import LocalResources, Template, create_resources, function_environment, load_template
+from newsdesk_ops.workers import SnapshotServer, stream_poller, timers
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,10 @@ LOCAL_FILE_ENV = "NEWSDESK_LOCAL_FILE"
 LOCAL_PARTNER_NAME = "Local Partner"
 LOCAL_PARTNER_LANGUAGE = "ru"
 LOCAL_PARTNER_SECTION = "defence-industry"
+# The website's own key (role "site": comment counts on POST /v1/events).
+LOCAL_SITE_NAME = "Local Site"
+# The snapshot server listens on SNAPSHOTS_PORT, else on the API's port + 1.
+SNAPSHOTS_PORT_ENV = "SNAPSHOTS_PORT"
 # moto accepts any credentials; fixed fake ones keep real credentials away from the emulator.
 FAKE_CREDENTIAL = "testing"
 # Packages of the shared layer; the functions' own packages come from their handlers.
@@ -65,6 +74,8 @@ class RunningStack:
     api_url: str
     aws_endpoint_url: str
     region: str
+    # Base URL of the snapshot server ("" when the template has no snapshot bucket).
+    snapshots_url: str = ""
 
 
 Worker = Callable[[RunningStack], Callable[[], None]]
@@ -98,17 +109,21 @@ class LocalStack:
         region: str | None = None,
         state_file: Path | None = DEFAULT_LOCAL_FILE,
         parameter_overrides: dict[str, str] | None = None,
+        background: bool = True,
     ) -> None:
+        """``background=False`` leaves out the stream poller and the timers (the snapshot server
+        still runs): the functions then run only when called, e.g. in benchmarks."""
         self._template = template if template is not None else load_template()
         self._stack_name = stack_name
         self._region = region
         self._state_file = state_file
         self._parameter_overrides = parameter_overrides or {}
-        self._workers: list[Worker] = []
+        self._workers: list[Worker] = [stream_poller, timers] if background else []
         self._worker_stops: list[Callable[[], None]] = []
         self._saved_environment: dict[str, str] | None = None
         self._moto: ThreadedMotoServer | None = None
         self._gateway: LocalGateway | None = None
+        self._snapshots: SnapshotServer | None = None
         self._running: RunningStack | None = None
         self._info: dict[str, str] | None = None
 
@@ -131,22 +146,26 @@ class LocalStack:
             raise RuntimeError("the local stack is not running")
         return self._running
 
-    def start(self, port: int = 0, host: str = LOOPBACK) -> dict[str, str]:
+    def start(self, port: int = 0, host: str = LOOPBACK, snapshots_port: int | None = None) -> dict[str, str]:
         """Bring everything up and return the connection details.
 
         Keys: api_url, aws_endpoint_url, region, stack_name, table_name, archive_bucket,
-        snapshot_bucket ("" while the template has none), partner_id, partner_key.
+        snapshot_bucket and snapshots_url ("" while the template has no snapshot bucket),
+        partner_id, partner_key, site_key. The snapshot server listens on ``snapshots_port``,
+        by default ``port + 1`` (a free port when ``port`` is 0).
         """
         if self._info is not None:
             return self.info
         self._saved_environment = dict(os.environ)
+        if snapshots_port is None:
+            snapshots_port = port + 1 if port else 0
         try:
-            return self._start(port, host)
+            return self._start(port, host, snapshots_port)
         except BaseException:
             self.stop()
             raise
 
-    def _start(self, port: int, host: str) -> dict[str, str]:
+    def _start(self, port: int, host: str, snapshots_port: int) -> dict[str, str]:
         region = self._region or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         # moto's server logs every request through werkzeug; the gateway's access log is enough.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -165,9 +184,14 @@ class LocalStack:
         os.environ.update(_lambda_runtime_variables(self._stack_name, region))
 
         partner_id, partner_key = _local_partner(environment["TABLE_NAME"], dynamodb)
+        site_key = _local_site_key(environment["TABLE_NAME"], dynamodb)
         functions = LocalFunctions(self._template, stack_name=self._stack_name, region=region)
         self._gateway = LocalGateway(self._template, host, port, functions=functions, region=region)
         api_url = self._gateway.start()
+        snapshots_url = ""
+        if snapshot_bucket := environment.get("SNAPSHOT_BUCKET", ""):
+            self._snapshots = SnapshotServer(snapshot_bucket, s3, host, snapshots_port)
+            snapshots_url = self._snapshots.start()
         self._running = RunningStack(
             template=self._template,
             resources=resources,
@@ -176,6 +200,7 @@ class LocalStack:
             api_url=api_url,
             aws_endpoint_url=endpoint,
             region=region,
+            snapshots_url=snapshots_url,
         )
         for worker in self._workers:
             self._worker_stops.append(worker(self._running))
@@ -187,9 +212,11 @@ class LocalStack:
             "stack_name": self._stack_name,
             "table_name": environment["TABLE_NAME"],
             "archive_bucket": environment.get("ARCHIVE_BUCKET", ""),
-            "snapshot_bucket": environment.get("SNAPSHOT_BUCKET", ""),
+            "snapshot_bucket": snapshot_bucket,
+            "snapshots_url": snapshots_url,
             "partner_id": partner_id,
             "partner_key": partner_key,
+            "site_key": site_key,
         }
         if self._state_file is not None:
             _write_private(self._state_file, json.dumps(self._info, indent=2) + "\n")
@@ -203,6 +230,9 @@ class LocalStack:
                 stop_worker()
             except Exception:
                 log.exception("a worker failed to stop")
+        if self._snapshots is not None:
+            self._snapshots.stop()
+            self._snapshots = None
         if self._gateway is not None:
             self._gateway.stop()
             self._gateway = None
@@ -302,6 +332,17 @@ def _local_partner(table_name: str, dynamodb: Any) -> tuple[str, str]:
         return partner_id, secret
 
 
+def _local_site_key(table_name: str, dynamodb: Any) -> str:
+    """A fresh key of the local site partner (role "site"), created on first use."""
+    store = PartnerStore(table_name, client=dynamodb)
+    try:
+        _partner, secret = store.add_partner(LOCAL_SITE_NAME, LOCAL_PARTNER_LANGUAGE, role="site")
+        return secret
+    except PartnerAlreadyExists:
+        _key, secret = store.add_key(derive_partner_id(LOCAL_SITE_NAME), role="site")
+        return secret
+
+
 def _write_private(path: Path, text: str) -> None:
     """Write atomically, readable by the owner only (the file holds a partner key)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -324,8 +365,13 @@ def describe(info: dict[str, str], state_file: Path | None) -> str:
         f"  Table         {info['table_name']}",
         f"  Archive       s3://{info['archive_bucket']}",
     ]
-    if info.get("snapshot_bucket"):
-        lines.append(f"  Snapshots     s3://{info['snapshot_bucket']}")
+    if info.get("snapshots_url"):
+        lines.append(
+            f"  Snapshots     {info['snapshots_url']}v1/latest.json   (s3://{info['snapshot_bucket']}, "
+            "like its CloudFront distribution)"
+        )
+    if info.get("site_key"):
+        lines.append(f"  Site key      {info['site_key']}   (role site: comment counts on POST /v1/events)")
     lines += [
         "",
         "Send an article:",
@@ -380,17 +426,25 @@ def _log_to_stderr() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the local stack until Ctrl-C or SIGTERM. The API port comes from PORT (default 3000)."""
+    """Run the local stack until Ctrl-C or SIGTERM.
+
+    The API port comes from PORT (default 3000), the snapshot server's from SNAPSHOTS_PORT
+    (default: the API's port + 1), the local timers' period from NEWSDESK_LOCAL_TIMER_SECONDS.
+    """
     del argv  # no options yet; PORT and NEWSDESK_LOCAL_FILE configure it
     _log_to_stderr()
     port = int(os.environ.get("PORT") or DEFAULT_PORT)
+    snapshots_port = int(os.environ.get(SNAPSHOTS_PORT_ENV) or (port + 1 if port else 0))
     state_file = Path(os.environ.get(LOCAL_FILE_ENV) or DEFAULT_LOCAL_FILE)
     stack = LocalStack(state_file=state_file)
     with _stop_signals() as stop:
         try:
-            info = stack.start(port=port)
+            info = stack.start(port=port, snapshots_port=snapshots_port)
         except OSError as error:
-            print(f"Cannot start the local stack on port {port}: {error}", file=sys.stderr)
+            print(
+                f"Cannot start the local stack on ports {port} (API) and {snapshots_port} (snapshots): {error}",
+                file=sys.stderr,
+            )
             return 1
         try:
             print(describe(info, state_file), flush=True)

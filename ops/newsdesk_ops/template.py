@@ -11,6 +11,7 @@ Nothing in this module talks to AWS at import time; the clients are passed in.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,11 +85,7 @@ def load_template(path: Path | None = None) -> Template:
 
 def _resources_of_type(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
     resources: dict[str, dict[str, Any]] = template.get("Resources", {})
-    return {
-        logical_id: resource
-        for logical_id, resource in resources.items()
-        if resource.get("Type") == resource_type
-    }
+    return {logical_id: resource for logical_id, resource in resources.items() if resource.get("Type") == resource_type}
 
 
 def _properties(resource: dict[str, Any]) -> dict[str, Any]:
@@ -126,9 +123,7 @@ def physical_name(stack_name: str, logical_id: str) -> str:
     return name
 
 
-def create_resources(
-    template: Template, *, stack_name: str, dynamodb: DynamoDBClient, s3: S3Client
-) -> LocalResources:
+def create_resources(template: Template, *, stack_name: str, dynamodb: DynamoDBClient, s3: S3Client) -> LocalResources:
     """Create every DynamoDB table and S3 bucket of the template, configured as the template says.
 
     Safe to run again on the same emulator: resources that already exist are reconfigured, not
@@ -163,9 +158,7 @@ def _create_table(dynamodb: DynamoDBClient, name: str, properties: dict[str, Any
         request["ProvisionedThroughput"] = properties["ProvisionedThroughput"]
     for index_property in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
         if indexes := properties.get(index_property):
-            request[index_property] = [
-                {key: index[key] for key in _INDEX_KEYS if key in index} for index in indexes
-            ]
+            request[index_property] = [{key: index[key] for key in _INDEX_KEYS if key in index} for index in indexes]
     if stream := properties.get("StreamSpecification"):
         request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
     try:
@@ -385,9 +378,7 @@ def _function(template: Template, function_logical_id: str) -> dict[str, Any]:
 
 
 def _handler(template: Template, function: dict[str, Any]) -> str:
-    handler = _properties(function).get("Handler") or template.get("Globals", {}).get("Function", {}).get(
-        "Handler"
-    )
+    handler = _properties(function).get("Handler") or template.get("Globals", {}).get("Function", {}).get("Handler")
     if not isinstance(handler, str):
         raise ValueError(f"function has no Handler: {function!r}")
     return handler
@@ -469,3 +460,120 @@ def other_events(template: Template, event_type: str) -> list[tuple[str, str, di
         (logical_id, _handler(template, functions[logical_id]), properties)
         for logical_id, properties in _function_events(template, event_type)
     ]
+
+
+@dataclass(frozen=True)
+class StreamSource:
+    """A ``DynamoDB`` event of a function: which table's stream, and how Lambda would deliver it."""
+
+    function_logical_id: str
+    handler: str
+    event_name: str
+    table_logical_id: str
+    starting_position: str
+    batch_size: int
+    maximum_retry_attempts: int
+    bisect_on_error: bool
+    report_batch_item_failures: bool
+    # FilterCriteria patterns, parsed; a record is delivered when any matches (none: every record).
+    filter_patterns: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class ScheduleSource:
+    """A ``Schedule`` or ``ScheduleV2`` event of a function: an EventBridge timer."""
+
+    function_logical_id: str
+    handler: str
+    event_name: str
+    event_type: str
+    expression: str
+    enabled: bool
+
+
+# Lambda's defaults for a DynamoDB event source mapping.
+DEFAULT_STREAM_BATCH_SIZE = 100
+# -1 is "retry until the record expires from the stream" in Lambda.
+INFINITE_RETRIES = -1
+
+
+def _named_function_events(template: Template, event_type: str) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """``(function_logical_id, handler, event_name, properties)`` for every event of a type."""
+    found: list[tuple[str, str, str, dict[str, Any]]] = []
+    for logical_id, function in _resources_of_type(template, FUNCTION_TYPE).items():
+        for event_name, event in (_properties(function).get("Events") or {}).items():
+            if event.get("Type") == event_type:
+                found.append((logical_id, _handler(template, function), event_name, event.get("Properties") or {}))
+    return found
+
+
+def _stream_table(function_logical_id: str, stream: Any) -> str:
+    """The logical id of the table whose stream ``!GetAtt Table.StreamArn`` names."""
+    if isinstance(stream, dict) and "Fn::GetAtt" in stream:
+        logical_id, attribute = stream["Fn::GetAtt"]
+        if attribute == "StreamArn":
+            return str(logical_id)
+    raise ValueError(
+        f"{function_logical_id}: the local stack follows streams given as !GetAtt <Table>.StreamArn, not {stream!r}"
+    )
+
+
+def _filter_patterns(function_logical_id: str, properties: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    filters = (properties.get("FilterCriteria") or {}).get("Filters") or []
+    patterns: list[dict[str, Any]] = []
+    for entry in filters:
+        raw = entry.get("Pattern")
+        try:
+            pattern = json.loads(raw) if isinstance(raw, str) else None
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{function_logical_id}: filter pattern is not JSON: {raw!r} ({error})") from None
+        if not isinstance(pattern, dict):
+            raise ValueError(f"{function_logical_id}: filter pattern must be a JSON object string, not {raw!r}")
+        patterns.append(pattern)
+    return tuple(patterns)
+
+
+def stream_sources(template: Template) -> list[StreamSource]:
+    """Every function's ``DynamoDB`` events, with what the local stream poller needs to emulate them."""
+    sources: list[StreamSource] = []
+    for logical_id, handler, event_name, properties in _named_function_events(template, "DynamoDB"):
+        sources.append(
+            StreamSource(
+                function_logical_id=logical_id,
+                handler=handler,
+                event_name=event_name,
+                table_logical_id=_stream_table(logical_id, properties.get("Stream")),
+                starting_position=str(properties.get("StartingPosition", "LATEST")),
+                batch_size=int(properties.get("BatchSize", DEFAULT_STREAM_BATCH_SIZE)),
+                maximum_retry_attempts=int(properties.get("MaximumRetryAttempts", INFINITE_RETRIES)),
+                bisect_on_error=bool(properties.get("BisectBatchOnFunctionError", False)),
+                report_batch_item_failures="ReportBatchItemFailures" in (properties.get("FunctionResponseTypes") or []),
+                filter_patterns=_filter_patterns(logical_id, properties),
+            )
+        )
+    return sources
+
+
+def schedule_sources(template: Template, parameter_overrides: dict[str, str] | None = None) -> list[ScheduleSource]:
+    """Every function's ``Schedule`` and ``ScheduleV2`` events (EventBridge rules and schedules).
+
+    The expression is resolved when it is a parameter (``Schedule: !Ref EmbargoSchedule``).
+    """
+    resolver = _Resolver(template, LocalResources(stack_name="local"), parameter_overrides or {})
+    sources: list[ScheduleSource] = []
+    for event_type, expression_key in (("Schedule", "Schedule"), ("ScheduleV2", "ScheduleExpression")):
+        for logical_id, handler, event_name, properties in _named_function_events(template, event_type):
+            enabled = properties.get("Enabled", True)
+            if "State" in properties:
+                enabled = properties["State"] == "ENABLED"
+            sources.append(
+                ScheduleSource(
+                    function_logical_id=logical_id,
+                    handler=handler,
+                    event_name=event_name,
+                    event_type=event_type,
+                    expression=resolver.as_string(properties.get(expression_key, "")),
+                    enabled=bool(enabled),
+                )
+            )
+    return sources

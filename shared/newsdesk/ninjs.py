@@ -13,17 +13,17 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from newsdesk.errors import FieldError, ValidationFailed
 from newsdesk.models import ArticleContent, LeadImage, Mention, Mentions, PubStatus, Rights, Validated
-from newsdesk.sanitize import paragraphs_from_text, plain_text, sanitize_html
+from newsdesk.sanitize import has_text, paragraphs_from_text, plain_text, sanitize_html
 
 if TYPE_CHECKING:
     # Importing jsonschema costs more than the rest of this module; it is loaded on first use.
@@ -195,14 +195,280 @@ def _validator() -> Draft202012Validator:
     from referencing.jsonschema import DRAFT202012
 
     # An explicit registry also turns off jsonschema's fallback of fetching unknown $refs over HTTP.
-    registry: Registry[Any] = Registry().with_resource(
-        GEOJSON_SCHEMA_URI, DRAFT202012.create_resource({"type": "object"})
+    registry: Registry[Any] = Registry().with_resources(
+        (uri, DRAFT202012.create_resource(schema)) for uri, schema in _stand_in_schemas().items()
     )
+    # No format checker: "format" stays an annotation, as the fast path below relies on.
     return Draft202012Validator(_schema(), registry=registry)
+
+
+def _stand_in_schemas() -> dict[str, JSONObject]:
+    """Local stand-ins for the external schemas the ninjs schema refers to, by URI."""
+    return {GEOJSON_SCHEMA_URI: {"type": "object"}}
+
+
+# --- The same schema, compiled for documents with nothing to report ----------------------------
+#
+# jsonschema walks the schema generically (a validator object per keyword and per value), and that
+# costs more than all the rest of validation together. Nearly every document a partner sends is
+# valid and has no unknown fields; for those, a check compiled once from the same schema answers
+# "nothing to report" in plain Python. The check is one-sided: it answers True only when jsonschema
+# would yield no error at all for the document. Whatever it does not model exactly (a keyword it
+# does not know, a float where an integer is expected, an unknown field, any error) makes it answer
+# False, and jsonschema then runs as before and produces the report. So what _check_schema returns
+# never depends on which of the two answered.
+
+_Check = Callable[[object], bool]
+
+# Keywords that never fail a document under our validator: annotations, the schema's own
+# bookkeeping, and "format", which jsonschema asserts only when given a format checker (ours is not).
+_NON_ASSERTING_KEYWORDS = frozenset(
+    {"title", "description", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly", "format"}
+)
+_ROOT_ONLY_KEYWORDS = frozenset({"$schema", "$id", "$defs"})
+_LOCAL_DEFINITION = "#/$defs/"
+
+
+def _never(instance: object) -> bool:
+    return False
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# jsonschema's type tests, except that "integer" here refuses floats such as 1.0 (jsonschema
+# accepts them): stricter only sends a document to jsonschema, never lets an error through.
+_TYPE_TESTS: dict[str, _Check] = {
+    "string": lambda value: isinstance(value, str),
+    "object": lambda value: isinstance(value, dict),
+    "array": lambda value: isinstance(value, list),
+    "number": _is_number,
+    "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
+    "boolean": lambda value: isinstance(value, bool),
+    "null": lambda value: value is None,
+}
+
+
+class _SchemaCompiler:
+    """Turns a (sub)schema into a check that is True only if jsonschema finds nothing to report."""
+
+    def __init__(self, root: JSONObject, stand_ins: dict[str, JSONObject]) -> None:
+        self._root = root
+        self._stand_ins = stand_ins
+        self._references: dict[str, _Check] = {}
+
+    def compile(self, schema: object, *, is_root: bool = False) -> _Check:
+        if schema is True:
+            return lambda instance: True
+        if not isinstance(schema, dict):
+            return _never
+        checks: list[_Check] = []
+        for keyword, value in schema.items():
+            if keyword in _NON_ASSERTING_KEYWORDS or (is_root and keyword in _ROOT_ONLY_KEYWORDS):
+                continue
+            check = self._keyword(keyword, value, schema)
+            if check is None:
+                return _never
+            checks.append(check)
+        if len(checks) == 1:
+            return checks[0]
+        sequence = tuple(checks)
+
+        def all_hold(instance: object) -> bool:
+            for check in sequence:
+                if not check(instance):
+                    return False
+            return True
+
+        return all_hold
+
+    def _keyword(self, keyword: str, value: object, schema: JSONObject) -> _Check | None:
+        """The check for one keyword, or None for a keyword or form this compiler does not model."""
+        match keyword:
+            case "type":
+                return self._type(value)
+            case "enum":
+                return self._enum(value)
+            case "required":
+                return self._required(value)
+            case "properties":
+                return self._properties(value)
+            case "additionalProperties":
+                return self._additional_properties(value, schema)
+            case "unevaluatedProperties":
+                return self._unevaluated_properties(value, schema)
+            case "items":
+                return None if "prefixItems" in schema else self._items(value)
+            case "minimum" | "maximum":
+                return self._bound(keyword, value)
+            case "oneOf":
+                return self._one_of(value)
+            case "$ref":
+                return self._reference(value)
+        return None
+
+    def _type(self, value: object) -> _Check | None:
+        names = value if isinstance(value, list) else [value]
+        tests = [_TYPE_TESTS.get(name) if isinstance(name, str) else None for name in names]
+        known = [test for test in tests if test is not None]
+        if len(known) != len(tests) or not known:
+            return None
+        if len(known) == 1:
+            return known[0]
+        return lambda instance: any(test(instance) for test in known)
+
+    def _enum(self, value: object) -> _Check | None:
+        # jsonschema compares a string instance with ==; other kinds of members are not modelled.
+        if not isinstance(value, list) or not all(isinstance(option, str) for option in value):
+            return None
+        options = frozenset(value)
+        return lambda instance: isinstance(instance, str) and instance in options
+
+    def _required(self, value: object) -> _Check | None:
+        if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+            return None
+        names = tuple(value)
+        return lambda instance: not isinstance(instance, dict) or all(name in instance for name in names)
+
+    def _properties(self, value: object) -> _Check | None:
+        if not isinstance(value, dict):
+            return None
+        checks = {name: self.compile(subschema) for name, subschema in value.items()}
+
+        def properties_hold(instance: object) -> bool:
+            if not isinstance(instance, dict):
+                return True
+            for name, item in instance.items():
+                check = checks.get(name)
+                if check is not None and not check(item):
+                    return False
+            return True
+
+        return properties_hold
+
+    def _additional_properties(self, value: object, schema: JSONObject) -> _Check | None:
+        if value is True:
+            return lambda instance: True
+        declared = schema.get("properties", {})
+        if value is not False or "patternProperties" in schema or not isinstance(declared, dict):
+            return None
+        names = frozenset(declared)
+        return lambda instance: not isinstance(instance, dict) or names.issuperset(instance)
+
+    def _unevaluated_properties(self, value: object, schema: JSONObject) -> _Check | None:
+        if value is True:
+            return lambda instance: True
+        if value is not False:
+            return None
+        # Only what "properties" here and in $ref targets evaluate: jsonschema counts those and
+        # more (additionalProperties, applicators), so a key outside these may still be fine there,
+        # but a document with only these keys is fine for jsonschema.
+        names = frozenset(self._declared_in_place(schema))
+        return lambda instance: not isinstance(instance, dict) or names.issuperset(instance)
+
+    def _declared_in_place(self, schema: JSONObject) -> set[str]:
+        names: set[str] = set()
+        pending: list[object] = [schema]
+        seen: set[int] = set()
+        while pending:
+            current = pending.pop()
+            if not isinstance(current, dict) or id(current) in seen:
+                continue
+            seen.add(id(current))
+            properties = current.get("properties")
+            if isinstance(properties, dict):
+                names.update(properties)
+            reference = current.get("$ref")
+            if isinstance(reference, str):
+                pending.append(self._target(reference))
+        return names
+
+    def _items(self, value: object) -> _Check | None:
+        if value is True:
+            return lambda instance: True
+        if not isinstance(value, dict):
+            return None
+        check = self.compile(value)
+
+        def items_hold(instance: object) -> bool:
+            if not isinstance(instance, list):
+                return True
+            for item in instance:
+                if not check(item):
+                    return False
+            return True
+
+        return items_hold
+
+    def _bound(self, keyword: str, value: object) -> _Check | None:
+        if not _is_number(value):
+            return None
+        limit = cast(int | float, value)
+        within: Callable[[int | float], bool] = (
+            (lambda number: number >= limit) if keyword == "minimum" else (lambda number: number <= limit)
+        )
+
+        def bound_holds(instance: object) -> bool:
+            if isinstance(instance, bool) or not isinstance(instance, int | float):
+                # jsonschema skips non-numbers (booleans included); other numeric types are not modelled.
+                return isinstance(instance, bool | str | list | dict) or instance is None
+            return within(instance)
+
+        return bound_holds
+
+    def _one_of(self, value: object) -> _Check | None:
+        # Only alternatives made of "required" lists, which can be decided exactly: oneOf needs an
+        # exact count of the alternatives that hold, not a one-sided answer.
+        if not isinstance(value, list) or not value:
+            return None
+        alternatives: list[tuple[str, ...]] = []
+        for branch in value:
+            if not isinstance(branch, dict) or set(branch) - {"required"} - _NON_ASSERTING_KEYWORDS:
+                return None
+            required = branch.get("required", [])
+            if not isinstance(required, list) or not all(isinstance(name, str) for name in required):
+                return None
+            alternatives.append(tuple(required))
+        count = len(alternatives)
+
+        def exactly_one_holds(instance: object) -> bool:
+            if not isinstance(instance, dict):
+                return count == 1
+            return sum(all(name in instance for name in names) for names in alternatives) == 1
+
+        return exactly_one_holds
+
+    def _reference(self, value: object) -> _Check | None:
+        if not isinstance(value, str) or self._target(value) is None:
+            return None
+        if value not in self._references:
+            # Placeholder first: the ninjs schema refers to itself (associations are ninjs items).
+            self._references[value] = _never
+            self._references[value] = self.compile(self._target(value))
+        references = self._references
+        return lambda instance: references[value](instance)
+
+    def _target(self, reference: str) -> JSONObject | None:
+        if reference.startswith(_LOCAL_DEFINITION):
+            name = reference.removeprefix(_LOCAL_DEFINITION)
+            definitions = self._root.get("$defs")
+            if "/" in name or "~" in name or not isinstance(definitions, dict):
+                return None
+            target = definitions.get(name)
+            return target if isinstance(target, dict) else None
+        return self._stand_ins.get(reference.removesuffix("#"))
+
+
+@cache
+def _schema_has_nothing_to_report() -> _Check:
+    return _SchemaCompiler(_schema(), _stand_in_schemas()).compile(_schema(), is_root=True)
 
 
 def _check_schema(document: JSONObject) -> tuple[list[FieldError], list[str]]:
     """Schema errors, and the pointers of fields the schema does not know (ours are warnings)."""
+    if _schema_has_nothing_to_report()(document):
+        return [], []
     errors: list[FieldError] = []
     unknown: list[str] = []
     for error in _validator().iter_errors(document):
@@ -547,7 +813,7 @@ class _Normalizer:
             return None
         (_, _, index), is_html, value = min(candidates, key=lambda candidate: candidate[0])
         body_html = sanitize_html(value if is_html else paragraphs_from_text(value))
-        if not plain_text(body_html):
+        if not has_text(body_html):
             self.fail(
                 pointer_to("bodies", index, "value"),
                 "the body is empty once unsafe or unsupported markup is removed",

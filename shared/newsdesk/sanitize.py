@@ -33,8 +33,12 @@ DROPPED_WITH_CONTENT = frozenset(
 
 # Control characters and explicit bidi embeddings/overrides/isolates: they never belong in
 # published text and are a known way to make text display differently from what it is.
-_INVISIBLE_TRICKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_WHITESPACE_RUN = re.compile(r"\s+")
+_INVISIBLE_TRICK_RANGES = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_INVISIBLE_TRICKS = re.compile(f"[{_INVISIBLE_TRICK_RANGES}]")
+# A character plain text keeps and that is not whitespace: what makes plain text non-empty.
+_VISIBLE = re.compile(rf"[^\s{_INVISIBLE_TRICK_RANGES}]")
+# Runs of whitespace that collapsing changes: every run but a lone ordinary space (most of them).
+_WHITESPACE_TO_COLLAPSE = re.compile(r"\s{2,}|[^\S ]")
 # No-break spaces carry meaning in typography (e.g. "5\u00a0млрд"), so a run made only of them
 # is kept as one instead of being flattened to an ordinary space.
 _NO_BREAK_SPACES = frozenset("\u00a0\u202f")
@@ -79,12 +83,39 @@ def sanitize_html(html_text: str) -> str:
     return _nfc(cleaned).strip()
 
 
-def _collapse_whitespace(text: str) -> str:
-    def one_space(run: re.Match[str]) -> str:
-        found = run.group(0)
-        return found[0] if set(found) <= _NO_BREAK_SPACES else " "
+def _one_space(run: re.Match[str]) -> str:
+    found = run.group(0)
+    return found[0] if set(found) <= _NO_BREAK_SPACES else " "
 
-    return _WHITESPACE_RUN.sub(one_space, text).strip()
+
+def _collapse_whitespace(text: str) -> str:
+    """Each run of whitespace as one space (one no-break space if the run is only those), trimmed."""
+    if any(space in text for space in _NO_BREAK_SPACES):
+        return _WHITESPACE_TO_COLLAPSE.sub(_one_space, text).strip()
+    # Every run becomes one ordinary space: str.split() splits at exactly the characters \s matches.
+    return " ".join(text.split())
+
+
+def _nothing_to_clean(text: str) -> bool:
+    """True when a cleaning pass could change nothing but line breaks (CR LF and CR become LF, which
+    whitespace collapsing treats alike): no tag or entity can start without ``<`` or ``&``, and the
+    HTML parser's one other change to text is dropping a byte order mark at the very start."""
+    return "<" not in text and "&" not in text and not text.startswith("\ufeff")
+
+
+def _without_markup(text: str) -> str:
+    """Tags stripped and entities decoded, repeatedly, until nothing is left that a pass would change."""
+    for _ in range(_PLAIN_TEXT_PASSES):
+        if _nothing_to_clean(text):
+            break
+        decoded = html.unescape(_text_cleaner().clean(text))
+        if decoded == text:
+            break
+        text = decoded
+    else:
+        # Still changing after several passes: only deliberately nested encodings get here.
+        text = _TAG_START.sub("", text)
+    return text
 
 
 def plain_text(value: str) -> str:
@@ -93,16 +124,13 @@ def plain_text(value: str) -> str:
     Tag stripping and entity decoding repeat until nothing changes, so entity-encoded markup
     (``&lt;script&gt;``, even double-encoded) cannot come back as a tag.
     """
-    text = _without_invisible_tricks(_nfc(value))
-    for _ in range(_PLAIN_TEXT_PASSES):
-        decoded = html.unescape(_text_cleaner().clean(text))
-        if decoded == text:
-            break
-        text = decoded
-    else:
-        # Still changing after several passes: only deliberately nested encodings get here.
-        text = _TAG_START.sub("", text)
+    text = _without_markup(_without_invisible_tricks(_nfc(value)))
     return _nfc(_collapse_whitespace(_without_invisible_tricks(text)))
+
+
+def has_text(value: str) -> bool:
+    """Whether :func:`plain_text` of the value is non-empty, without building it (bodies are long)."""
+    return _VISIBLE.search(_without_markup(_without_invisible_tricks(_nfc(value)))) is not None
 
 
 def paragraphs_from_text(text: str) -> str:

@@ -36,8 +36,10 @@ STATE_FILE_KEYS = {
     "table_name",
     "archive_bucket",
     "snapshot_bucket",
+    "snapshots_url",
     "partner_id",
     "partner_key",
+    "site_key",
 }
 
 

@@ -1,0 +1,83 @@
+"""One trending run: read the active window, rank, hand the result to publish if it changed.
+
+Reads are bounded by the window, not by history: one Query per (hour, partition) of the window for
+views and for comment counts, one BatchGetItem round per list refill to confirm that candidates are
+still published, and one GetItem of the stored rankings. The TRENDING item is written only when
+the digest of the new rankings differs from the stored one; the table's stream then carries it to
+the publish function, which renders v1/trending.json and v1/counters.json from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from newsdesk.counters import CounterStore, StoredTrending
+from newsdesk.engagement import window_buckets
+from newsdesk.models import ArticleStatus
+from newsdesk.settings import Settings, get_settings
+from newsdesk.trending import ListedArticle, activity_by_article, build_trending
+
+
+@dataclass(frozen=True)
+class TrendingReport:
+    """What a run did: items read, articles active in the window, whether the rankings changed."""
+
+    items_read: int
+    candidates: int
+    written: bool
+    digest: str
+    most_read: int
+    most_discussed: int
+
+
+def run_trending(
+    now: datetime, *, counters: CounterStore | None = None, settings: Settings | None = None
+) -> TrendingReport:
+    """Recompute the rankings at ``now`` from the counters of the active window."""
+    settings = settings or get_settings()
+    counters = counters or CounterStore(settings.table_name)
+    reads_before = counters.tally.items_read
+    hours = window_buckets(now, settings.trending_window_hours)
+
+    def published(article_ids: Collection[str]) -> Mapping[str, ListedArticle]:
+        return {
+            article_id: ListedArticle(
+                article_id=record.article_id,
+                headline=record.headline,
+                published_at=record.published_at,
+                section=record.section,
+            )
+            for article_id, record in counters.current_articles(article_ids).items()
+            if record.status is ArticleStatus.PUBLISHED
+        }
+
+    activity = activity_by_article(
+        counters.views_in_window(hours),
+        counters.comments_in_window(hours),
+        now=now,
+        half_life_minutes=settings.trending_half_life_minutes,
+    )
+    result = build_trending(
+        activity,
+        published,
+        now=now,
+        list_length=settings.trending_list_length,
+        min_count=settings.trending_min_count,
+        window_hours=settings.trending_window_hours,
+        half_life_minutes=settings.trending_half_life_minutes,
+    )
+    digest = result.digest()
+    stored = counters.get_trending()
+    written = stored is None or stored.digest != digest
+    if written:
+        counters.put_trending(StoredTrending(digest=digest, generated_at=result.generated_at, body=result.body()))
+    return TrendingReport(
+        items_read=counters.tally.items_read - reads_before,
+        candidates=len(activity),
+        written=written,
+        digest=digest,
+        most_read=len(result.most_read),
+        most_discussed=len(result.most_discussed),
+    )

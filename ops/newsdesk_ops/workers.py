@@ -1,0 +1,635 @@
+"""What AWS does around the functions that the local stack has to do itself.
+
+- :func:`stream_poller` — the Lambda event source mapping of every ``DynamoDB`` event in the
+  template: reads the table's stream from moto, drops records the event's FilterCriteria reject,
+  and invokes the function with batches shaped like Lambda's, retrying what it reports as failed.
+- :func:`timers` — every ``Schedule``/``ScheduleV2`` event: the function gets an EventBridge
+  scheduled event every ``NEWSDESK_LOCAL_TIMER_SECONDS`` seconds (default 5) instead of its rate.
+- :class:`SnapshotServer` — CloudFront in front of the snapshot bucket: GET/HEAD of
+  ``s3://{bucket}/{key}`` over HTTP with the object's own headers, 304 on a matching
+  ``If-None-Match``, and CORS so a page on another local port can fetch the files.
+
+Workers follow ``newsdesk_ops.local_stack.Worker``: called with the running stack, they start a
+daemon thread and return the function that stops it. Whatever they set up before returning is in
+place when ``LocalStack.start`` returns (the stream position in particular, so no write made
+after start-up is missed).
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+import boto3
+from botocore.exceptions import ClientError
+
+from newsdesk_ops.template import (
+    INFINITE_RETRIES,
+    LOCAL_ACCOUNT_ID,
+    ScheduleSource,
+    StreamSource,
+    schedule_sources,
+    stream_sources,
+)
+
+if TYPE_CHECKING:
+    from newsdesk_ops.local_stack import RunningStack
+
+log = logging.getLogger(__name__)
+
+TIMER_SECONDS_ENV = "NEWSDESK_LOCAL_TIMER_SECONDS"
+DEFAULT_TIMER_SECONDS = 5.0
+# How often the stream is read; Lambda polls a shard about four times a second.
+STREAM_POLL_SECONDS = 0.25
+# Shards are looked for again this often (DynamoDB rolls them over every few hours).
+SHARD_REFRESH_SECONDS = 5.0
+# Locally a failing batch is retried at most this often (fewer than the template may allow), so a
+# poisoned record is reported within a second or two instead of holding up the stream for long.
+LOCAL_MAX_RETRIES = 3
+RETRY_BACKOFF_SECONDS = 0.2
+GET_RECORDS_LIMIT = 1000
+STOP_TIMEOUT_SECONDS = 10.0
+
+
+# --------------------------------------------------------------------------------------------------
+# Filter patterns (the subset of EventBridge content filtering Lambda event filters use)
+# --------------------------------------------------------------------------------------------------
+
+_OPERATORS = {"prefix", "suffix", "exists", "anything-but", "equals-ignore-case"}
+
+
+class UnsupportedPattern(ValueError):
+    """A filter pattern uses something the local matcher does not implement."""
+
+
+def validate_pattern(pattern: Mapping[str, Any]) -> None:
+    """Refuse, at start-up, a pattern the local matcher would judge differently from Lambda.
+
+    Supported: nested objects; at the leaves, lists of exact values (strings, numbers, booleans,
+    null) and the operators prefix, suffix, exists, anything-but and equals-ignore-case.
+    """
+    if not isinstance(pattern, Mapping):
+        raise UnsupportedPattern(f"a pattern is a JSON object, not {pattern!r}")
+    for key, expected in pattern.items():
+        if isinstance(expected, Mapping):
+            validate_pattern(expected)
+        elif isinstance(expected, list):
+            for matcher in expected:
+                if isinstance(matcher, Mapping):
+                    unknown = set(matcher) - _OPERATORS
+                    if unknown or len(matcher) != 1:
+                        raise UnsupportedPattern(f"{key}: operator {matcher!r} is not supported locally")
+                elif isinstance(matcher, list):
+                    raise UnsupportedPattern(f"{key}: nested list {matcher!r} in a pattern")
+        else:
+            raise UnsupportedPattern(f"{key}: a pattern leaf is a list of values, not {expected!r}")
+
+
+def matches_pattern(pattern: Mapping[str, Any], event: Any) -> bool:
+    """Whether ``event`` matches one filter pattern: every key of the pattern must match."""
+    if not isinstance(event, Mapping):
+        return False
+    for key, expected in pattern.items():
+        present = key in event
+        value = event.get(key)
+        if isinstance(expected, Mapping):
+            if not present or not matches_pattern(expected, value):
+                return False
+        elif not _leaf_matches(expected, present, value):
+            return False
+    return True
+
+
+def passes_filters(patterns: Sequence[Mapping[str, Any]], record: Mapping[str, Any]) -> bool:
+    """Lambda's rule for FilterCriteria: no filters pass everything, else any one must match."""
+    return not patterns or any(matches_pattern(pattern, record) for pattern in patterns)
+
+
+def _leaf_matches(matchers: list[Any], present: bool, value: Any) -> bool:
+    if not present:
+        # Only {"exists": false} matches a missing key.
+        return any(isinstance(matcher, Mapping) and matcher.get("exists") is False for matcher in matchers)
+    # A list in the event matches when any of its elements does.
+    candidates = value if isinstance(value, list) else [value]
+    return any(_value_matches(matcher, candidate) for matcher in matchers for candidate in candidates)
+
+
+def _value_matches(matcher: Any, value: Any) -> bool:
+    if isinstance(matcher, Mapping):
+        ((operator, argument),) = matcher.items()
+        if operator == "exists":
+            return bool(argument) and not isinstance(value, Mapping)
+        if operator == "prefix":
+            return isinstance(value, str) and value.startswith(argument)
+        if operator == "suffix":
+            return isinstance(value, str) and value.endswith(argument)
+        if operator == "equals-ignore-case":
+            return isinstance(value, str) and value.casefold() == str(argument).casefold()
+        if operator == "anything-but":
+            excluded = argument if isinstance(argument, list) else [argument]
+            return not any(_value_matches(item, value) for item in excluded)
+        raise UnsupportedPattern(f"operator {operator!r} is not supported locally")
+    if isinstance(matcher, bool) or isinstance(value, bool):
+        return matcher is value
+    if isinstance(matcher, int | float) and isinstance(value, int | float):
+        return float(matcher) == float(value)
+    return bool(matcher == value)
+
+
+# --------------------------------------------------------------------------------------------------
+# Stream records as Lambda delivers them
+# --------------------------------------------------------------------------------------------------
+
+
+def _json_ready(value: Any) -> Any:
+    """GetRecords through boto3 gives bytes and datetimes; Lambda's event has base64 and epoch seconds."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, datetime):
+        return int(value.timestamp())
+    if isinstance(value, Mapping):
+        return {key: _json_ready(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_json_ready(item) for item in value]
+    return value
+
+
+def lambda_stream_record(stream_record: Mapping[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
+    """One GetRecords record in the shape of a record of Lambda's DynamoDB event."""
+    return {
+        "eventID": stream_record.get("eventID", uuid.uuid4().hex),
+        "eventName": stream_record["eventName"],
+        "eventVersion": stream_record.get("eventVersion", "1.1"),
+        "eventSource": "aws:dynamodb",
+        # moto records name its default region; Lambda gives the table's.
+        "awsRegion": region,
+        "dynamodb": _json_ready(stream_record["dynamodb"]),
+        "eventSourceARN": stream_arn,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Stream poller
+# --------------------------------------------------------------------------------------------------
+
+
+Invoke = Callable[[str, Any], Any]
+
+
+class StreamPoller:
+    """One event source mapping: a table's stream feeding one function, as Lambda would."""
+
+    def __init__(
+        self,
+        source: StreamSource,
+        stream_arn: str,
+        *,
+        streams: Any,
+        invoke: Invoke,
+        region: str,
+        poll_seconds: float = STREAM_POLL_SECONDS,
+    ) -> None:
+        for pattern in source.filter_patterns:
+            validate_pattern(pattern)
+        self.source = source
+        self.stream_arn = stream_arn
+        self._streams = streams
+        self._invoke = invoke
+        self._region = region
+        self._poll_seconds = poll_seconds
+        self._iterators: dict[str, str | None] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_shard_refresh = 0.0
+        retries = source.maximum_retry_attempts
+        self.max_retries = LOCAL_MAX_RETRIES if retries == INFINITE_RETRIES else min(retries, LOCAL_MAX_RETRIES)
+        self.delivered = 0
+        self.dropped = 0
+
+    @property
+    def name(self) -> str:
+        return f"{self.source.function_logical_id}.{self.source.event_name}"
+
+    def open(self) -> None:
+        """Take a position in every shard (the template's StartingPosition)."""
+        for shard_id in self._shard_ids():
+            self._iterators[shard_id] = self._iterator(shard_id, self.source.starting_position)
+        self._last_shard_refresh = time.monotonic()
+
+    def start(self) -> None:
+        self.open()
+        self._thread = threading.Thread(target=self._run, name=f"stream-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=STOP_TIMEOUT_SECONDS)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+            except Exception:
+                # moto going away at shutdown, or a transient error: try again on the next tick.
+                if not self._stop.is_set():
+                    log.exception("stream poller %s: reading the stream failed", self.name)
+            self._stop.wait(self._poll_seconds)
+
+    def poll_once(self) -> int:
+        """Read every shard once and deliver what passed the filters; returns the records delivered."""
+        if time.monotonic() - self._last_shard_refresh >= SHARD_REFRESH_SECONDS:
+            self._refresh_shards()
+        delivered = 0
+        for shard_id, iterator in list(self._iterators.items()):
+            if iterator is None:
+                continue
+            response = self._streams.get_records(ShardIterator=iterator, Limit=GET_RECORDS_LIMIT)
+            # No next iterator: the shard is closed and fully read.
+            self._iterators[shard_id] = response.get("NextShardIterator")
+            records = [
+                lambda_stream_record(record, self.stream_arn, self._region) for record in response.get("Records", [])
+            ]
+            wanted = [record for record in records if passes_filters(self.source.filter_patterns, record)]
+            for start in range(0, len(wanted), self.source.batch_size):
+                self._deliver(wanted[start : start + self.source.batch_size])
+                delivered += len(wanted[start : start + self.source.batch_size])
+        return delivered
+
+    def _shard_ids(self) -> list[str]:
+        description = self._streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+        return [shard["ShardId"] for shard in description.get("Shards", [])]
+
+    def _iterator(self, shard_id: str, position: str) -> str:
+        iterator: str = self._streams.get_shard_iterator(
+            StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType=position
+        )["ShardIterator"]
+        return iterator
+
+    def _refresh_shards(self) -> None:
+        self._last_shard_refresh = time.monotonic()
+        for shard_id in self._shard_ids():
+            if shard_id not in self._iterators:
+                # A shard that appeared after we started holds only new records: read all of it.
+                self._iterators[shard_id] = self._iterator(shard_id, "TRIM_HORIZON")
+
+    # --- Delivery, as the event source mapping does it --------------------------------------------
+
+    def _deliver(self, batch: list[dict[str, Any]]) -> None:
+        """Invoke until the batch succeeds, retrying what failed; give up after ``max_retries``.
+
+        A function error (exception) with BisectBatchOnFunctionError splits the batch in halves,
+        each delivered on its own, so a poisoned record ends up alone. Reported batch item
+        failures resume from the earliest failed record (Lambda's checkpoint): that record and
+        every later one of the batch are sent again.
+        """
+        retries = 0
+        while batch:
+            failed_from = self._invoke_once(batch)
+            if failed_from is None:
+                self.delivered += len(batch)
+                return
+            if failed_from == _FUNCTION_ERROR and self.source.bisect_on_error and len(batch) > 1:
+                middle = len(batch) // 2
+                self._deliver(batch[:middle])
+                self._deliver(batch[middle:])
+                return
+            remaining = batch if failed_from == _FUNCTION_ERROR else batch[failed_from:]
+            self.delivered += len(batch) - len(remaining)
+            if retries >= self.max_retries or self._stop.is_set():
+                self.dropped += len(remaining)
+                log.error(
+                    "stream poller %s: dropped %d record(s) after %d attempt(s), sequence numbers %s; "
+                    "the on-failure destination (SQS dead-letter queue) is not emulated locally",
+                    self.name,
+                    len(remaining),
+                    retries + 1,
+                    ", ".join(_sequence_number(record) for record in remaining),
+                )
+                return
+            retries += 1
+            batch = remaining
+            self._stop.wait(RETRY_BACKOFF_SECONDS * retries)
+
+    def _invoke_once(self, batch: list[dict[str, Any]]) -> int | None:
+        """None when the batch succeeded, else the index to resume from (or ``_FUNCTION_ERROR``)."""
+        try:
+            response = self._invoke(self.source.function_logical_id, {"Records": batch})
+        except Exception:
+            log.exception("stream poller %s: the function failed on a batch of %d", self.name, len(batch))
+            return _FUNCTION_ERROR
+        if not self.source.report_batch_item_failures:
+            return None
+        return first_failed_index(batch, response)
+
+
+_FUNCTION_ERROR = -1
+
+
+def _sequence_number(record: Mapping[str, Any]) -> str:
+    return str(record.get("dynamodb", {}).get("SequenceNumber", "?"))
+
+
+def first_failed_index(batch: Sequence[Mapping[str, Any]], response: Any) -> int | None:
+    """Where a partial batch response says to resume; None when every record succeeded.
+
+    As Lambda reads it: no ``batchItemFailures`` (or an empty list) is success; an identifier that
+    is empty or not in the batch fails the whole batch.
+    """
+    failures = response.get("batchItemFailures") if isinstance(response, Mapping) else None
+    if not failures:
+        return None
+    positions = {_sequence_number(record): index for index, record in enumerate(batch)}
+    indexes: list[int] = []
+    for failure in failures:
+        identifier = failure.get("itemIdentifier") if isinstance(failure, Mapping) else None
+        if not identifier or str(identifier) not in positions:
+            return 0
+        indexes.append(positions[str(identifier)])
+    return min(indexes)
+
+
+def streams_client(stack: RunningStack) -> Any:
+    return boto3.client("dynamodbstreams", region_name=stack.region, endpoint_url=stack.aws_endpoint_url)
+
+
+def stream_poller(stack: RunningStack) -> Callable[[], None]:
+    """Worker: one poller per ``DynamoDB`` event of the template (none: nothing runs)."""
+    dynamodb = boto3.client("dynamodb", region_name=stack.region, endpoint_url=stack.aws_endpoint_url)
+    streams = streams_client(stack)
+    pollers: list[StreamPoller] = []
+    for source in stream_sources(stack.template):
+        table = stack.resources.tables[source.table_logical_id]
+        stream_arn = dynamodb.describe_table(TableName=table)["Table"].get("LatestStreamArn")
+        if not stream_arn:
+            raise ValueError(f"{source.function_logical_id}: table {source.table_logical_id} has no stream")
+        poller = StreamPoller(source, stream_arn, streams=streams, invoke=stack.functions.invoke, region=stack.region)
+        poller.start()
+        pollers.append(poller)
+        log.info("stream %s -> %s (%d filter(s))", table, source.function_logical_id, len(source.filter_patterns))
+
+    def stop() -> None:
+        for poller in pollers:
+            poller.stop()
+
+    return stop
+
+
+# --------------------------------------------------------------------------------------------------
+# Timers
+# --------------------------------------------------------------------------------------------------
+
+
+def scheduled_event(source: ScheduleSource, *, stack_name: str, region: str, now: datetime) -> dict[str, Any]:
+    """The event EventBridge sends a function on a schedule (the rule's ARN names the event)."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": LOCAL_ACCOUNT_ID,
+        "time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [
+            f"arn:aws:events:{region}:{LOCAL_ACCOUNT_ID}:rule/{stack_name}-{source.function_logical_id}"
+            f"-{source.event_name}"
+        ],
+        "detail": {},
+    }
+
+
+def timer_seconds() -> float:
+    raw = os.environ.get(TIMER_SECONDS_ENV)
+    try:
+        seconds = float(raw) if raw else DEFAULT_TIMER_SECONDS
+    except ValueError:
+        raise ValueError(f"{TIMER_SECONDS_ENV} must be a number of seconds, not {raw!r}") from None
+    if seconds <= 0:
+        raise ValueError(f"{TIMER_SECONDS_ENV} must be positive, not {raw!r}")
+    return seconds
+
+
+def timers(stack: RunningStack) -> Callable[[], None]:
+    """Worker: every enabled schedule of the template fires every ``NEWSDESK_LOCAL_TIMER_SECONDS``."""
+    seconds = timer_seconds()
+    sources = [source for source in schedule_sources(stack.template) if source.enabled]
+    stop_requested = threading.Event()
+    stack_name = stack.resources.stack_name
+
+    def fire(source: ScheduleSource) -> None:
+        event = scheduled_event(source, stack_name=stack_name, region=stack.region, now=datetime.now(UTC))
+        try:
+            result = stack.functions.invoke(source.function_logical_id, event)
+        except Exception:
+            log.exception("timer %s.%s: the function failed", source.function_logical_id, source.event_name)
+            return
+        log.debug("timer %s.%s: %r", source.function_logical_id, source.event_name, result)
+
+    def run() -> None:
+        while not stop_requested.wait(seconds):
+            for source in sources:
+                if stop_requested.is_set():
+                    return
+                fire(source)
+
+    thread = threading.Thread(target=run, name="local-timers", daemon=True)
+    if sources:
+        thread.start()
+        for source in sources:
+            log.info(
+                "timer %s.%s (%s) every %g s locally",
+                source.function_logical_id,
+                source.event_name,
+                source.expression,
+                seconds,
+            )
+
+    def stop() -> None:
+        stop_requested.set()
+        if thread.is_alive():
+            thread.join(timeout=STOP_TIMEOUT_SECONDS)
+
+    return stop
+
+
+# --------------------------------------------------------------------------------------------------
+# Snapshot server (the local CloudFront)
+# --------------------------------------------------------------------------------------------------
+
+_NOT_FOUND_CODES = {"NoSuchKey", "404", "NotFound"}
+_CORS_HEADERS = {
+    # The snapshots are public; any local page may read them.
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag",
+}
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """RFC 9110 weak comparison of If-None-Match against an entity tag ("*" matches any)."""
+    if if_none_match.strip() == "*":
+        return True
+    wanted = etag.removeprefix("W/")
+    return any(candidate.strip().removeprefix("W/") == wanted for candidate in if_none_match.split(","))
+
+
+def _not_modified_since(if_modified_since: str | None, last_modified: datetime | None) -> bool:
+    if not if_modified_since or last_modified is None:
+        return False
+    try:
+        since = email.utils.parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return last_modified.replace(microsecond=0) <= since
+
+
+class SnapshotServer:
+    """Serves one bucket's objects read-only over HTTP on loopback, the way CloudFront would."""
+
+    def __init__(self, bucket: str, s3: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.bucket = bucket
+        self._s3 = s3
+        self._address = (host, port)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL with a trailing slash: ``{url}v1/latest.json`` is a file."""
+        if self._server is None:
+            raise RuntimeError("the snapshot server is not running")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/"
+
+    def start(self) -> str:
+        if self._server is not None:
+            return self.url
+        server = ThreadingHTTPServer(self._address, _snapshot_request_handler(self))
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="local-snapshots", daemon=True)
+        self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        self._server = None
+        self._thread = None
+
+    def fetch(self, key: str, *, with_body: bool) -> dict[str, Any] | None:
+        """The object's metadata (and body), or None when the key does not exist."""
+        try:
+            if with_body:
+                response: dict[str, Any] = self._s3.get_object(Bucket=self.bucket, Key=key)
+                response["Body"] = response["Body"].read()
+            else:
+                response = self._s3.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _NOT_FOUND_CODES:
+                return None
+            raise
+        return response
+
+
+def _snapshot_request_handler(server: SnapshotServer) -> type[BaseHTTPRequestHandler]:
+    class SnapshotRequestHandler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        timeout = 60
+
+        def do_GET(self) -> None:
+            self._serve(with_body=True)
+
+        def do_HEAD(self) -> None:
+            self._serve(with_body=False)
+
+        def do_OPTIONS(self) -> None:
+            # CORS preflight: only reads are allowed.
+            self._reply(
+                HTTPStatus.NO_CONTENT,
+                {
+                    "Access-Control-Allow-Methods": "GET, HEAD",
+                    "Access-Control-Allow-Headers": self.headers.get("Access-Control-Request-Headers") or "*",
+                    "Access-Control-Max-Age": "600",
+                },
+                b"",
+            )
+
+        def _serve(self, *, with_body: bool) -> None:
+            key = unquote(urlsplit(self.path).path).lstrip("/")
+            try:
+                found = server.fetch(key, with_body=with_body) if key and not key.endswith("/") else None
+            except Exception:
+                log.exception("snapshots: reading s3://%s/%s failed", server.bucket, key)
+                self._message(HTTPStatus.BAD_GATEWAY, "the snapshot bucket could not be read", with_body)
+                return
+            if found is None:
+                self._message(HTTPStatus.NOT_FOUND, f"no snapshot at /{key}", with_body)
+                return
+            etag = str(found.get("ETag", ""))
+            last_modified: datetime | None = found.get("LastModified")
+            headers = {"ETag": etag}
+            if found.get("CacheControl"):
+                headers["Cache-Control"] = str(found["CacheControl"])
+            if last_modified is not None:
+                headers["Last-Modified"] = email.utils.format_datetime(last_modified.astimezone(UTC), usegmt=True)
+            if_none_match = self.headers.get("If-None-Match")
+            not_modified = (
+                etag_matches(if_none_match, etag)
+                if if_none_match is not None
+                else _not_modified_since(self.headers.get("If-Modified-Since"), last_modified)
+            )
+            if not_modified:
+                self._reply(HTTPStatus.NOT_MODIFIED, headers, b"")
+                return
+            headers["Content-Type"] = str(found.get("ContentType") or "binary/octet-stream")
+            body: bytes = found["Body"] if with_body else b""
+            self._reply(HTTPStatus.OK, headers, body, content_length=int(found.get("ContentLength", len(body))))
+
+        def _message(self, status: HTTPStatus, message: str, with_body: bool) -> None:
+            body = json.dumps({"message": message}).encode("utf-8") + b"\n"
+            self._reply(
+                status,
+                {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"},
+                body if with_body else b"",
+                content_length=len(body),
+            )
+
+        def _reply(
+            self, status: HTTPStatus, headers: dict[str, str], body: bytes, *, content_length: int | None = None
+        ) -> None:
+            self.send_response(status)
+            for name, value in {**headers, **_CORS_HEADERS}.items():
+                self.send_header(name, value)
+            if status not in (HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED):
+                self.send_header("Content-Length", str(len(body) if content_length is None else content_length))
+            self.end_headers()
+            if body and self.command != "HEAD":
+                self.wfile.write(body)
+            log.debug("snapshots %s %s %d", self.command, self.path, status)
+
+        def version_string(self) -> str:
+            return "newsdesk-local-snapshots"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    return SnapshotRequestHandler

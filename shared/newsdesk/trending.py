@@ -1,0 +1,362 @@
+"""Trending rankings from the counters of the active window: domain rules, no AWS in them.
+
+- ``most_read``: views with exponential time decay. Each hour's views weigh
+  ``0.5 ** (age / half_life)``, the age measured from the middle of the hour to ``now`` (never
+  negative), so a story read a lot yesterday gives way to one read a lot in the last hours.
+- ``most_discussed``: the latest absolute comment count the comment service sent in the window.
+- An article needs at least ``min_count`` views (comments) in the window to be listed at all, so a
+  single view does not trend. Order is by score, then by article id: equal scores always come
+  out in the same order.
+- Only articles the lookup confirms as published are listed; the others are skipped and the next
+  candidates taken, so a retraction leaves the lists at the next run.
+- Top-k without sorting everything: the candidates are heapified (O(n)) and popped only as far
+  as the lists need (O(k log n)); bench/trending.py measures this against a full sort.
+
+The result is handed to publish as one item (see ``newsdesk.counters``); its digest leaves out
+the generation time, so an unchanged ranking hashes the same and is not written again.
+:func:`trending_snapshot_payloads` is what publish renders from that item.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from newsdesk.engagement import CommentCount, ViewCount, hour_start
+
+SCHEMA_VERSION = "v1"
+TRENDING_PATH = "v1/trending.json"
+COUNTERS_PATH = "v1/counters.json"
+# The TRENDING item must stay well under DynamoDB's 400 KB item limit: counts are kept for at most
+# this many articles (the most active ones) — thousands more than a news site has active in 48 h.
+MAX_COUNTED_ARTICLES = 5000
+
+Metric = Literal["most_read", "most_discussed"]
+METRICS: tuple[Metric, ...] = ("most_read", "most_discussed")
+
+
+@dataclass(frozen=True)
+class ArticleActivity:
+    """What the window says about one article."""
+
+    article_id: str
+    section: str
+    views: int
+    read_score: float
+    comments: int
+
+    def count(self, metric: Metric) -> int:
+        return self.views if metric == "most_read" else self.comments
+
+    def score(self, metric: Metric) -> float:
+        return self.read_score if metric == "most_read" else float(self.comments)
+
+
+class ListedArticle(BaseModel):
+    """What a list entry shows of a published article (from its CURRENT item)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    article_id: str
+    headline: str
+    published_at: datetime
+    section: str
+
+
+# Given article ids, the published ones among them (absent ids are unknown or not published).
+ArticleLookup = Callable[[Collection[str]], Mapping[str, ListedArticle]]
+
+
+class TrendingEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    headline: str
+    published_at: str
+    section: str
+    count: int
+
+
+class TrendingLists(BaseModel):
+    most_read: list[TrendingEntry] = []
+    most_discussed: list[TrendingEntry] = []
+
+
+class ArticleCounts(BaseModel):
+    views: int
+    comments: int
+
+
+class TrendingResult(BaseModel):
+    """One run's rankings and counts; ``body()`` is what the TRENDING item stores."""
+
+    schema_version: str = SCHEMA_VERSION
+    generated_at: str
+    window_hours: int
+    half_life_minutes: float
+    min_count: int
+    most_read: list[TrendingEntry]
+    most_discussed: list[TrendingEntry]
+    sections: dict[str, TrendingLists]
+    counts: dict[str, ArticleCounts]
+    counts_truncated: bool = False
+
+    def body(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+
+    def digest(self) -> str:
+        """A hash of everything but the generation time: equal rankings and counts, equal digest."""
+        content = self.model_dump(mode="json", exclude={"generated_at"})
+        canonical = json.dumps(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --- scoring -----------------------------------------------------------------------------------
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def decay_weight(hour: str, now: datetime, half_life_minutes: float) -> float:
+    """The weight of one hour's views at ``now``: 1 for the current hour, 0.5 one half-life later."""
+    midpoint = hour_start(hour) + timedelta(minutes=30)
+    age_minutes = max(0.0, (now - midpoint).total_seconds() / 60)
+    return float(0.5 ** (age_minutes / half_life_minutes))
+
+
+def activity_by_article(
+    views: Iterable[ViewCount], comments: Iterable[CommentCount], *, now: datetime, half_life_minutes: float
+) -> dict[str, ArticleActivity]:
+    """Fold the window's counter items into one activity per article.
+
+    Shards of a view counter are summed; of the comment counts, the newest hour's wins (it is an
+    absolute count). The section is the newest one the counters recorded.
+    """
+    views_per_hour: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    sections: dict[str, tuple[str, str]] = {}
+
+    def note_section(article_id: str, hour: str, section: str) -> None:
+        if section and (article_id not in sections or sections[article_id][0] <= hour):
+            sections[article_id] = (hour, section)
+
+    for count in views:
+        views_per_hour[count.article_id][count.hour] += count.views
+        note_section(count.article_id, count.hour, count.section)
+    latest_comments: dict[str, tuple[str, int]] = {}
+    for comment in comments:
+        if comment.article_id not in latest_comments or latest_comments[comment.article_id][0] < comment.hour:
+            latest_comments[comment.article_id] = (comment.hour, comment.count)
+        note_section(comment.article_id, comment.hour, comment.section)
+
+    weights: dict[str, float] = {}
+    activity: dict[str, ArticleActivity] = {}
+    for article_id in sorted(views_per_hour.keys() | latest_comments.keys()):
+        per_hour = views_per_hour.get(article_id, {})
+        score = 0.0
+        # Summed in hour order, so that the float result does not depend on the order of the items.
+        for hour in sorted(per_hour):
+            if hour not in weights:
+                weights[hour] = decay_weight(hour, now, half_life_minutes)
+            score += per_hour[hour] * weights[hour]
+        activity[article_id] = ArticleActivity(
+            article_id=article_id,
+            section=sections.get(article_id, ("", ""))[1],
+            views=sum(per_hour.values()),
+            read_score=score,
+            comments=latest_comments.get(article_id, ("", 0))[1],
+        )
+    return activity
+
+
+def ranked(activities: Iterable[ArticleActivity], metric: Metric, min_count: int) -> Iterator[ArticleActivity]:
+    """Articles with at least ``min_count``, best first (ties by id), computed lazily with a heap."""
+    # Attributes read directly, not through score()/count(): this loop runs once per active article.
+    if metric == "most_read":
+        heap = [(-item.read_score, item.article_id, item) for item in activities if item.views >= min_count]
+    else:
+        heap = [(-float(item.comments), item.article_id, item) for item in activities if item.comments >= min_count]
+    heapq.heapify(heap)
+    while heap:
+        yield heapq.heappop(heap)[2]
+
+
+# --- building the lists ------------------------------------------------------------------------
+
+_UNCHECKED = object()
+
+
+@dataclass
+class _ListFill:
+    """One list being filled from its ranked candidates, as far as the lookup allows."""
+
+    candidates: Iterator[ArticleActivity]
+    size: int
+    taken: list[ArticleActivity] = field(default_factory=list)
+    exhausted: bool = False
+
+    def take(self, known: Mapping[str, ListedArticle | None], unknown: set[str]) -> None:
+        """Take candidates until the list would be full if every unchecked one proved listable."""
+        while not self.exhausted and self._counted(known) < self.size:
+            candidate = next(self.candidates, None)
+            if candidate is None:
+                self.exhausted = True
+                return
+            state = known.get(candidate.article_id, _UNCHECKED)
+            if state is None:
+                continue  # known not to be listable: skip without keeping it
+            self.taken.append(candidate)
+            if state is _UNCHECKED:
+                unknown.add(candidate.article_id)
+
+    def _counted(self, known: Mapping[str, ListedArticle | None]) -> int:
+        return sum(1 for candidate in self.taken if known.get(candidate.article_id, _UNCHECKED) is not None)
+
+    def entries(self, known: Mapping[str, ListedArticle | None], metric: Metric) -> list[TrendingEntry]:
+        listed: list[TrendingEntry] = []
+        for candidate in self.taken:
+            article = known.get(candidate.article_id)
+            if article is None:
+                continue
+            listed.append(
+                TrendingEntry(
+                    id=article.article_id,
+                    headline=article.headline,
+                    published_at=_utc_text(article.published_at),
+                    section=article.section,
+                    count=candidate.count(metric),
+                )
+            )
+        return listed[: self.size]
+
+
+def build_trending(
+    activity: Mapping[str, ArticleActivity],
+    lookup: ArticleLookup,
+    *,
+    now: datetime,
+    list_length: int,
+    min_count: int,
+    window_hours: int,
+    half_life_minutes: float,
+) -> TrendingResult:
+    """Both lists, over all articles and per section, each confirmed by ``lookup`` in few rounds.
+
+    Each round takes from every list as many candidates as it still lacks and asks the lookup
+    about all new ids at once; a candidate that is not published is replaced in the next round.
+    """
+    by_section: dict[str, list[ArticleActivity]] = defaultdict(list)
+    for item in activity.values():
+        if item.section:
+            by_section[item.section].append(item)
+    fills: dict[tuple[str, Metric], _ListFill] = {}
+    for metric in METRICS:
+        fills[("", metric)] = _ListFill(ranked(activity.values(), metric, min_count), list_length)
+        for section, members in by_section.items():
+            fills[(section, metric)] = _ListFill(ranked(members, metric, min_count), list_length)
+
+    known: dict[str, ListedArticle | None] = {}
+    while True:
+        unknown: set[str] = set()
+        for fill in fills.values():
+            fill.take(known, unknown)
+        if not unknown:
+            break
+        found = lookup(unknown)
+        for article_id in unknown:
+            known[article_id] = found.get(article_id)
+
+    sections: dict[str, TrendingLists] = {}
+    for section in sorted(by_section):
+        lists = TrendingLists(
+            most_read=fills[(section, "most_read")].entries(known, "most_read"),
+            most_discussed=fills[(section, "most_discussed")].entries(known, "most_discussed"),
+        )
+        if lists.most_read or lists.most_discussed:
+            sections[section] = lists
+    # Articles found unpublished leave the counts too; the others are not looked up (that would
+    # read every active article's item each run), and an unpublished one's page is a tombstone.
+    unlisted = {article_id for article_id, article in known.items() if article is None}
+    counts, truncated = _counts({key: item for key, item in activity.items() if key not in unlisted})
+    return TrendingResult(
+        generated_at=_utc_text(now),
+        window_hours=window_hours,
+        half_life_minutes=half_life_minutes,
+        min_count=min_count,
+        most_read=fills[("", "most_read")].entries(known, "most_read"),
+        most_discussed=fills[("", "most_discussed")].entries(known, "most_discussed"),
+        sections=sections,
+        counts=counts,
+        counts_truncated=truncated,
+    )
+
+
+def _counts(activity: Mapping[str, ArticleActivity]) -> tuple[dict[str, ArticleCounts], bool]:
+    chosen: Iterable[ArticleActivity] = activity.values()
+    truncated = len(activity) > MAX_COUNTED_ARTICLES
+    if truncated:
+        chosen = heapq.nsmallest(
+            MAX_COUNTED_ARTICLES, activity.values(), key=lambda item: (-(item.views + item.comments), item.article_id)
+        )
+    ordered = sorted(chosen, key=lambda item: item.article_id)
+    return {item.article_id: ArticleCounts(views=item.views, comments=item.comments) for item in ordered}, truncated
+
+
+# --- what publish renders ----------------------------------------------------------------------
+
+
+def article_path(article_id: str) -> str:
+    return f"/v1/articles/{article_id}.json"
+
+
+def _snapshot_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": entry["id"],
+        "headline": entry["headline"],
+        "published_at": entry["published_at"],
+        "section": entry["section"],
+        "count": entry["count"],
+        "path": article_path(str(entry["id"])),
+    }
+
+
+def _snapshot_lists(lists: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    return {metric: [_snapshot_entry(entry) for entry in lists.get(metric, [])] for metric in METRICS}
+
+
+def trending_snapshot_payloads(item_body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The public files made from a TRENDING item's body (``json.loads(item["body"])``).
+
+    Returns ``{"v1/trending.json": ..., "v1/counters.json": ...}`` as JSON-ready dicts. The
+    output depends on the body only (no clock), and sections and articles come in sorted order, so
+    the same body always renders the same bytes.
+    """
+    result = TrendingResult.model_validate(item_body).model_dump(mode="json")
+    common = {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": result["generated_at"],
+        "window_hours": result["window_hours"],
+    }
+    trending = {
+        **common,
+        "kind": "trending",
+        "half_life_minutes": result["half_life_minutes"],
+        "min_count": result["min_count"],
+        **_snapshot_lists(result),
+        "sections": {section: _snapshot_lists(lists) for section, lists in sorted(result["sections"].items())},
+    }
+    counters = {
+        **common,
+        "kind": "counters",
+        "truncated": result["counts_truncated"],
+        "articles": {article_id: counts for article_id, counts in sorted(result["counts"].items())},
+    }
+    return {TRENDING_PATH: trending, COUNTERS_PATH: counters}

@@ -1,0 +1,209 @@
+"""Engagement domain rules: the batch envelope, event validation, crawlers, buckets, aggregation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from newsdesk.engagement import (
+    MALFORMED,
+    MAX_EVENTS_PER_BATCH,
+    VIEW_PARTITIONS,
+    CommentsEvent,
+    ViewEvent,
+    aggregate_views,
+    claims_comments,
+    events_of,
+    hour_bucket,
+    is_crawler,
+    latest_comment_counts,
+    partition_of,
+    seen_expiration,
+    validate_events,
+    visit_hash,
+    visits_of,
+    window_buckets,
+)
+from newsdesk.errors import ValidationFailed
+
+pytestmark = pytest.mark.unit
+
+NOW = datetime(2026, 11, 25, 10, 20, tzinfo=UTC)
+
+
+def view(article_id: str = "a1", visitor: str = "v1") -> ViewEvent:
+    return ViewEvent(type="view", article_id=article_id, visitor=visitor)
+
+
+# --- envelope ----------------------------------------------------------------------------------
+
+
+def test_events_come_in_an_object_or_as_a_bare_array() -> None:
+    events = [{"type": "view", "article_id": "a1", "visitor": "v"}]
+    assert events_of({"events": events}) == events
+    assert events_of(events) == events
+
+
+@pytest.mark.parametrize(
+    ("document", "pointer"),
+    [
+        ({"events": {"type": "view"}}, "/events"),
+        ({"items": []}, "/events"),
+        ("view", ""),
+        (42, ""),
+    ],
+)
+def test_an_envelope_without_an_events_array_fails_the_request_with_a_pointer(document: object, pointer: str) -> None:
+    with pytest.raises(ValidationFailed) as raised:
+        events_of(document)
+    assert raised.value.status == 422
+    assert [error.pointer for error in raised.value.errors] == [pointer]
+
+
+def test_more_than_fifty_events_fail_the_request() -> None:
+    events = [{"type": "view", "article_id": "a1", "visitor": str(n)} for n in range(MAX_EVENTS_PER_BATCH + 1)]
+    with pytest.raises(ValidationFailed) as raised:
+        events_of({"events": events})
+    assert raised.value.errors[0].pointer == "/events"
+    assert "50" in raised.value.errors[0].message
+    # And exactly fifty are fine
+    assert len(events_of({"events": events[:MAX_EVENTS_PER_BATCH]})) == MAX_EVENTS_PER_BATCH
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+def test_valid_events_are_split_by_type_and_the_rest_counted_as_malformed() -> None:
+    # Given one good event of each type and a collection of broken ones
+    raw = [
+        {"type": "view", "article_id": "a1", "visitor": "v1", "extra": "ignored"},
+        {"type": "comments", "article_id": "a1", "count": 7},
+        {"type": "view", "article_id": "a1"},  # no visitor
+        {"type": "view", "article_id": "A/../x", "visitor": "v"},  # not an article id
+        {"type": "comments", "article_id": "a1", "count": -1},
+        {"type": "comments", "article_id": "a1", "count": True},  # a boolean is not a count
+        {"type": "comments", "article_id": "a1", "count": "7"},
+        {"type": "like", "article_id": "a1"},
+        "view",
+        None,
+    ]
+    # When
+    batch = validate_events(raw)
+    # Then
+    assert batch.views == [view("a1", "v1")]
+    assert batch.comments == [CommentsEvent(type="comments", article_id="a1", count=7)]
+    assert dict(batch.ignored) == {MALFORMED: 8}
+
+
+def test_a_comments_event_claims_the_site_key_even_when_malformed() -> None:
+    assert claims_comments({"type": "comments", "count": "lots"})
+    assert not claims_comments({"type": "view"})
+    assert not claims_comments(["comments"])
+
+
+@pytest.mark.parametrize(
+    "user_agent",
+    [
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)",
+        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0 Safari/537.36",
+        "TelegramBot (like TwitterBot)",
+        "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
+        "",
+        None,
+    ],
+)
+def test_crawlers_and_missing_user_agents_are_recognised(user_agent: str | None) -> None:
+    assert is_crawler(user_agent)
+
+
+@pytest.mark.parametrize(
+    "user_agent",
+    [
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/17.5 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) YaBrowser/24.4 Mobile Safari/537.36",
+    ],
+)
+def test_readers_browsers_are_not_crawlers(user_agent: str) -> None:
+    assert not is_crawler(user_agent)
+
+
+# --- buckets and keys --------------------------------------------------------------------------
+
+
+def test_hour_buckets_are_utc_and_the_window_ends_at_the_current_hour() -> None:
+    # Given a time given in Moscow time (UTC+3) just after midnight UTC
+    moscow = datetime(2026, 11, 25, 6, 5, tzinfo=timezone(timedelta(hours=3)))
+    # Then its bucket is the UTC hour, and the window goes back across midnight, newest first
+    assert hour_bucket(moscow) == "2026-11-25T03"
+    assert window_buckets(datetime(2026, 11, 25, 1, 59, tzinfo=UTC), 3) == [
+        "2026-11-25T01",
+        "2026-11-25T00",
+        "2026-11-24T23",
+    ]
+
+
+def test_visitor_hash_hides_the_visitor_and_is_scoped_to_article_and_hour() -> None:
+    hashed = visit_hash("reader-42", "a1", "2026-11-25T10")
+    assert "reader-42" not in hashed and len(hashed) == 32
+    assert hashed == visit_hash("reader-42", "a1", "2026-11-25T10")
+    assert hashed != visit_hash("reader-42", "a2", "2026-11-25T10")
+    assert hashed != visit_hash("reader-42", "a1", "2026-11-25T11")
+
+
+def test_dedupe_records_expire_an_hour_after_their_hour() -> None:
+    assert seen_expiration("2026-11-25T10") == int(datetime(2026, 11, 25, 12, tzinfo=UTC).timestamp())
+
+
+def test_partitions_are_stable_and_spread() -> None:
+    partitions = {partition_of(f"article-{n}") for n in range(200)}
+    assert partitions == set(range(VIEW_PARTITIONS))
+    assert partition_of("article-1") == partition_of("article-1")
+
+
+# --- dedupe within a batch and aggregation -----------------------------------------------------
+
+
+def test_reloads_in_one_batch_count_once_per_visitor_and_article() -> None:
+    # Given a reader reloading an article three times and reading another once
+    views = [view("a1", "r1"), view("a1", "r1"), view("a1", "r1"), view("a2", "r1"), view("a1", "r2")]
+    # When
+    visits, repeats = visits_of(views, NOW)
+    # Then
+    assert repeats == 2
+    assert [(visit.article_id, visit.hour) for visit in visits] == [
+        ("a1", "2026-11-25T10"),
+        ("a2", "2026-11-25T10"),
+        ("a1", "2026-11-25T10"),
+    ]
+
+
+def test_a_thousand_visits_on_fifty_articles_become_fifty_counter_updates() -> None:
+    # Given 1,000 distinct visits spread over 50 articles in one hour
+    views = [view(f"a{n % 50}", f"reader-{n}") for n in range(1000)]
+    visits, _ = visits_of(views, NOW)
+    # When
+    increments = aggregate_views(visits, {f"a{n}": "space" for n in range(50)})
+    # Then one update per article, carrying the sum
+    assert len(increments) == 50
+    assert sum(increment.views for increment in increments) == 1000
+    assert {increment.views for increment in increments} == {20}
+    assert {increment.section for increment in increments} == {"space"}
+
+
+def test_the_last_comment_count_of_a_batch_wins() -> None:
+    events = [
+        CommentsEvent(type="comments", article_id="a1", count=3),
+        CommentsEvent(type="comments", article_id="a2", count=1),
+        CommentsEvent(type="comments", article_id="a1", count=5),
+    ]
+    counts = latest_comment_counts(events, NOW + timedelta(minutes=50), {"a1": "news"})
+    assert [(c.article_id, c.count, c.hour, c.section) for c in counts] == [
+        ("a1", 5, "2026-11-25T11", "news"),
+        ("a2", 1, "2026-11-25T11", ""),
+    ]

@@ -1,0 +1,261 @@
+"""The local stack's stand-ins for Lambda's event source mapping: filter patterns, partial batches."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from newsdesk_ops.template import load_template, stream_sources
+from newsdesk_ops.workers import (
+    UnsupportedPattern,
+    etag_matches,
+    first_failed_index,
+    lambda_stream_record,
+    matches_pattern,
+    passes_filters,
+    validate_pattern,
+)
+from tests.conftest import load_event
+
+pytestmark = pytest.mark.unit
+
+
+def canonical_records() -> list[dict[str, Any]]:
+    """CURRENT article change, revision history entry, TRENDING item (tests/events)."""
+    records: list[dict[str, Any]] = load_event("dynamodb_stream_batch.json")["Records"]
+    return records
+
+
+def template_patterns() -> tuple[dict[str, Any], ...]:
+    (publish,) = [
+        source for source in stream_sources(load_template()) if source.function_logical_id == "PublishFunction"
+    ]
+    return publish.filter_patterns
+
+
+def test_template_filter_passes_current_articles_and_trending_only() -> None:
+    # Given the publish function's filter from template.yaml and a batch of three kinds of records
+    article, revision, trending = canonical_records()
+
+    # When each record is judged by the filter
+    passed = [passes_filters(template_patterns(), record) for record in (article, revision, trending)]
+
+    # Then the CURRENT article and the TRENDING item pass, the revision history item does not
+    assert passed == [True, False, True]
+
+
+def test_exact_values_match_nested_keys_and_any_list_entry() -> None:
+    # Given a pattern on a nested key with two allowed values
+    pattern = {"dynamodb": {"Keys": {"SK": {"S": ["CURRENT", "SNAPSHOT"]}}}}
+    record = canonical_records()[0]
+
+    # Then either value matches, anything else or a missing key does not
+    assert matches_pattern(pattern, record)
+    snapshot = copy.deepcopy(record)
+    snapshot["dynamodb"]["Keys"]["SK"]["S"] = "SNAPSHOT"
+    assert matches_pattern(pattern, snapshot)
+    other = copy.deepcopy(record)
+    other["dynamodb"]["Keys"]["SK"]["S"] = "REV#00000002"
+    assert not matches_pattern(pattern, other)
+    missing = copy.deepcopy(record)
+    del missing["dynamodb"]["Keys"]["SK"]
+    assert not matches_pattern(pattern, missing)
+
+
+def test_pattern_on_an_object_does_not_match_a_string_and_vice_versa() -> None:
+    record = {"dynamodb": {"Keys": {"SK": {"S": "CURRENT"}}}}
+    assert not matches_pattern({"dynamodb": {"Keys": {"SK": ["CURRENT"]}}}, record)
+    assert not matches_pattern({"dynamodb": {"Keys": {"SK": {"S": {"N": ["1"]}}}}}, record)
+
+
+def test_operators_prefix_exists_and_anything_but() -> None:
+    record = {"eventName": "MODIFY", "dynamodb": {"Keys": {"PK": {"S": "ARTICLE#a1"}}}}
+
+    assert matches_pattern({"dynamodb": {"Keys": {"PK": {"S": [{"prefix": "ARTICLE#"}]}}}}, record)
+    assert not matches_pattern({"dynamodb": {"Keys": {"PK": {"S": [{"prefix": "PARTNER#"}]}}}}, record)
+    assert matches_pattern({"eventName": [{"anything-but": ["REMOVE"]}]}, record)
+    assert not matches_pattern({"eventName": [{"anything-but": "MODIFY"}]}, record)
+    assert matches_pattern({"dynamodb": {"NewImage": [{"exists": False}]}}, record)
+    assert not matches_pattern({"eventName": [{"exists": False}]}, record)
+    assert matches_pattern({"eventName": [{"exists": True}]}, record)
+    assert matches_pattern({"eventName": [{"equals-ignore-case": "modify"}]}, record)
+
+
+def test_numbers_compare_by_value_and_lists_in_the_event_match_any_element() -> None:
+    assert matches_pattern({"size": [100]}, {"size": 100.0})
+    assert not matches_pattern({"size": ["100"]}, {"size": 100})
+    assert matches_pattern({"tags": ["b"]}, {"tags": ["a", "b"]})
+    assert not matches_pattern({"flag": [True]}, {"flag": 1})
+
+
+def test_no_filters_pass_everything_and_any_filter_suffices() -> None:
+    revision = canonical_records()[1]
+    assert passes_filters([], revision)
+    assert passes_filters([{"eventName": ["MODIFY"]}, {"eventName": ["INSERT"]}], revision)
+    assert not passes_filters([{"eventName": ["MODIFY"]}, {"eventName": ["REMOVE"]}], revision)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        {"size": [{"numeric": [">", 0]}]},  # not implemented locally
+        {"size": 100},  # a leaf must be a list
+        {"size": [["nested"]]},
+        {"size": [{"prefix": "a", "suffix": "b"}]},
+    ],
+)
+def test_unsupported_patterns_are_refused_up_front(pattern: dict[str, Any]) -> None:
+    with pytest.raises(UnsupportedPattern):
+        validate_pattern(pattern)
+
+
+def test_template_patterns_are_supported_locally() -> None:
+    for pattern in template_patterns():
+        validate_pattern(pattern)
+
+
+def test_partial_batch_response_resumes_from_the_earliest_failure() -> None:
+    # Given a batch of three records
+    batch = [{"dynamodb": {"SequenceNumber": str(n)}} for n in (10, 20, 30)]
+
+    # Then success, a failure in the middle, unknown and empty identifiers read as Lambda reads them
+    assert first_failed_index(batch, {"batchItemFailures": []}) is None
+    assert first_failed_index(batch, None) is None
+    assert first_failed_index(batch, {"batchItemFailures": [{"itemIdentifier": "30"}, {"itemIdentifier": "20"}]}) == 1
+    assert first_failed_index(batch, {"batchItemFailures": [{"itemIdentifier": "99"}]}) == 0
+    assert first_failed_index(batch, {"batchItemFailures": [{"itemIdentifier": ""}]}) == 0
+
+
+def test_stream_record_becomes_a_json_ready_lambda_record() -> None:
+    # Given a record as boto3's GetRecords returns it (datetime, bytes)
+    from datetime import UTC, datetime
+
+    stream_record = {
+        "eventID": "e1",
+        "eventName": "INSERT",
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "us-east-1",
+        "dynamodb": {
+            "ApproximateCreationDateTime": datetime(2026, 11, 25, 8, 0, tzinfo=UTC),
+            "Keys": {"PK": {"S": "ARTICLE#a1"}, "SK": {"S": "CURRENT"}},
+            "NewImage": {"blob": {"B": b"\x00\x01"}},
+            "SequenceNumber": "7",
+        },
+    }
+
+    # When it is shaped like Lambda's record
+    record = lambda_stream_record(stream_record, "arn:stream", "eu-west-1")
+
+    # Then it serializes to JSON with the stack's region, epoch seconds and base64
+    assert json.loads(json.dumps(record)) == record
+    assert record["awsRegion"] == "eu-west-1"
+    assert record["eventSourceARN"] == "arn:stream"
+    assert record["dynamodb"]["ApproximateCreationDateTime"] == 1795593600
+    assert record["dynamodb"]["NewImage"]["blob"] == {"B": "AAE="}
+
+
+def test_if_none_match_uses_weak_comparison_and_lists() -> None:
+    assert etag_matches('"abc"', '"abc"')
+    assert etag_matches('W/"abc"', '"abc"')
+    assert etag_matches('"x", "abc"', '"abc"')
+    assert etag_matches("*", '"abc"')
+    assert not etag_matches('"abd"', '"abc"')
+
+
+class FakeStreams:
+    """One shard whose GetRecords returns the given records once, then nothing."""
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self.pending = records
+
+    def describe_stream(self, StreamArn: str) -> dict[str, Any]:
+        return {"StreamDescription": {"Shards": [{"ShardId": "shard-1"}]}}
+
+    def get_shard_iterator(self, **_: Any) -> dict[str, Any]:
+        return {"ShardIterator": "it-0"}
+
+    def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
+        records, self.pending = self.pending, []
+        return {"Records": records, "NextShardIterator": "it-next"}
+
+
+def stream_record(sequence: int, sk: str = "CURRENT") -> dict[str, Any]:
+    return {
+        "eventID": f"e{sequence}",
+        "eventName": "MODIFY",
+        "dynamodb": {"Keys": {"PK": {"S": f"ARTICLE#a{sequence}"}, "SK": {"S": sk}}, "SequenceNumber": str(sequence)},
+    }
+
+
+def poller_for(records: list[dict[str, Any]], invoke: Any, **changes: Any) -> Any:
+    from dataclasses import replace
+
+    from newsdesk_ops.workers import StreamPoller
+
+    (source,) = [s for s in stream_sources(load_template()) if s.function_logical_id == "PublishFunction"]
+    poller = StreamPoller(
+        replace(source, **changes), "arn:stream", streams=FakeStreams(records), invoke=invoke, region="eu-west-1"
+    )
+    poller._stop.wait = lambda timeout=None: False  # no back-off pauses in tests
+    poller.open()
+    return poller
+
+
+def sequences(event: dict[str, Any]) -> list[str]:
+    return [record["dynamodb"]["SequenceNumber"] for record in event["Records"]]
+
+
+def test_poller_delivers_filtered_batches_of_the_template_size() -> None:
+    # Given five CURRENT changes and one revision item, and a batch size of two
+    calls: list[list[str]] = []
+    records = [stream_record(n) for n in range(1, 6)] + [stream_record(6, sk="REV#00000001")]
+    poller = poller_for(records, lambda _fn, event: calls.append(sequences(event)) or {}, batch_size=2)
+
+    # When the stream is read once
+    delivered = poller.poll_once()
+
+    # Then the revision item was filtered out and the rest came in order, two at a time
+    assert calls == [["1", "2"], ["3", "4"], ["5"]]
+    assert delivered == 5
+
+
+def test_poller_retries_reported_failures_from_the_earliest_one() -> None:
+    # Given a function that reports record 2 as failed the first time only
+    calls: list[list[str]] = []
+
+    def invoke(_function: str, event: dict[str, Any]) -> dict[str, Any]:
+        calls.append(sequences(event))
+        return {"batchItemFailures": [{"itemIdentifier": "2"}]} if len(calls) == 1 else {"batchItemFailures": []}
+
+    poller = poller_for([stream_record(n) for n in (1, 2, 3)], invoke)
+
+    # When the stream is read
+    poller.poll_once()
+
+    # Then the batch is resent from record 2 on, and nothing is dropped
+    assert calls == [["1", "2", "3"], ["2", "3"]]
+    assert (poller.delivered, poller.dropped) == (3, 0)
+
+
+def test_poller_bisects_a_crashing_batch_and_drops_only_the_poisoned_record() -> None:
+    # Given a function that crashes whenever record 3 is in its batch
+    delivered: list[str] = []
+
+    def invoke(_function: str, event: dict[str, Any]) -> dict[str, Any]:
+        if "3" in sequences(event):
+            raise RuntimeError("poisoned")
+        delivered.extend(sequences(event))
+        return {}
+
+    poller = poller_for([stream_record(n) for n in (1, 2, 3, 4)], invoke)
+
+    # When the stream is read
+    poller.poll_once()
+
+    # Then every other record got through and record 3 alone was dropped after its retries
+    assert delivered == ["1", "2", "4"]
+    assert (poller.delivered, poller.dropped) == (3, 1)
