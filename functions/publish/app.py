@@ -13,6 +13,7 @@ Event shapes (anything else is logged and ignored):
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -56,11 +57,12 @@ def _keys_of(record: DynamoDBRecord) -> tuple[str, str]:
 
 
 def handle_trending_change(record: DynamoDBRecord) -> None:
-    """Hook for the TRENDING item (issue 4 writes v1/trending.json from it); skipped until then."""
-    logger.debug(
-        "trending change skipped",
-        extra={"sequence_number": record.dynamodb.sequence_number if record.dynamodb else None},
-    )
+    """The trending function stored new rankings: render v1/trending.json and v1/counters.json."""
+    image = record.raw_event["dynamodb"].get("NewImage")
+    if not image or "body" not in image:
+        return  # the item was removed; the last published rankings stay until new ones come
+    report = publisher().publish_trending(json.loads(image["body"]["S"]))
+    logger.info("trending published", extra={"puts": report.puts})
 
 
 def handle_stream_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

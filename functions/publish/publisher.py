@@ -8,8 +8,10 @@ Three entry points share one set of rules:
   per record, so that a poisoned record fails alone, then :meth:`Publisher.publish_lists`).
 - :meth:`Publisher.release_due_embargoes` — the timer: embargoed articles whose time has come
   become published in the table; the stream then publishes them.
-- :meth:`Publisher.rebuild_all` — every article, every list, the schemas and the manifest
-  (``newsdesk publish --all``).
+- :meth:`Publisher.publish_trending` — the TRENDING item written by the trending function:
+  ``v1/trending.json`` and ``v1/counters.json``, then the manifest.
+- :meth:`Publisher.rebuild_all` — every article, every list, the trending files, the schemas and
+  the manifest (``newsdesk publish --all``).
 
 Lists are one Query on a sparse index each. Indexes are eventually consistent, so the batch's own
 changes are laid over the query result: a stale index never loses the change being published.
@@ -27,15 +29,18 @@ from typing import Any
 
 from newsdesk.archive import Archive
 from newsdesk.articles import ArticleRecord
+from newsdesk.counters import CounterStore
 from newsdesk.models import ArticleStatus
 from newsdesk.ninjs import validate_document
 from newsdesk.observability import logger
 from newsdesk.settings import Settings
 from newsdesk.snapshot_store import PublishedFile, SnapshotRaced, SnapshotStore
 from newsdesk.snapshots import (
+    COUNTERS_PATH,
     LATEST_PATH,
     MANIFEST_PATH,
     PREFIX,
+    TRENDING_PATH,
     ArticleSummary,
     ListSnapshot,
     ManifestEntry,
@@ -56,6 +61,7 @@ from newsdesk.snapshots import (
     section_path,
     section_ref,
     tombstone_snapshot,
+    trending_snapshots,
 )
 from newsdesk.store import (
     LATEST_INDEX,
@@ -66,6 +72,7 @@ from newsdesk.store import (
     record_from_item,
     sort_time,
 )
+from newsdesk.trending import trending_snapshot_payloads
 
 # A list or the manifest written by two publishers at once: re-read and write again, a few times.
 MAX_SHARED_WRITE_ATTEMPTS = 3
@@ -178,10 +185,19 @@ def source_stamp(record: ArticleRecord) -> str:
 
 
 class Publisher:
-    def __init__(self, articles: ArticleStore, archive: Archive, snapshots: SnapshotStore, settings: Settings) -> None:
+    def __init__(
+        self,
+        articles: ArticleStore,
+        archive: Archive,
+        snapshots: SnapshotStore,
+        settings: Settings,
+        counters: CounterStore | None = None,
+    ) -> None:
         self.articles = articles
         self.archive = archive
         self.snapshots = snapshots
+        # Where the latest rankings are kept; only a full rebuild reads it (the stream brings changes).
+        self.counters = counters
         self.list_length = settings.list_length
         self._archive_reads = 0
 
@@ -195,6 +211,7 @@ class Publisher:
             archive=Archive(settings.archive_bucket),
             snapshots=SnapshotStore(settings.snapshot_bucket, settings.table_name),
             settings=settings,
+            counters=CounterStore(settings.table_name),
         )
 
     # --- Entry points --------------------------------------------------------------------------------
@@ -250,8 +267,25 @@ class Publisher:
             known = self.snapshots.published_files()
             # Lists written before stay (possibly empty now), exactly as incremental publishing leaves them.
             lists |= {key for path in known if (key := list_for_path(path)) is not None}
+            stored = self.counters.get_trending() if self.counters is not None else None
+            if stored is not None and stored.body:
+                self._write_trending(json.loads(stored.body), known, force=force)
             report.lists = self._publish_shared(sorted(lists), {}, known, force=force)
         return report
+
+    def publish_trending(self, item_body: dict[str, Any]) -> PublishReport:
+        """Render the trending and counters files from the TRENDING item's body, then the manifest."""
+        with self._reporting() as report:
+            known = self.snapshots.published_files()
+            self._write_trending(item_body, known, force=False)
+            self._write_shared(MANIFEST_PATH, lambda: _render_manifest(known), known, force=False)
+        return report
+
+    def _write_trending(self, item_body: dict[str, Any], known: dict[str, PublishedFile], *, force: bool) -> None:
+        for path, snapshot in trending_snapshots(trending_snapshot_payloads(item_body)).items():
+            body = render(snapshot)
+            generated_at = getattr(snapshot, "generated_at", None)
+            self._write_shared(path, partial(_rendered, body, generated_at), known, force=force)
 
     # --- Steps ---------------------------------------------------------------------------------------
 
@@ -416,6 +450,10 @@ def _merged(changes: Iterable[ArticleChange]) -> list[ArticleChange]:
     return list(merged.values())
 
 
+def _rendered(body: bytes, generated_at: datetime | None) -> tuple[bytes, datetime | None]:
+    return body, generated_at
+
+
 def _render_schema(schema: dict[str, Any]) -> tuple[bytes, datetime | None]:
     return render_json(schema), None
 
@@ -424,7 +462,7 @@ def _render_manifest(known: dict[str, PublishedFile]) -> tuple[bytes, datetime |
     entries = [
         ManifestEntry(path=file.path, sha256=file.sha256, generated_at=file.generated_at)
         for path, file in sorted(known.items())
-        if list_for_path(path) is not None
+        if list_for_path(path) is not None or path in (TRENDING_PATH, COUNTERS_PATH)
     ]
     schemas = [
         SchemaEntry(path=file.path, sha256=file.sha256)

@@ -151,21 +151,20 @@ class LocalStack:
 
         Keys: api_url, aws_endpoint_url, region, stack_name, table_name, archive_bucket,
         snapshot_bucket and snapshots_url ("" while the template has no snapshot bucket),
-        partner_id, partner_key, site_key. The snapshot server listens on ``snapshots_port``,
-        by default ``port + 1`` (a free port when ``port`` is 0).
+        partner_id, partner_key, site_key. The snapshot server listens on ``snapshots_port``;
+        without one, on ``port + 1`` if that is free, else on any free port (snapshots_url says
+        which).
         """
         if self._info is not None:
             return self.info
         self._saved_environment = dict(os.environ)
-        if snapshots_port is None:
-            snapshots_port = port + 1 if port else 0
         try:
             return self._start(port, host, snapshots_port)
         except BaseException:
             self.stop()
             raise
 
-    def _start(self, port: int, host: str, snapshots_port: int) -> dict[str, str]:
+    def _start(self, port: int, host: str, snapshots_port: int | None) -> dict[str, str]:
         region = self._region or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         # moto's server logs every request through werkzeug; the gateway's access log is enough.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -190,8 +189,7 @@ class LocalStack:
         api_url = self._gateway.start()
         snapshots_url = ""
         if snapshot_bucket := environment.get("SNAPSHOT_BUCKET", ""):
-            self._snapshots = SnapshotServer(snapshot_bucket, s3, host, snapshots_port)
-            snapshots_url = self._snapshots.start()
+            snapshots_url = self._start_snapshot_server(SnapshotServer(snapshot_bucket, s3, host), port, snapshots_port)
         self._running = RunningStack(
             template=self._template,
             resources=resources,
@@ -221,6 +219,19 @@ class LocalStack:
         if self._state_file is not None:
             _write_private(self._state_file, json.dumps(self._info, indent=2) + "\n")
         return self.info
+
+    def _start_snapshot_server(self, server: SnapshotServer, port: int, requested: int | None) -> str:
+        """Bind the requested port, else the API's port + 1, falling back to a free port if that is taken."""
+        preferred = requested if requested is not None else (port + 1 if port else 0)
+        self._snapshots = server
+        try:
+            return server.start(preferred)
+        except OSError as error:
+            if requested is not None or preferred == 0:
+                raise
+            # e.g. the client end of a connection to moto got that port from the ephemeral range
+            log.warning("port %d is taken (%s); the snapshots are served on a free port", preferred, error)
+            return server.start(0)
 
     def stop(self) -> None:
         """Stop workers, gateway and moto; restore the environment; remove the state file."""
@@ -434,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
     del argv  # no options yet; PORT and NEWSDESK_LOCAL_FILE configure it
     _log_to_stderr()
     port = int(os.environ.get("PORT") or DEFAULT_PORT)
-    snapshots_port = int(os.environ.get(SNAPSHOTS_PORT_ENV) or (port + 1 if port else 0))
+    requested_snapshots_port = os.environ.get(SNAPSHOTS_PORT_ENV)
+    snapshots_port = int(requested_snapshots_port) if requested_snapshots_port else None
     state_file = Path(os.environ.get(LOCAL_FILE_ENV) or DEFAULT_LOCAL_FILE)
     stack = LocalStack(state_file=state_file)
     with _stop_signals() as stop:
@@ -442,7 +454,8 @@ def main(argv: list[str] | None = None) -> int:
             info = stack.start(port=port, snapshots_port=snapshots_port)
         except OSError as error:
             print(
-                f"Cannot start the local stack on ports {port} (API) and {snapshots_port} (snapshots): {error}",
+                f"Cannot start the local stack on port {port} (API) or {snapshots_port or port + 1} (snapshots): "
+                f"{error}",
                 file=sys.stderr,
             )
             return 1

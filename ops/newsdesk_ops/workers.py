@@ -500,10 +500,10 @@ def _not_modified_since(if_modified_since: str | None, last_modified: datetime |
 class SnapshotServer:
     """Serves one bucket's objects read-only over HTTP on loopback, the way CloudFront would."""
 
-    def __init__(self, bucket: str, s3: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, bucket: str, s3: Any, host: str = "127.0.0.1") -> None:
         self.bucket = bucket
         self._s3 = s3
-        self._address = (host, port)
+        self._host = host
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -515,10 +515,11 @@ class SnapshotServer:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}/"
 
-    def start(self) -> str:
+    def start(self, port: int = 0) -> str:
+        """Bind ``port`` (0: any free one), serve in a background thread, return the base URL."""
         if self._server is not None:
             return self.url
-        server = ThreadingHTTPServer(self._address, _snapshot_request_handler(self))
+        server = ThreadingHTTPServer((self._host, port), _snapshot_request_handler(self))
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name="local-snapshots", daemon=True)

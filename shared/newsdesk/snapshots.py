@@ -36,6 +36,8 @@ SCHEMA_VERSION = "v1"
 PREFIX = "v1/"
 LATEST_PATH = "v1/latest.json"
 MANIFEST_PATH = "v1/manifest.json"
+TRENDING_PATH = "v1/trending.json"
+COUNTERS_PATH = "v1/counters.json"
 CONTENT_TYPE = "application/json; charset=utf-8"
 
 # What a frontend may cache, per kind of file. Articles change rarely once out; lists change with
@@ -201,12 +203,69 @@ class ManifestSnapshot(SnapshotModel):
     schemas: list[SchemaEntry]
 
 
+class TrendingEntrySnapshot(SnapshotModel):
+    """One line of the sidebar: time, headline, count."""
+
+    id: str
+    headline: str
+    published_at: UtcTime
+    section: str
+    count: int = Field(description="Views (most_read) or comments (most_discussed)")
+    path: str = Field(description="The article file, e.g. /v1/articles/{id}.json")
+
+
+class TrendingListsSnapshot(SnapshotModel):
+    most_read: list[TrendingEntrySnapshot]
+    most_discussed: list[TrendingEntrySnapshot]
+
+
+class TrendingSnapshot(SnapshotModel):
+    """``v1/trending.json``: what is most read and most discussed now, overall and per section."""
+
+    schema_version: Literal["v1"] = "v1"
+    kind: Literal["trending"] = "trending"
+    generated_at: UtcTime = Field(description="When the rankings were computed")
+    window_hours: int
+    half_life_minutes: float
+    min_count: int
+    most_read: list[TrendingEntrySnapshot]
+    most_discussed: list[TrendingEntrySnapshot]
+    sections: dict[str, TrendingListsSnapshot]
+
+
+class ArticleCountsSnapshot(SnapshotModel):
+    views: int
+    comments: int
+
+
+class CountersSnapshot(SnapshotModel):
+    """``v1/counters.json``: views (in the window) and comments of the articles active in the window,
+    so article pages show counters without their files being rewritten every cycle."""
+
+    schema_version: Literal["v1"] = "v1"
+    kind: Literal["counters"] = "counters"
+    generated_at: UtcTime
+    window_hours: int
+    truncated: bool = Field(description="True when only the most active articles are listed")
+    articles: dict[str, ArticleCountsSnapshot]
+
+
 SNAPSHOT_KINDS: dict[str, type[SnapshotModel]] = {
     "article": ArticleSnapshot,
     "tombstone": TombstoneSnapshot,
     "list": ListSnapshot,
     "manifest": ManifestSnapshot,
+    "trending": TrendingSnapshot,
+    "counters": CountersSnapshot,
 }
+
+
+def trending_snapshots(payloads: dict[str, dict[str, Any]]) -> dict[str, SnapshotModel]:
+    """The trending and counters files as models, from ``trending.trending_snapshot_payloads``."""
+    return {
+        TRENDING_PATH: TrendingSnapshot.model_validate(payloads[TRENDING_PATH]),
+        COUNTERS_PATH: CountersSnapshot.model_validate(payloads[COUNTERS_PATH]),
+    }
 
 
 # --- Rendering -----------------------------------------------------------------------------------

@@ -31,10 +31,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from newsdesk.engagement import CommentCount, ViewCount, hour_start
+from newsdesk.snapshots import COUNTERS_PATH, TRENDING_PATH
 
 SCHEMA_VERSION = "v1"
-TRENDING_PATH = "v1/trending.json"
-COUNTERS_PATH = "v1/counters.json"
 # The TRENDING item must stay well under DynamoDB's 400 KB item limit: counts are kept for at most
 # this many articles (the most active ones) — thousands more than a news site has active in 48 h.
 MAX_COUNTED_ARTICLES = 5000

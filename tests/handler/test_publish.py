@@ -250,7 +250,7 @@ def test_every_snapshot_validates_against_its_published_schema(newsroom: Newsroo
         for path, body in files.items()
         if path.startswith("v1/schemas/")
     }
-    assert set(schemas) == {"article", "tombstone", "list", "manifest"}
+    assert set(schemas) == {"article", "tombstone", "list", "manifest", "trending", "counters"}
     kinds_seen = set()
     for path, body in files.items():
         if path.startswith("v1/schemas/"):
@@ -511,8 +511,8 @@ def test_a_batch_reads_only_what_it_publishes(newsroom: Newsroom) -> None:
     assert report.puts == 5 and report.articles == 1 and report.lists == 3
     assert report.archive_reads == 1
     # Reads: three list queries (the 13 stories each holds) and the shared hash records (3 lists,
-    # 4 schemas, the manifest); a new story has no hash record yet. Nothing grows with the archive.
-    assert report.items_read == 3 * 13 + 8
+    # 6 schemas, the manifest); a new story has no hash record yet. Nothing grows with the archive.
+    assert report.items_read == 3 * 13 + 10
 
 
 # --- Injection -----------------------------------------------------------------------------------
@@ -649,3 +649,59 @@ def test_rebuild_reports_an_article_it_cannot_publish_and_publishes_the_rest(new
     assert report.articles == 2 and report.lists == 3
     assert newsroom.exists(article_file(kept)) and not newsroom.exists(article_file(lost))
     assert newsroom.exists("v1/manifest.json")
+
+
+# --- Trending ------------------------------------------------------------------------------------
+
+
+def stored_rankings(article_id: str, headline: str, comments: int) -> Any:
+    from newsdesk.counters import StoredTrending
+    from newsdesk.trending import ArticleCounts, TrendingEntry, TrendingResult
+
+    entry = TrendingEntry(
+        id=article_id,
+        headline=headline,
+        published_at="2026-11-25T08:00:00Z",
+        section="defence-industry",
+        count=comments,
+    )
+    result = TrendingResult(
+        generated_at="2026-11-25T12:00:00Z",
+        window_hours=48,
+        half_life_minutes=360,
+        min_count=3,
+        most_read=[],
+        most_discussed=[entry],
+        sections={"defence-industry": {"most_read": [], "most_discussed": [entry]}},
+        counts={article_id: ArticleCounts(views=0, comments=comments)},
+    )
+    return StoredTrending(digest=result.digest(), generated_at=result.generated_at, body=result.body())
+
+
+def test_trending_item_becomes_trending_and_counters_files_listed_in_the_manifest(newsroom: Newsroom) -> None:
+    from newsdesk.counters import CounterStore
+
+    # Given a published story and rankings stored by the trending function
+    story = newsroom.post(article_doc())
+    newsroom.publish()
+    CounterStore(newsroom.stack.table_name).put_trending(stored_rankings(story["id"], story["headline"], 12))
+    # When the stream delivers the TRENDING item to publish
+    newsroom.watch_puts()
+    newsroom.publish()
+    # Then the sidebar and the counters are published, valid against their schemas, in the manifest
+    trending = newsroom.json("v1/trending.json")
+    counters = newsroom.json("v1/counters.json")
+    assert trending["most_discussed"][0]["id"] == story["id"] and trending["most_discussed"][0]["count"] == 12
+    assert trending["most_discussed"][0]["path"] == f"/v1/articles/{story['id']}.json"
+    assert counters["articles"][story["id"]] == {"views": 0, "comments": 12}
+    for document in (trending, counters):
+        schema = newsroom.json(f"v1/schemas/{document['kind']}.json")
+        assert list(Draft202012Validator(schema).iter_errors(document)) == []
+    manifest_paths = {entry["path"] for entry in newsroom.json("v1/manifest.json")["entries"]}
+    assert {"v1/trending.json", "v1/counters.json"} <= manifest_paths
+    assert sorted(newsroom.written) == ["v1/counters.json", "v1/manifest.json", "v1/trending.json"]
+    # And the same rankings stored again write nothing
+    newsroom.written.clear()
+    CounterStore(newsroom.stack.table_name).put_trending(stored_rankings(story["id"], story["headline"], 12))
+    newsroom.publish()
+    assert newsroom.written == []

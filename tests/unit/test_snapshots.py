@@ -140,7 +140,7 @@ def test_summary_is_plain_text_even_if_a_record_carried_markup() -> None:
 
 def test_every_kind_has_a_valid_draft_2020_12_schema_that_requires_every_field() -> None:
     schemas = json_schemas()
-    assert set(schemas) == {"article", "tombstone", "list", "manifest"}
+    assert set(schemas) == {"article", "tombstone", "list", "manifest", "trending", "counters"}
     for kind, schema in schemas.items():
         Draft202012Validator.check_schema(schema)
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
