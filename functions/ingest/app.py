@@ -10,19 +10,16 @@ import base64
 import json
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ingest.engagement import EngagementService
 from ingest.idempotency import run_idempotent
-from ingest.openapi import openapi_document
 from ingest.service import IngestOutcome, IngestService
 from newsdesk.archive import Archive
-from newsdesk.counters import CounterStore
 from newsdesk.errors import (
     MalformedRequest,
     NewsdeskError,
@@ -38,6 +35,9 @@ from newsdesk.partners import Principal, principal_from_context
 from newsdesk.problems import internal_error_response, problem_response
 from newsdesk.settings import get_settings
 from newsdesk.store import ArticleStore
+
+if TYPE_CHECKING:
+    from ingest.engagement import EngagementService
 
 app = APIGatewayHttpResolver()
 JSON = "application/json; charset=utf-8"
@@ -191,6 +191,8 @@ def handle_retract_article(article_id: str) -> Response[str]:
 
 @app.get("/v1/openapi.json")
 def handle_get_openapi() -> Response[str]:
+    from ingest.openapi import openapi_document  # rarely asked for: kept off the cold-start path
+
     return Response(status_code=200, content_type=JSON, body=openapi_document(app))
 
 
@@ -198,7 +200,11 @@ def handle_get_openapi() -> Response[str]:
 
 
 def engagement_service() -> EngagementService:
-    # Not cached: it holds nothing but the (cached) client, and building it costs nothing.
+    # Imported here, not at the top: the articles routes are the cold-start path that matters, and
+    # they need none of this. Not cached: it holds nothing but the (cached) client.
+    from ingest.engagement import EngagementService
+    from newsdesk.counters import CounterStore
+
     counters = CounterStore(get_settings().table_name)
     return EngagementService(counters=counters, articles=counters)
 
