@@ -261,6 +261,49 @@ def test_publish_function_reads_current_items_from_the_stream_with_partial_batch
 
 
 @pytest.mark.unit
+def test_view_counter_counts_dedupe_record_inserts_in_big_batches(template: dict[str, Any]) -> None:
+    # Given the view counter function and its DynamoDB event
+    counter = template["Resources"]["ViewCounterFunction"]["Properties"]
+    assert counter["Handler"] == "trending.counting.handler"
+    (stream,) = [event["Properties"] for event in counter["Events"].values() if event["Type"] == "DynamoDB"]
+
+    # Then it reads big batches gathered over a configurable window, with partial batch responses
+    assert stream["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+    assert stream["BatchSize"] == 1000
+    assert stream["MaximumBatchingWindowInSeconds"] == {"Ref": "ViewCountBatchingWindowSeconds"}
+    assert template["Parameters"]["ViewCountBatchingWindowSeconds"]["Default"] == 10
+    assert stream["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert stream["BisectBatchOnFunctionError"] is True
+    assert stream["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["ViewCounterDeadLetterQueue", "Arn"]
+    }
+    # And only inserts of dedupe records invoke it
+    patterns = [json.loads(entry["Pattern"]) for entry in stream["FilterCriteria"]["Filters"]]
+    assert patterns == [{"eventName": ["INSERT"], "dynamodb": {"Keys": {"PK": {"S": [{"prefix": "SEEN#"}]}}}}]
+    # And it may only update items and read the stream (and report failed batches)
+    actions = {
+        action: statement["Resource"]
+        for policy in counter["Policies"]
+        for statement in policy["Statement"]
+        for action in statement["Action"]
+    }
+    assert actions == {
+        "dynamodb:UpdateItem": {"Fn::GetAtt": ["Table", "Arn"]},
+        "dynamodb:DescribeStream": {"Fn::GetAtt": ["Table", "StreamArn"]},
+        "dynamodb:GetRecords": {"Fn::GetAtt": ["Table", "StreamArn"]},
+        "dynamodb:GetShardIterator": {"Fn::GetAtt": ["Table", "StreamArn"]},
+        "sqs:SendMessage": {"Fn::GetAtt": ["ViewCounterDeadLetterQueue", "Arn"]},
+    }
+
+
+@pytest.mark.unit
+def test_the_api_access_log_stores_no_source_ip(template: dict[str, Any]) -> None:
+    log_format = template["Resources"]["HttpApi"]["Properties"]["AccessLogSettings"]["Format"]
+    assert "$context.requestId" in log_format and "$context.status" in log_format
+    assert "sourceIp" not in log_format and "$context.identity" not in log_format
+
+
+@pytest.mark.unit
 def test_stream_and_schedule_sources_describe_what_the_local_stack_emulates(template: dict[str, Any]) -> None:
     # When the event sources are read the way the local workers read them
     (stream,) = [source for source in stream_sources(template) if source.function_logical_id == "PublishFunction"]

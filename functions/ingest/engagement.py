@@ -8,21 +8,23 @@
 3. views from crawlers, and events about articles that are unknown or not published, are ignored
    and counted;
 4. a view counts once per visitor, article and hour: repeats inside the batch and visits already
-   recorded (dedupe records) are ignored; new visits get a dedupe record;
-5. what is left is written pre-aggregated: one counter update per distinct (article, hour), one
-   comment-count update per article.
+   recorded (dedupe records) are ignored; new visits get a dedupe record — and that is all the
+   request writes for views. The record's insert reaches the view counter function through the
+   table's stream (``trending.counting``), which adds up a whole stream batch of new visits
+   into one counter update per (article, hour), across requests;
+5. comment counts are written at once: one absolute-count update per article.
 
-Dedupe records are written before the counters: if a counter update then fails, the request fails
-(5xx), and its retry finds those visits recorded and does not count them — a view may be lost in
-that rare case, but never counted twice. Two requests racing for the same visit in the same
-milliseconds can both count it (check and write are separate batch calls); that is the price of
-batching and is bounded by the visitor's own concurrency.
+Two requests racing for the same visit in the same milliseconds both find no dedupe record (check
+and write are separate batch calls) and both write it; the second write puts an identical item,
+which is not an insert, so the view is still counted once (the caller is told "accepted" twice).
+A request that fails after writing some dedupe records is retried by the caller and finds those
+visits recorded: they were counted from the stream, and are not counted again.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -37,9 +39,7 @@ from newsdesk.engagement import (
     CommentCount,
     CommentsEvent,
     ViewEvent,
-    ViewIncrement,
     Visit,
-    aggregate_views,
     claims_comments,
     events_of,
     is_crawler,
@@ -59,9 +59,7 @@ class ArticleLookup(Protocol):
 class CounterWriter(Protocol):
     def seen_visits(self, visits: Sequence[Visit]) -> set[Visit]: ...
 
-    def put_visits(self, visits: Sequence[Visit]) -> None: ...
-
-    def add_views(self, increments: Sequence[ViewIncrement]) -> None: ...
+    def put_visits(self, visits: Sequence[Visit], sections: Mapping[str, str]) -> None: ...
 
     def set_comment_counts(self, counts: Sequence[CommentCount], now: datetime) -> None: ...
 
@@ -149,8 +147,8 @@ class EngagementService:
         if duplicates:
             ignored[DUPLICATE] += duplicates
         if new_visits:
-            self.counters.put_visits(new_visits)
-            self.counters.add_views(aggregate_views(new_visits, sections))
+            # Only the dedupe records: their inserts are counted from the table's stream.
+            self.counters.put_visits(new_visits, sections)
         return len(new_visits)
 
 

@@ -2,7 +2,9 @@
 
 Item layout in the single table (why this layout: docs/engagement.md):
 
-- dedupe record:   PK ``SEEN#{article_id}#{hour}``, SK ``{visit hash}``, ``expiration`` (TTL)
+- dedupe record:   PK ``SEEN#{article_id}#{hour}``, SK ``{visit hash}``: ``article_id``, ``hour``,
+  ``section``, ``expiration`` (TTL). Written by the events route; its insert, read from the
+  table's stream, is what the view counter function counts (``trending.counting``).
 - view counter:    PK ``VIEWS#{hour}#{partition}``, SK ``{article_id}#{shard}``: ``views`` (ADD),
   ``section``, ``expiration``
 - comment count:   PK ``COMMENTS#{hour}#{partition}``, SK ``{article_id}``: ``count`` (absolute),
@@ -18,7 +20,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -129,13 +131,20 @@ class CounterStore:
         keys = [_key(pk, sk) for pk, sk in by_key]
         return {by_key[(item["PK"]["S"], item["SK"]["S"])] for item in self._batch_get(keys, projection="PK, SK")}
 
-    def put_visits(self, visits: Sequence[Visit]) -> None:
-        """Write dedupe records (BatchWriteItem, 25 per call); each expires after its hour."""
+    def put_visits(self, visits: Sequence[Visit], sections: Mapping[str, str]) -> None:
+        """Write dedupe records (BatchWriteItem, 25 per call); each expires after its hour.
+
+        Each record names its article, hour and section, so that the view counter function can
+        count its insert from the stream record alone. Nothing in it identifies the visitor.
+        """
         requests: list[WriteRequestTypeDef] = [
             {
                 "PutRequest": {
                     "Item": {
                         **_key(seen_pk(visit.article_id, visit.hour), visit.visitor_hash),
+                        "article_id": {"S": visit.article_id},
+                        "hour": {"S": visit.hour},
+                        "section": {"S": sections.get(visit.article_id, "")},
                         "expiration": {"N": str(seen_expiration(visit.hour))},
                     }
                 }
@@ -147,7 +156,11 @@ class CounterStore:
         self.tally.dedupe_writes += len(requests)
 
     def add_views(self, increments: Sequence[ViewIncrement]) -> None:
-        """One UpdateItem (ADD) per increment, on a random shard of the article's counter."""
+        """One UpdateItem (ADD) per increment, on a random shard of the article's counter.
+
+        Called by the view counter function with one increment per (article, hour) of a stream
+        batch; an exception leaves the increments before it applied and the rest not.
+        """
         for increment in increments:
             self._client.update_item(
                 TableName=self._table,

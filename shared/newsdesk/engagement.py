@@ -2,8 +2,9 @@
 
 A request to ``POST /v1/events`` carries a batch of events. This module says what a valid batch
 and a valid event are, which user agents are crawlers, how a visitor is remembered without being
-stored, which time bucket and partition a counter lives in, and how a batch collapses into the few
-counter updates that are actually written (design and costs: docs/engagement.md).
+stored, which time bucket and partition a counter lives in, and how the new visits that the
+table's stream reports collapse into the few counter updates that are actually written (design
+and costs: docs/engagement.md).
 
 Every function that needs the time takes it as a parameter (``now``), so tests pin the clock.
 """
@@ -194,8 +195,25 @@ def article_of_view_sk(sk: str) -> str:
     return sk.rpartition("#")[0]
 
 
+SEEN_PREFIX = "SEEN#"
+
+
 def seen_pk(article_id: str, hour: str) -> str:
-    return f"SEEN#{article_id}#{hour}"
+    return f"{SEEN_PREFIX}{article_id}#{hour}"
+
+
+def article_and_hour_of_seen_pk(pk: str) -> tuple[str, str] | None:
+    """``(article_id, hour)`` of a dedupe record's partition key, or None if it is not one."""
+    if not pk.startswith(SEEN_PREFIX):
+        return None
+    article_id, separator, hour = pk.removeprefix(SEEN_PREFIX).rpartition("#")
+    if not separator or not article_id:
+        return None
+    try:
+        hour_start(hour)
+    except ValueError:
+        return None
+    return article_id, hour
 
 
 def visit_hash(visitor: str, article_id: str, hour: str) -> str:
@@ -267,13 +285,49 @@ def visits_of(views: Sequence[ViewEvent], now: datetime) -> tuple[list[Visit], i
     return list(seen), len(views) - len(seen)
 
 
-def aggregate_views(visits: Iterable[Visit], sections: dict[str, str]) -> list[ViewIncrement]:
-    """One increment per distinct (article, hour), however many visits it had; sorted by key."""
-    totals: Counter[tuple[str, str]] = Counter((visit.article_id, visit.hour) for visit in visits)
-    return [
-        ViewIncrement(article_id=article_id, hour=hour, views=views, section=sections.get(article_id, ""))
-        for (article_id, hour), views in sorted(totals.items())
-    ]
+@dataclass(frozen=True)
+class NewVisit:
+    """A dedupe record the table's stream reports as inserted: one view to count.
+
+    ``sequence_number`` is the stream record's, so that a failed counter update can be reported
+    back to the stream as the point to resume from.
+    """
+
+    article_id: str
+    hour: str
+    section: str
+    sequence_number: str
+
+
+@dataclass(frozen=True)
+class CounterUpdate:
+    """One counter update for a stream batch, and the stream records it accounts for."""
+
+    increment: ViewIncrement
+    sequence_numbers: tuple[str, ...]
+
+    @property
+    def first_sequence_number(self) -> int:
+        return min(int(number) for number in self.sequence_numbers)
+
+
+def counter_updates(visits: Iterable[NewVisit]) -> list[CounterUpdate]:
+    """One update per distinct (article, hour) of a stream batch, however many visits it holds.
+
+    A record delivered twice within the batch (same sequence number) counts once. The section is
+    the one of the latest record (an article moved to another section mid-hour counts there). The
+    updates come in stream order of their first record, so that a failure can be reported as the
+    earliest record not yet counted.
+    """
+    groups: dict[tuple[str, str], dict[str, NewVisit]] = {}
+    for visit in visits:
+        groups.setdefault((visit.article_id, visit.hour), {})[visit.sequence_number] = visit
+    updates: list[CounterUpdate] = []
+    for (article_id, hour), by_sequence in groups.items():
+        ordered = sorted(by_sequence.values(), key=lambda visit: int(visit.sequence_number))
+        increment = ViewIncrement(article_id=article_id, hour=hour, views=len(ordered), section=ordered[-1].section)
+        updates.append(CounterUpdate(increment, tuple(visit.sequence_number for visit in ordered)))
+    return sorted(updates, key=lambda update: (update.first_sequence_number, update.increment.article_id))
 
 
 def latest_comment_counts(

@@ -7,6 +7,10 @@ written since the previous read, shaped like the canonical ``tests/events/dynamo
     stream = TableStream(dynamodb, table_name)       # starts at the end: only new changes
     ...post an article...
     event = stream.read_event()                       # {"Records": [...]} or None when nothing new
+
+``count_new_visits(stream, context)`` hands the new records that the view counter's filter in
+template.yaml lets through to that function (``trending.counting.handler``), as its event source
+mapping would: POST views, then count them, then the counters hold them.
 """
 
 from __future__ import annotations
@@ -101,3 +105,23 @@ class TableStream:
         """Everything new as one Lambda event, or None when nothing was written since the last read."""
         records = self.read_records()
         return lambda_event(records) if records else None
+
+
+def filtered_for(function_logical_id: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records the function's FilterCriteria in template.yaml let through (as Lambda filters them)."""
+    from newsdesk_ops.template import load_template, stream_sources
+    from newsdesk_ops.workers import passes_filters
+
+    (source,) = [
+        source for source in stream_sources(load_template()) if source.function_logical_id == function_logical_id
+    ]
+    return [record for record in records if passes_filters(source.filter_patterns, record)]
+
+
+def count_new_visits(stream: TableStream, context: Any) -> dict[str, Any]:
+    """Hand what is new on the stream to the view counter function, filtered and in one batch."""
+    from trending.counting import handler
+
+    records = filtered_for("ViewCounterFunction", stream.read_records())
+    response: dict[str, Any] = handler(lambda_event(records), context) if records else {"batchItemFailures": []}
+    return response

@@ -13,6 +13,7 @@ from newsdesk.counters import CounterStore
 from newsdesk.partners import PartnerStore
 from tests.conftest import Partner, Stack, api_event
 from tests.handler.ninjs_builders import article_doc, encode
+from tests.handler.stream import TableStream, count_new_visits
 
 pytestmark = pytest.mark.handler
 
@@ -98,6 +99,11 @@ def total_views(stack: Stack, article_id: str) -> int:
     )
 
 
+def seen_records(stack: Stack, article_id: str) -> list[dict[str, Any]]:
+    """The dedupe records of an article (every hour)."""
+    return items_with_prefix(stack, f"SEEN#{article_id}#")
+
+
 def comment_count(stack: Stack, article_id: str) -> int | None:
     found = [int(item["count"]["N"]) for item in items_with_prefix(stack, "COMMENTS#") if item["SK"]["S"] == article_id]
     assert len(found) <= 1
@@ -125,9 +131,11 @@ def test_views_are_counted_once_per_visitor_and_nothing_identifying_is_stored(
     stack: Stack, article: str, lambda_context: Any
 ) -> None:
     # Given three readers, one of whom reloads the page
+    stream = TableStream(stack.dynamodb, stack.table_name)
     batch = [view(article, "reader-1"), view(article, "reader-2"), view(article, "reader-1"), view(article, "r-3")]
-    # When the browser posts the batch
+    # When the browser posts the batch, and the view counter takes the new visits from the stream
     status, _, body = post_events({"events": batch}, lambda_context)
+    count_new_visits(stream, lambda_context)
     # Then three views count, the reload is ignored as a duplicate
     assert status == 202
     assert body == {"accepted": 3, "ignored": 1, "ignored_reasons": {"duplicate": 1}}
@@ -135,6 +143,7 @@ def test_views_are_counted_once_per_visitor_and_nothing_identifying_is_stored(
     # And a reload in a later request is a duplicate too
     status, _, body = post_events([view(article, "reader-2")], lambda_context)
     assert body["ignored_reasons"] == {"duplicate": 1}
+    assert count_new_visits(stream, lambda_context) == {"batchItemFailures": []}
     assert total_views(stack, article) == 3
     # And no visitor id, user agent or address is stored anywhere
     stored = json.dumps(all_items(stack))
@@ -174,7 +183,8 @@ def test_unknown_retracted_and_malformed_events_are_ignored_and_counted(
         "ignored": 5,
         "ignored_reasons": {"malformed": 3, "not_published": 1, "unknown_article": 1},
     }
-    assert total_views(stack, gone) == 0
+    assert len(seen_records(stack, article)) == 1
+    assert seen_records(stack, gone) == [] and seen_records(stack, "anosuchthing") == []
 
 
 # --- comment counts ----------------------------------------------------------------------------
@@ -256,23 +266,30 @@ def test_a_visitor_counts_again_in_the_next_hour(stack: Stack, article: str) -> 
     assert service.record(batch, None, BROWSER, NOW).accepted == 1
     assert service.record(batch, None, BROWSER, NOW + timedelta(minutes=39)).accepted == 0
     assert service.record(batch, None, BROWSER, NOW + timedelta(minutes=40)).accepted == 1
-    assert total_views(stack, article) == 2
+    assert sorted(item["hour"]["S"] for item in seen_records(stack, article)) == ["2026-11-25T10", "2026-11-25T11"]
 
 
-def test_one_counter_update_per_article_and_hour_in_a_batch(
+def test_the_events_route_writes_dedupe_records_only_and_no_counters(
     stack: Stack, partner: Partner, lambda_context: Any
 ) -> None:
     # Given 50 views by distinct readers of two articles
     first = publish(partner, lambda_context, "urn:test:engagement:a")
-    second = publish(partner, lambda_context, "urn:test:engagement:b")
+    second = publish(partner, lambda_context, "urn:test:engagement:b", subjects=[{"name": "космос"}])
     batch = [view(first if n % 5 else second, f"reader-{n}") for n in range(50)]
     counters = CounterStore(stack.table_name)
     # When
     outcome = EngagementService(counters=counters, articles=counters).record(
         json.dumps({"events": batch}).encode(), None, BROWSER, NOW
     )
-    # Then two counter updates carry the 50 views, beside one dedupe record per view
+    # Then the request writes one dedupe record per view and no counter at all
     assert outcome.accepted == 50
-    assert counters.tally.counter_writes == 2
     assert counters.tally.dedupe_writes == 50
-    assert (total_views(stack, first), total_views(stack, second)) == (40, 10)
+    assert counters.tally.counter_writes == 0 and "UpdateItem" not in counters.tally.calls
+    assert items_with_prefix(stack, "VIEWS#") == []
+    # And each dedupe record names its article, hour and section (what the view counter needs)
+    records = seen_records(stack, first) + seen_records(stack, second)
+    assert len(records) == 50
+    assert {(item["article_id"]["S"], item["hour"]["S"], item["section"]["S"]) for item in records} == {
+        (first, "2026-11-25T10", "defence-industry"),
+        (second, "2026-11-25T10", "space"),
+    }

@@ -16,7 +16,8 @@ from newsdesk.partners import PartnerStore
 from newsdesk.trending import TRENDING_PATH, trending_snapshot_payloads
 from newsdesk_ops.cli import main
 from newsdesk_ops.target import Target
-from tests.conftest import Partner, Stack, load_event
+from tests.conftest import LambdaContextStub, Partner, Stack, load_event
+from tests.handler.stream import TableStream, count_new_visits
 from tests.handler.test_events_api import BROWSER, publish, retract
 
 pytestmark = pytest.mark.handler
@@ -63,12 +64,15 @@ def run_timer(at: datetime, ctx: Any) -> dict[str, Any]:
 
 
 def record_views(stack: Stack, article_id: str, readers: int, at: datetime) -> None:
+    """Views through the events service, then counted from the stream by the view counter function."""
+    stream = TableStream(stack.dynamodb, stack.table_name)
     counters = CounterStore(stack.table_name)
     batch = [{"type": "view", "article_id": article_id, "visitor": f"{article_id}-{n}"} for n in range(readers)]
     outcome = EngagementService(counters=counters, articles=counters).record(
         json.dumps(batch).encode(), None, BROWSER, at
     )
     assert outcome.accepted == readers
+    assert count_new_visits(stream, LambdaContextStub()) == {"batchItemFailures": []}
 
 
 def record_comments(stack: Stack, site: dict[str, str], article_id: str, count: int, at: datetime) -> None:

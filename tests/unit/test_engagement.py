@@ -11,15 +11,18 @@ from newsdesk.engagement import (
     MAX_EVENTS_PER_BATCH,
     VIEW_PARTITIONS,
     CommentsEvent,
+    NewVisit,
     ViewEvent,
-    aggregate_views,
+    article_and_hour_of_seen_pk,
     claims_comments,
+    counter_updates,
     events_of,
     hour_bucket,
     is_crawler,
     latest_comment_counts,
     partition_of,
     seen_expiration,
+    seen_pk,
     validate_events,
     visit_hash,
     visits_of,
@@ -183,17 +186,67 @@ def test_reloads_in_one_batch_count_once_per_visitor_and_article() -> None:
     ]
 
 
-def test_a_thousand_visits_on_fifty_articles_become_fifty_counter_updates() -> None:
-    # Given 1,000 distinct visits spread over 50 articles in one hour
-    views = [view(f"a{n % 50}", f"reader-{n}") for n in range(1000)]
-    visits, _ = visits_of(views, NOW)
+def new_visit(article_id: str, sequence_number: int, hour: str = "2026-11-25T10", section: str = "space") -> NewVisit:
+    return NewVisit(article_id=article_id, hour=hour, section=section, sequence_number=str(sequence_number))
+
+
+def test_a_thousand_new_visits_on_fifty_articles_become_fifty_counter_updates() -> None:
+    # Given a stream batch of 1,000 new visits spread over 50 articles in one hour, interleaved
+    visits = [new_visit(f"a{n % 50}", 100 + n) for n in range(1000)]
     # When
-    increments = aggregate_views(visits, {f"a{n}": "space" for n in range(50)})
-    # Then one update per article, carrying the sum
-    assert len(increments) == 50
-    assert sum(increment.views for increment in increments) == 1000
-    assert {increment.views for increment in increments} == {20}
-    assert {increment.section for increment in increments} == {"space"}
+    updates = counter_updates(visits)
+    # Then one update per article, carrying the sum and accounting for every record
+    assert len(updates) == 50
+    assert sum(update.increment.views for update in updates) == 1000
+    assert {update.increment.views for update in updates} == {20}
+    assert {update.increment.section for update in updates} == {"space"}
+    assert sorted(number for update in updates for number in update.sequence_numbers) == sorted(
+        str(100 + n) for n in range(1000)
+    )
+
+
+def test_counter_updates_are_per_article_and_hour_in_stream_order() -> None:
+    # Given visits of two hours of one article, and of a second article in between
+    visits = [
+        new_visit("b", 1_000_000_000_000_000_000_012, hour="2026-11-25T11"),
+        new_visit("a", 9, hour="2026-11-25T10"),
+        new_visit("b", 10, hour="2026-11-25T10"),
+        new_visit("a", 11, hour="2026-11-25T10", section="moved"),
+    ]
+    # When
+    updates = counter_updates(visits)
+    # Then (article, hour) is the unit, ordered by each one's first record (numerically, not as text)
+    assert [(u.increment.article_id, u.increment.hour, u.increment.views) for u in updates] == [
+        ("a", "2026-11-25T10", 2),
+        ("b", "2026-11-25T10", 1),
+        ("b", "2026-11-25T11", 1),
+    ]
+    # And the section is that of the latest record
+    assert updates[0].increment.section == "moved"
+    assert updates[0].sequence_numbers == ("9", "11")
+
+
+def test_a_record_delivered_twice_in_one_batch_counts_once() -> None:
+    updates = counter_updates([new_visit("a", 5), new_visit("a", 5), new_visit("a", 6)])
+    assert [(update.increment.views, update.sequence_numbers) for update in updates] == [(2, ("5", "6"))]
+
+
+def test_an_empty_batch_makes_no_updates() -> None:
+    assert counter_updates([]) == []
+
+
+@pytest.mark.parametrize(
+    ("pk", "expected"),
+    [
+        (seen_pk("a1-b2", "2026-11-25T10"), ("a1-b2", "2026-11-25T10")),
+        ("SEEN#a1#not-an-hour", None),
+        ("SEEN#2026-11-25T10", None),
+        ("VIEWS#2026-11-25T10#1", None),
+        ("ARTICLE#a1", None),
+    ],
+)
+def test_dedupe_record_keys_name_their_article_and_hour(pk: str, expected: tuple[str, str] | None) -> None:
+    assert article_and_hour_of_seen_pk(pk) == expected
 
 
 def test_the_last_comment_count_of_a_batch_wins() -> None:

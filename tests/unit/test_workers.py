@@ -113,8 +113,29 @@ def test_unsupported_patterns_are_refused_up_front(pattern: dict[str, Any]) -> N
 
 
 def test_template_patterns_are_supported_locally() -> None:
-    for pattern in template_patterns():
-        validate_pattern(pattern)
+    for source in stream_sources(load_template()):
+        for pattern in source.filter_patterns:
+            validate_pattern(pattern)
+
+
+def test_view_counter_filter_passes_inserts_of_dedupe_records_only() -> None:
+    # Given the view counter's filter from template.yaml
+    (counter,) = [
+        source for source in stream_sources(load_template()) if source.function_logical_id == "ViewCounterFunction"
+    ]
+    inserted = copy.deepcopy(canonical_records()[0])
+    inserted["eventName"] = "INSERT"
+    inserted["dynamodb"]["Keys"] = {"PK": {"S": "SEEN#a1#2026-11-25T10"}, "SK": {"S": "0f" * 16}}
+    expired, rewritten, article = (copy.deepcopy(inserted) for _ in range(3))
+    expired["eventName"] = "REMOVE"
+    rewritten["eventName"] = "MODIFY"
+    article["dynamodb"]["Keys"] = {"PK": {"S": "ARTICLE#a1"}, "SK": {"S": "CURRENT"}}
+
+    # When each record is judged by the filter
+    passed = [passes_filters(counter.filter_patterns, record) for record in (inserted, expired, rewritten, article)]
+
+    # Then only the insert of the dedupe record passes: a TTL deletion never counts as a view
+    assert passed == [True, False, False, False]
 
 
 def test_partial_batch_response_resumes_from_the_earliest_failure() -> None:
