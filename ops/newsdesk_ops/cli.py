@@ -95,9 +95,7 @@ def register_partners(commands: Subparsers) -> None:
 
 def partners_add(args: argparse.Namespace, runtime: Runtime) -> int:
     store = runtime.partner_store()
-    partner, secret = store.add_partner(
-        args.name, args.language, args.section, args.role, partner_id=args.partner_id
-    )
+    partner, secret = store.add_partner(args.name, args.language, args.section, args.role, partner_id=args.partner_id)
     # The partner's only key so far: the one just issued.
     key_id = store.list_keys(partner.partner_id)[0].key_id
     print(f"Added partner {partner.partner_id} ({partner.name}), language {partner.language}", end="")
@@ -355,8 +353,7 @@ def format_table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
     lines = [headers, *rows]
     return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        for line in lines
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in lines
     )
 
 

@@ -43,6 +43,7 @@ from newsdesk_ops.template import (
     HttpRoute,
     Template,
     authorizer_handler,
+    cors_configuration,
     http_routes,
 )
 
@@ -473,8 +474,10 @@ class LocalGateway:
         functions: LocalFunctions | None = None,
         stack_name: str = "newsdesk-local",
         region: str = "eu-west-1",
+        parameter_overrides: dict[str, str] | None = None,
     ) -> None:
         self._functions = functions or LocalFunctions(template, stack_name=stack_name, region=region)
+        self._cors = cors_configuration(template, parameter_overrides)
         self._routes = _RouteTable(http_routes(template))
         self._authorizers = {
             name: self._authorizer_config(template, name)
@@ -533,9 +536,31 @@ class LocalGateway:
 
     def handle(self, request: GatewayRequest) -> GatewayResponse:
         """Route, authorize and invoke, answering like API Gateway where it would answer itself."""
-        response = self._route(request)
+        headers = {name.lower(): value for name, value in request.headers}
+        origin = headers.get("origin", "")
+        if self._cors is not None and request.method == "OPTIONS" and "access-control-request-method" in headers:
+            response = self._preflight(origin)
+        else:
+            response = self._route(request)
+            if self._cors is not None and origin and self._cors.allows(origin):
+                # API Gateway puts its own CORS headers on every response to an allowed origin.
+                response.headers = [(k, v) for k, v in response.headers if not k.lower().startswith("access-control-")]
+                response.headers += [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
         # API Gateway names its request id in every response; it matches requestContext.requestId.
         response.headers.append(("Apigw-Requestid", request.request_id))
+        return response
+
+    def _preflight(self, origin: str) -> GatewayResponse:
+        """A CORS preflight, answered by the gateway without calling any function."""
+        response = GatewayResponse(HTTPStatus.NO_CONTENT.value, [], b"")
+        if self._cors is not None and origin and self._cors.allows(origin):
+            response.headers += [
+                ("Access-Control-Allow-Origin", origin),
+                ("Access-Control-Allow-Methods", ",".join(self._cors.allow_methods)),
+                ("Access-Control-Allow-Headers", ",".join(self._cors.allow_headers)),
+                ("Access-Control-Max-Age", str(self._cors.max_age)),
+                ("Vary", "Origin"),
+            ]
         return response
 
     def _route(self, request: GatewayRequest) -> GatewayResponse:

@@ -185,7 +185,14 @@ class LocalStack:
         partner_id, partner_key = _local_partner(environment["TABLE_NAME"], dynamodb)
         site_key = _local_site_key(environment["TABLE_NAME"], dynamodb)
         functions = LocalFunctions(self._template, stack_name=self._stack_name, region=region)
-        self._gateway = LocalGateway(self._template, host, port, functions=functions, region=region)
+        self._gateway = LocalGateway(
+            self._template,
+            host,
+            port,
+            functions=functions,
+            region=region,
+            parameter_overrides=self._parameter_overrides,
+        )
         api_url = self._gateway.start()
         snapshots_url = ""
         if snapshot_bucket := environment.get("SNAPSHOT_BUCKET", ""):
@@ -448,7 +455,9 @@ def main(argv: list[str] | None = None) -> int:
     requested_snapshots_port = os.environ.get(SNAPSHOTS_PORT_ENV)
     snapshots_port = int(requested_snapshots_port) if requested_snapshots_port else None
     state_file = Path(os.environ.get(LOCAL_FILE_ENV) or DEFAULT_LOCAL_FILE)
-    stack = LocalStack(state_file=state_file)
+    # A page served from a developer's machine must be able to send views: locally, any origin may.
+    origins = os.environ.get("SITE_ORIGINS", "*")
+    stack = LocalStack(state_file=state_file, parameter_overrides={"SiteOrigins": origins})
     with _stop_signals() as stop:
         try:
             info = stack.start(port=port, snapshots_port=snapshots_port)

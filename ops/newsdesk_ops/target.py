@@ -89,9 +89,7 @@ def _stack_target(stack: str, region: str | None, cloudformation: CloudFormation
     try:
         stacks = client.describe_stacks(StackName=stack)["Stacks"]
     except ClientError as error:
-        raise TargetError(
-            f"Cannot read stack {stack!r}: {error.response['Error'].get('Message', error)}"
-        ) from error
+        raise TargetError(f"Cannot read stack {stack!r}: {error.response['Error'].get('Message', error)}") from error
     except BotoCoreError as error:
         raise TargetError(f"Cannot read stack {stack!r}: {error}") from error
     outputs = {output["OutputKey"]: output.get("OutputValue", "") for output in stacks[0].get("Outputs", [])}

@@ -577,3 +577,44 @@ def schedule_sources(template: Template, parameter_overrides: dict[str, str] | N
                 )
             )
     return sources
+
+
+@dataclass(frozen=True)
+class CorsConfiguration:
+    """The HTTP API's CORS settings; API Gateway answers preflights itself and adds the headers."""
+
+    allow_origins: tuple[str, ...]
+    allow_methods: tuple[str, ...]
+    allow_headers: tuple[str, ...]
+    max_age: int
+
+    def allows(self, origin: str) -> bool:
+        return "*" in self.allow_origins or origin in self.allow_origins
+
+
+def cors_configuration(
+    template: Template, parameter_overrides: dict[str, str] | None = None
+) -> CorsConfiguration | None:
+    """The CorsConfiguration of the template's HTTP API, with parameters resolved; None if it has none."""
+    overrides = parameter_overrides or {}
+    parameters = template.get("Parameters") or {}
+
+    def values(value: Any) -> tuple[str, ...]:
+        if isinstance(value, dict) and "Ref" in value:
+            name = value["Ref"]
+            raw = overrides.get(name, (parameters.get(name) or {}).get("Default", ""))
+            return tuple(part.strip() for part in str(raw).split(",") if part.strip())
+        if isinstance(value, list):
+            return tuple(str(item) for item in value)
+        return (str(value),) if value else ()
+
+    for resource in _resources_of_type(template, "AWS::Serverless::HttpApi").values():
+        cors = _properties(resource).get("CorsConfiguration")
+        if isinstance(cors, dict):
+            return CorsConfiguration(
+                allow_origins=values(cors.get("AllowOrigins")),
+                allow_methods=tuple(method.upper() for method in values(cors.get("AllowMethods"))),
+                allow_headers=tuple(header.lower() for header in values(cors.get("AllowHeaders"))),
+                max_age=int(cors.get("MaxAge") or 0),
+            )
+    return None

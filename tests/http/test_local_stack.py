@@ -439,3 +439,43 @@ def test_make_run_serves_the_api_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> 
     assert "Traceback" not in errors
     assert info["partner_key"] in (tmp_path / "stdout.txt").read_text(encoding="utf-8")
     assert not state_file.exists()
+
+
+# --- CORS, as API Gateway applies the template's CorsConfiguration ----------------------------------
+
+SITE = "https://www.example.com"  # the SiteOrigins default in template.yaml
+
+
+def test_preflight_from_the_site_is_answered_by_the_gateway(local_api: LocalApi) -> None:
+    response = local_api.request(
+        "OPTIONS",
+        "/v1/events",
+        headers={"Origin": SITE, "Access-Control-Request-Method": "POST"},
+        content_type=None,
+    )
+    assert response.status == 204
+    assert response.headers["access-control-allow-origin"] == SITE
+    assert "POST" in response.headers["access-control-allow-methods"]
+    assert "content-type" in response.headers["access-control-allow-headers"]
+
+
+def test_other_origins_get_no_cors_headers(local_api: LocalApi) -> None:
+    preflight = local_api.request(
+        "OPTIONS",
+        "/v1/events",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        content_type=None,
+    )
+    views = local_api.request(
+        "POST", "/v1/events", b'{"events": []}', headers={"Origin": "https://evil.example", "User-Agent": "Mozilla/5.0"}
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+    assert "access-control-allow-origin" not in views.headers
+
+
+def test_views_from_the_site_carry_cors_headers(local_api: LocalApi) -> None:
+    response = local_api.request(
+        "POST", "/v1/events", b'{"events": []}', headers={"Origin": SITE, "User-Agent": "Mozilla/5.0"}
+    )
+    assert response.status == 202
+    assert response.headers["access-control-allow-origin"] == SITE
