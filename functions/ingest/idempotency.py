@@ -10,22 +10,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from functools import cache
-from typing import Any
-
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import TYPE_CHECKING, Any
 
 from newsdesk.aws import dynamodb_client
 from newsdesk.errors import IdempotencyInProgress, IdempotencyKeyReused
 from newsdesk.settings import get_settings
+
+if TYPE_CHECKING:
+    # Powertools' idempotency utility is imported on the first request that carries the header:
+    # most requests do not, and a cold start should not pay for it.
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # A day covers any sensible partner retry schedule; the table's TTL removes the records after.
 KEY_LIFETIME_SECONDS = 24 * 60 * 60
@@ -38,6 +33,8 @@ def _run(request: dict[str, str], work: Work) -> dict[str, Any]:
 
 @cache
 def _config() -> IdempotencyConfig:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
     return IdempotencyConfig(
         event_key_jmespath="[partner_id, key]",
         payload_validation_jmespath="body_sha256",
@@ -48,6 +45,8 @@ def _config() -> IdempotencyConfig:
 @cache
 def _idempotent_run() -> Callable[..., dict[str, Any]]:
     """Built on first use, so that nothing reads settings or creates clients at import time."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
+
     persistence = DynamoDBPersistenceLayer(
         table_name=get_settings().table_name,
         key_attr="PK",
@@ -65,6 +64,11 @@ def run_idempotent(
     partner_id: str, key: str, body: bytes, work: Work, lambda_context: LambdaContext | None = None
 ) -> dict[str, Any]:
     """Run ``work`` once per (partner, key); later calls with the same key get the stored result."""
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
     if lambda_context is not None:
         # Lets a record left "in progress" by a timed-out invocation expire with that invocation.
         _config().register_lambda_context(lambda_context)

@@ -13,7 +13,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -58,6 +58,11 @@ _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?
 _URI_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _NOT_IN_URIS = re.compile(r"[\s<>\"'`\\{}|^]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Unicode general category Cc is exactly U+0000-001F and U+007F-009F (Unicode keeps it so), and
+# \s matches exactly the characters str.isspace() accepts: searches instead of per-character loops.
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
+_SPACE_OR_CONTROL = re.compile("[\\s\x00-\x1f\x7f-\x9f]")
+_PUBSTATUS_BY_VALUE = {status.value: status for status in PubStatus}
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _MARKUP = re.compile(r"<[A-Za-z!/]")
 
@@ -75,9 +80,8 @@ def validate_document(document: object, *, default_language: str) -> Validated:
             "The request body must be a ninjs JSON object.",
             errors=[FieldError(pointer="", message="must be a JSON object")],
         )
-    unusable = sorted(_unusable_values(document), key=_pointer_sort_key)
-    if unusable:
-        raise _failure(unusable)
+    if not _only_json_values(document):
+        raise _failure(sorted(_unusable_values(document), key=_pointer_sort_key))
     schema_errors, unknown_fields = _check_schema(document)
     normalizer = _Normalizer(document, default_language=default_language)
     content = normalizer.article()
@@ -89,7 +93,7 @@ def validate_document(document: object, *, default_language: str) -> Validated:
         hidden = len(warnings) - MAX_REPORTED_WARNINGS
         warnings = [*warnings[:MAX_REPORTED_WARNINGS], f"… and {hidden} more unknown fields"]
     warnings.extend(normalizer.warnings)
-    return Validated(content=content, warnings=warnings, canonical_hash=canonical_hash(document))
+    return Validated(content=content, warnings=warnings, canonical_hash=_canonical_hash_of_json(document))
 
 
 def canonical_hash(document: object) -> str:
@@ -97,10 +101,31 @@ def canonical_hash(document: object) -> str:
 
     Canonical means: keys sorted, no insignificant whitespace, non-ASCII as is, every string NFC.
     """
-    canonical = json.dumps(
-        _nfc_everywhere(document), sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return _sha256_hex(_canonical_json(_nfc_everywhere(document)))
+
+
+def _canonical_hash_of_json(document: JSONObject) -> str:
+    """:func:`canonical_hash` of a document known to hold only JSON values (string keys included).
+
+    Usually every string is NFC already, and one check of the serialized text shows it: if the text
+    is NFC, so is every string in it, since the quotes around a string never combine with anything
+    and the characters JSON escapes (quote, backslash, controls) never take part in a composition.
+    Normalizing each string would then change nothing, so the text is already the canonical one.
+    """
+    text = _canonical_json(document)
+    if unicodedata.is_normalized("NFC", text):
+        return _sha256_hex(text)
+    # Some string needs normalizing, or an escape's letter combines with a mark after it (a newline,
+    # written backslash-n, then U+0303): normalize string by string, as canonical_hash does.
+    return canonical_hash(document)
+
+
+def _canonical_json(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _nfc_everywhere(value: object) -> object:
@@ -172,6 +197,35 @@ def _unusable_values(document: JSONObject) -> Iterator[FieldError]:
                 yield FieldError(pointer=_safe_pointer(path), message="must be a finite number")
         elif value is not None and not isinstance(value, bool | int):
             yield FieldError(pointer=_safe_pointer(path), message="is not a JSON value")
+
+
+def _only_json_values(document: JSONObject) -> bool:
+    """True exactly when :func:`_unusable_values` finds nothing, decided without building pointers."""
+    pending: list[tuple[dict[Any, object] | list[object], int]] = [(document, 0)]
+    while pending:
+        container, depth = pending.pop()
+        if depth >= MAX_NESTING:
+            return False  # only non-empty containers are pending: their values are nested too deep
+        if isinstance(container, dict):
+            for key in container:
+                if not isinstance(key, str) or not (key.isascii() or not _LONE_SURROGATE.search(key)):
+                    return False
+            values: Iterable[object] = container.values()
+        else:
+            values = container
+        for value in values:
+            if isinstance(value, str):
+                if not value.isascii() and _LONE_SURROGATE.search(value):
+                    return False
+            elif isinstance(value, dict | list):
+                if value:
+                    pending.append((value, depth + 1))
+            elif isinstance(value, float):
+                if not math.isfinite(value):
+                    return False
+            elif value is not None and not isinstance(value, bool | int):
+                return False
+    return True
 
 
 def _safe_pointer(path: tuple[str | int, ...]) -> str:
@@ -276,7 +330,9 @@ class _SchemaCompiler:
         sequence = tuple(checks)
 
         def all_hold(instance: object) -> bool:
-            for check in sequence:
+            # A loop, not all() over a generator: this runs for every value of every document,
+            # and the generator doubles its cost.
+            for check in sequence:  # noqa: SIM110
                 if not check(instance):
                     return False
             return True
@@ -392,12 +448,7 @@ class _SchemaCompiler:
         check = self.compile(value)
 
         def items_hold(instance: object) -> bool:
-            if not isinstance(instance, list):
-                return True
-            for item in instance:
-                if not check(item):
-                    return False
-            return True
+            return not isinstance(instance, list) or all(map(check, instance))
 
         return items_hold
 
@@ -618,7 +669,7 @@ def _http_url(value: str | None) -> str:
     if value is None:
         return ""
     candidate = unicodedata.normalize("NFC", value.strip())
-    if not candidate or _NOT_IN_URIS.search(candidate) or any(unicodedata.category(c) == "Cc" for c in candidate):
+    if not candidate or _NOT_IN_URIS.search(candidate) or _CONTROL_CHARACTER.search(candidate):
         return ""
     try:
         parts = urlsplit(candidate)
@@ -720,7 +771,7 @@ class _Normalizer:
         if len(uri) > MAX_URI_LENGTH:
             self.fail("/uri", f"must be at most {MAX_URI_LENGTH} characters")
             return None
-        if any(character.isspace() or unicodedata.category(character) == "Cc" for character in uri):
+        if _SPACE_OR_CONTROL.search(uri):
             self.fail("/uri", "must not contain spaces or control characters")
             return None
         return uri
@@ -738,8 +789,9 @@ class _Normalizer:
 
     def pubstatus(self) -> PubStatus:
         value = self.document.get("pubstatus", PubStatus.USABLE.value)
-        if isinstance(value, str) and value in {status.value for status in PubStatus}:
-            return PubStatus(value)
+        status = _PUBSTATUS_BY_VALUE.get(value) if isinstance(value, str) else None
+        if status is not None:
+            return status
         self.fail("/pubstatus", "must be one of: " + ", ".join(status.value for status in PubStatus))
         return PubStatus.USABLE
 

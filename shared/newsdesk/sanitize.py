@@ -90,7 +90,7 @@ def _one_space(run: re.Match[str]) -> str:
 
 def _collapse_whitespace(text: str) -> str:
     """Each run of whitespace as one space (one no-break space if the run is only those), trimmed."""
-    if any(space in text for space in _NO_BREAK_SPACES):
+    if "\u00a0" in text or "\u202f" in text:  # either of _NO_BREAK_SPACES (two substring tests are fastest)
         return _WHITESPACE_TO_COLLAPSE.sub(_one_space, text).strip()
     # Every run becomes one ordinary space: str.split() splits at exactly the characters \s matches.
     return " ".join(text.split())
@@ -124,8 +124,11 @@ def plain_text(value: str) -> str:
     Tag stripping and entity decoding repeat until nothing changes, so entity-encoded markup
     (``&lt;script&gt;``, even double-encoded) cannot come back as a tag.
     """
-    text = _without_markup(_without_invisible_tricks(_nfc(value)))
-    return _nfc(_collapse_whitespace(_without_invisible_tricks(text)))
+    text = _without_invisible_tricks(_nfc(value))
+    if not _nothing_to_clean(text):
+        # Decoded entities can spell the invisible characters again.
+        text = _without_invisible_tricks(_without_markup(text))
+    return _nfc(_collapse_whitespace(text))
 
 
 def has_text(value: str) -> bool:
