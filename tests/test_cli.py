@@ -71,9 +71,7 @@ def test_add_with_site_role_and_explicit_id(
     capsys: pytest.CaptureFixture[str], target: Target, store: PartnerStore
 ) -> None:
     # When
-    code, out, _ = run(
-        capsys, target, "partners", "add", "Comments", "--id", "site-comments", "--role", "site"
-    )
+    code, out, _ = run(capsys, target, "partners", "add", "Comments", "--id", "site-comments", "--role", "site")
 
     # Then
     principal = store.resolve(only_secret(out))
@@ -104,17 +102,13 @@ def test_list_shows_partners_with_active_key_counts(
     ]
 
 
-def test_list_without_partners_says_how_to_add_one(
-    capsys: pytest.CaptureFixture[str], target: Target
-) -> None:
+def test_list_without_partners_says_how_to_add_one(capsys: pytest.CaptureFixture[str], target: Target) -> None:
     code, out, _ = run(capsys, target, "partners", "list")
     assert code == 0
     assert "newsdesk partners add" in out
 
 
-def test_add_key_then_revoke_it(
-    capsys: pytest.CaptureFixture[str], target: Target, store: PartnerStore
-) -> None:
+def test_add_key_then_revoke_it(capsys: pytest.CaptureFixture[str], target: Target, store: PartnerStore) -> None:
     # Given
     store.add_partner("Interfax")
 

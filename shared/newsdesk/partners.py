@@ -208,9 +208,7 @@ def _validate_profile(partner_id: str, name: str, language: str, section: str, r
     if _LANGUAGE_PATTERN.fullmatch(language) is None:
         raise InvalidPartnerProfile(f"Language {language!r} is not a language tag such as 'ru' or 'en'.")
     if section and _SLUG_PATTERN.fullmatch(section) is None:
-        raise InvalidPartnerProfile(
-            f"Section {section!r} must be a slug (lower-case ASCII letters, digits, hyphens)."
-        )
+        raise InvalidPartnerProfile(f"Section {section!r} must be a slug (lower-case ASCII letters, digits, hyphens).")
     if role not in ROLES:
         raise InvalidPartnerProfile(f"Role {role!r} is not one of {', '.join(ROLES)}.")
 
@@ -327,9 +325,7 @@ class PartnerStore:
                             "TableName": self._table,
                             "Key": self._key(_partner_pk(partner_id), _key_sk(key_id)),
                             "UpdateExpression": "SET revoked_at = :revoked_at",
-                            "ConditionExpression": (
-                                "attribute_exists(PK) AND attribute_not_exists(revoked_at)"
-                            ),
+                            "ConditionExpression": ("attribute_exists(PK) AND attribute_not_exists(revoked_at)"),
                             "ExpressionAttributeValues": {":revoked_at": {"S": revoked_at.isoformat()}},
                         }
                     },
@@ -410,9 +406,7 @@ class PartnerStore:
         return {"PK": {"S": pk}, "SK": {"S": sk}}
 
     def _get(self, pk: str, sk: str, *, consistent: bool) -> dict[str, Any] | None:
-        response = self._client.get_item(
-            TableName=self._table, Key=self._key(pk, sk), ConsistentRead=consistent
-        )
+        response = self._client.get_item(TableName=self._table, Key=self._key(pk, sk), ConsistentRead=consistent)
         item = response.get("Item")
         return from_item(item) if item else None
 

@@ -46,7 +46,5 @@ def problem_response(error: NewsdeskError, headers: dict[str, str] | None = None
 
 def internal_error_response() -> Response[str]:
     """Our own fault: say so without leaking internals; the request id is in the logs."""
-    body = problem_body(
-        500, "internal-error", "Internal error", "Newsdesk failed; the request can be retried."
-    )
+    body = problem_body(500, "internal-error", "Internal error", "Newsdesk failed; the request can be retried.")
     return Response(status_code=500, content_type=PROBLEM_CONTENT_TYPE, body=json.dumps(body))
