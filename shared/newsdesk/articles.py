@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
 from newsdesk.models import ArticleContent, ArticleStatus, PubStatus
+
+
+def utc_text(moment: datetime) -> str:
+    """The one spelling of a time in keys and snapshots: UTC, whole seconds, fixed width, "Z"."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class RevisionRaced(Exception):

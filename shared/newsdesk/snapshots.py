@@ -21,13 +21,13 @@ import copy
 import hashlib
 import json
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-from newsdesk.articles import ArticleRecord
+from newsdesk.articles import ArticleRecord, utc_text
 from newsdesk.models import ArticleContent, ArticleStatus, LeadImage, Mention, Rights
 from newsdesk.sanitize import plain_text
 from newsdesk.sections import section_map
@@ -53,14 +53,10 @@ SCHEMA_CACHE_CONTROL = "public, max-age=86400"
 _SEGMENT = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
 
-def _utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 # One spelling for every time ("2026-11-25T08:00:00Z"), whatever offset the source used.
 UtcTime = Annotated[
     datetime,
-    PlainSerializer(_utc_text, return_type=str, when_used="json"),
+    PlainSerializer(utc_text, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
 ]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from newsdesk.articles import ArticleRecord, RevisionRaced
+from newsdesk.articles import ArticleRecord, RevisionRaced, utc_text
 from newsdesk.aws import dynamodb_client
 from newsdesk.dynamo import from_item, to_item
 from newsdesk.models import ArticleStatus
@@ -54,7 +54,7 @@ def record_from_item(item: dict[str, Any]) -> ArticleRecord:
 
 def sort_time(moment: datetime) -> str:
     """A fixed-width UTC form, so that index sort keys order by time."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_text(moment)
 
 
 def index_attributes(record: ArticleRecord) -> dict[str, str]:

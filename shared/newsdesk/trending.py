@@ -25,11 +25,12 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from newsdesk.articles import utc_text
 from newsdesk.engagement import CommentCount, ViewCount, hour_start
 from newsdesk.snapshots import COUNTERS_PATH, TRENDING_PATH
 
@@ -119,10 +120,6 @@ class TrendingResult(BaseModel):
 
 
 # --- scoring -----------------------------------------------------------------------------------
-
-
-def _utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def decay_weight(hour: str, now: datetime, half_life_minutes: float) -> float:
@@ -229,7 +226,7 @@ class _ListFill:
                 TrendingEntry(
                     id=article.article_id,
                     headline=article.headline,
-                    published_at=_utc_text(article.published_at),
+                    published_at=utc_text(article.published_at),
                     section=article.section,
                     count=candidate.count(metric),
                 )
@@ -286,7 +283,7 @@ def build_trending(
     unlisted = {article_id for article_id, article in known.items() if article is None}
     counts, truncated = _counts({key: item for key, item in activity.items() if key not in unlisted})
     return TrendingResult(
-        generated_at=_utc_text(now),
+        generated_at=utc_text(now),
         window_hours=window_hours,
         half_life_minutes=half_life_minutes,
         min_count=min_count,
