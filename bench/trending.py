@@ -167,54 +167,14 @@ REQUEST_SHAPES: dict[str, tuple[str, Callable[[list[tuple[str, str]]], list[list
 STREAM_BATCH_SIZES = (1000, 100)
 
 
-class _StreamReader:
-    """The table's stream from moto, in the shape Lambda delivers (records written since the last read)."""
-
-    def __init__(self, table_name: str) -> None:
-        import boto3
-        from botocore.config import Config
-
-        # The regional endpoint: the default one embeds the account id, which moto in-process rejects.
-        self._streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
-        self._arn: str = boto3.client("dynamodb").describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
-        self._iterators = {
-            shard: self._streams.get_shard_iterator(StreamArn=self._arn, ShardId=shard, ShardIteratorType="LATEST")[
-                "ShardIterator"
-            ]
-            for shard in self._shards()
-        }
-
-    def _shards(self) -> list[str]:
-        description = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]
-        return [shard["ShardId"] for shard in description["Shards"]]
-
-    def read(self) -> list[dict[str, Any]]:
-        from newsdesk_ops.workers import lambda_stream_record
-
-        records: list[dict[str, Any]] = []
-        for shard in self._shards():
-            iterator = (
-                self._iterators.get(shard)
-                or self._streams.get_shard_iterator(
-                    StreamArn=self._arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            )
-            while True:
-                response = self._streams.get_records(ShardIterator=iterator, Limit=1000)
-                iterator = response["NextShardIterator"]
-                if not response["Records"]:
-                    break
-                records.extend(lambda_stream_record(record, self._arn, "eu-west-1") for record in response["Records"])
-            self._iterators[shard] = iterator
-        records.sort(key=lambda record: int(record["dynamodb"]["SequenceNumber"]))
-        return records
-
-
 def measure_writes() -> dict[str, dict[str, int]]:
+    import boto3
+
     from ingest.engagement import EngagementService
     from newsdesk.counters import CounterStore
     from newsdesk_ops.template import load_template, stream_sources
     from newsdesk_ops.workers import passes_filters
+    from tests.handler.stream import TableStream
     from trending.counting import count_views
 
     (view_counter,) = [
@@ -227,7 +187,7 @@ def measure_writes() -> dict[str, dict[str, int]]:
         with emulated_stack() as stack:
             ids = _publish_articles(stack.table_name, ARTICLES_FOR_WRITES)
             events = [(article_id, f"reader-{reader}") for reader in range(readers) for article_id in ids]
-            stream = _StreamReader(stack.table_name)
+            stream = TableStream(boto3.client("dynamodb"), stack.table_name)
             request_path = CounterStore(stack.table_name)
             service = EngagementService(counters=request_path, articles=request_path)
             accepted = 0
@@ -237,7 +197,8 @@ def measure_writes() -> dict[str, dict[str, int]]:
                     [{"type": "view", "article_id": article_id, "visitor": visitor} for article_id, visitor in batch]
                 ).encode()
                 accepted += service.record(body, None, browser, NOW).accepted
-            delivered = [record for record in stream.read() if passes_filters(view_counter.filter_patterns, record)]
+            patterns = view_counter.filter_patterns
+            delivered = [record for record in stream.read_records() if passes_filters(patterns, record)]
             for batch_size in STREAM_BATCH_SIZES:
                 # A fresh tally per batch size (the table's counters simply add up both runs).
                 counting = CounterStore(stack.table_name)

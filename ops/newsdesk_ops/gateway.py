@@ -30,12 +30,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from newsdesk.errors import NotFound
 from newsdesk.problems import PROBLEM_CONTENT_TYPE, problem_body
+from newsdesk_ops.loopback import LoopbackServer
 from newsdesk_ops.template import (
     FUNCTION_TYPE,
     HTTP_API_TYPE,
@@ -485,8 +486,7 @@ class LocalGateway:
         }
         self._region = region
         self._address = (host, port)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server = LoopbackServer("local gateway")
 
     def _authorizer_config(self, template: Template, name: str) -> _AuthorizerConfig:
         function = self._functions.by_handler(authorizer_handler(template, name))
@@ -499,31 +499,16 @@ class LocalGateway:
 
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the gateway is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        host, port = self._server.address
+        return f"http://{host}:{port}"
 
     def start(self) -> str:
         """Bind, serve in a background thread, and return the base URL (ready to take requests)."""
-        if self._server is not None:
-            return self.url
-        server = ThreadingHTTPServer(self._address, _make_request_handler(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="local-gateway", daemon=True)
-        self._thread.start()
+        self._server.start(self._address, _make_request_handler(self))
         return self.url
 
     def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._server = None
-        self._thread = None
+        self._server.stop()
 
     def __enter__(self) -> LocalGateway:
         self.start()

@@ -28,13 +28,14 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import boto3
 from botocore.exceptions import ClientError
 
+from newsdesk_ops.loopback import LoopbackServer
 from newsdesk_ops.template import (
     INFINITE_RETRIES,
     LOCAL_ACCOUNT_ID,
@@ -504,37 +505,21 @@ class SnapshotServer:
         self.bucket = bucket
         self._s3 = s3
         self._host = host
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server = LoopbackServer("local snapshot server")
 
     @property
     def url(self) -> str:
         """Base URL with a trailing slash: ``{url}v1/latest.json`` is a file."""
-        if self._server is None:
-            raise RuntimeError("the snapshot server is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/"
+        host, port = self._server.address
+        return f"http://{host}:{port}/"
 
     def start(self, port: int = 0) -> str:
         """Bind ``port`` (0: any free one), serve in a background thread, return the base URL."""
-        if self._server is not None:
-            return self.url
-        server = ThreadingHTTPServer((self._host, port), _snapshot_request_handler(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="local-snapshots", daemon=True)
-        self._thread.start()
+        self._server.start((self._host, port), _snapshot_request_handler(self))
         return self.url
 
     def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._server = None
-        self._thread = None
+        self._server.stop()
 
     def fetch(self, key: str, *, with_body: bool) -> dict[str, Any] | None:
         """The object's metadata (and body), or None when the key does not exist."""
