@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ingest.idempotency import run_idempotent
 from ingest.service import IngestOutcome, IngestService
 from newsdesk.archive import Archive
+from newsdesk.articles import utc_text
 from newsdesk.errors import (
     MalformedRequest,
     NewsdeskError,
@@ -84,7 +85,7 @@ def request_body() -> bytes:
     if len(raw) > limit:
         raise PayloadTooLarge(f"The body is {len(raw)} bytes; the limit is {limit} bytes.")
     if not raw:
-        raise MalformedRequest("The body is empty; send a ninjs document.")
+        raise MalformedRequest("The body is empty; send a JSON document.")
     return raw
 
 
@@ -104,7 +105,7 @@ def outcome_body(outcome: IngestOutcome) -> dict[str, Any]:
         "section": record.section,
         "language": record.language,
         "headline": record.headline,
-        "updated_at": record.updated_at.isoformat(),
+        "updated_at": utc_text(record.updated_at),
         "warnings": outcome.warnings,
     }
 
@@ -164,12 +165,12 @@ def handle_get_article(article_id: str) -> Response[str]:
         "revision": record.revision,
         "status": record.status.value,
         "version": record.version,
-        "versioncreated": record.versioncreated.isoformat() if record.versioncreated else None,
+        "versioncreated": utc_text(record.versioncreated) if record.versioncreated else None,
         "section": record.section,
         "language": record.language,
-        "published_at": record.published_at.isoformat(),
-        "updated_at": record.updated_at.isoformat(),
-        "embargoed_until": record.embargoed_until.isoformat() if record.embargoed_until else None,
+        "published_at": utc_text(record.published_at),
+        "updated_at": utc_text(record.updated_at),
+        "embargoed_until": utc_text(record.embargoed_until) if record.embargoed_until else None,
         "warnings": record.warnings,
         "article": service.content_of(record, principal).model_dump(mode="json"),
     }
