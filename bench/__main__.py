@@ -36,8 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"== Summary ({time.perf_counter() - started:.0f} s) ==")
     for result in results:
         for verdict in result.verdicts:
-            marker = "" if verdict.primary else "  (informational)"
-            print(f"{result.name}: {verdict.describe()}{marker}")
+            print(f"{result.name}: {verdict.describe()}")
     return 1 if arguments.strict and not all(result.passed for result in results) else 0
 
 

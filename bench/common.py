@@ -86,7 +86,8 @@ class Verdict:
 
     def describe(self) -> str:
         outcome = "PASS" if self.passed else "FAIL"
-        return f"{outcome}  {self.label}: {self.measured:.2f}x (target <= {self.target:.2f}x)"
+        marker = "" if self.primary else "  (informational, not a target)"
+        return f"{outcome}  {self.label}: {self.measured:.2f}x (target <= {self.target:.2f}x){marker}"
 
 
 @dataclass
