@@ -55,7 +55,7 @@ from bench.common import (
 NAME = "ingest_overhead"
 TARGET = 1.2
 ARTICLES = 200
-ROUNDS = 5
+ROUNDS = 9
 BLOCK_SIZE = 10
 PROFILED_ARTICLES = 60
 DOCUMENT_BYTES = 5 * 1024
