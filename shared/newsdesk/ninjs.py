@@ -424,21 +424,7 @@ class _SchemaCompiler:
         return lambda instance: not isinstance(instance, dict) or names.issuperset(instance)
 
     def _declared_in_place(self, schema: JSONObject) -> set[str]:
-        names: set[str] = set()
-        pending: list[object] = [schema]
-        seen: set[int] = set()
-        while pending:
-            current = pending.pop()
-            if not isinstance(current, dict) or id(current) in seen:
-                continue
-            seen.add(id(current))
-            properties = current.get("properties")
-            if isinstance(properties, dict):
-                names.update(properties)
-            reference = current.get("$ref")
-            if isinstance(reference, str):
-                pending.append(self._target(reference))
-        return names
+        return set(_property_names(schema, self._target, follow_combinators=False))
 
     def _items(self, value: object) -> _Check | None:
         if value is True:
@@ -544,6 +530,18 @@ def _check_schema(document: JSONObject) -> tuple[list[FieldError], list[str]]:
 
 def _declared_properties(schema: JSONObject) -> frozenset[str]:
     """Every property name a (sub)schema declares, following local ``$ref``s and combinators."""
+
+    def local(reference: str) -> object:
+        return _local_definition(reference) if reference.startswith("#/") else None
+
+    return _property_names(schema, local, follow_combinators=True)
+
+
+def _property_names(
+    schema: JSONObject, resolve: Callable[[str], object], *, follow_combinators: bool
+) -> frozenset[str]:
+    """Names under ``properties`` of a schema and of what its ``$ref`` (and, if asked, its
+    allOf/anyOf/oneOf branches) lead to; ``resolve`` turns a reference into its target."""
     names: set[str] = set()
     pending: list[object] = [schema]
     seen: set[int] = set()
@@ -556,12 +554,13 @@ def _declared_properties(schema: JSONObject) -> frozenset[str]:
         if isinstance(properties, dict):
             names.update(properties)
         reference = current.get("$ref")
-        if isinstance(reference, str) and reference.startswith("#/"):
-            pending.append(_local_definition(reference))
-        for combinator in ("allOf", "anyOf", "oneOf"):
-            branches = current.get(combinator)
-            if isinstance(branches, list):
-                pending.extend(branches)
+        if isinstance(reference, str):
+            pending.append(resolve(reference))
+        if follow_combinators:
+            for combinator in ("allOf", "anyOf", "oneOf"):
+                branches = current.get(combinator)
+                if isinstance(branches, list):
+                    pending.extend(branches)
     return frozenset(names)
 
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 
-from newsdesk_ops.local_stack import LocalStack
 from tests.conftest import load_ninjs
 from tests.http.conftest import JSON, LocalApi
 
@@ -25,13 +23,6 @@ pytestmark = pytest.mark.http
 POLL_TIMEOUT_SECONDS = 15.0
 POLL_INTERVAL_SECONDS = 0.1
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
-
-
-@pytest.fixture(scope="module")
-def counting_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
-    state_file = tmp_path_factory.mktemp("view-counting-stack") / "local.json"
-    with LocalStack(state_file=state_file) as stack:
-        yield LocalApi(stack.info, state_file)
 
 
 def counted_views(api: LocalApi, article_id: str) -> int:
@@ -52,8 +43,8 @@ def counted_views(api: LocalApi, article_id: str) -> int:
     )
 
 
-def test_posted_views_are_counted_by_the_view_counter(counting_stack: LocalApi) -> None:
-    api = counting_stack
+def test_posted_views_are_counted_by_the_view_counter(local_api: LocalApi) -> None:
+    api = local_api
     # Given a published article
     document = {**load_ninjs("ru_defence_industry.json"), "uri": f"urn:newsml:views.example:{uuid.uuid4().hex}"}
     created = api.request("POST", "/v1/articles", json.dumps(document).encode(), key=api.key)
