@@ -15,7 +15,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from newsdesk import aws
+from newsdesk.dal import clients as aws
 from newsdesk.settings import get_settings
 
 TESTS = Path(__file__).parent
@@ -118,7 +118,7 @@ class Partner:
 
 @pytest.fixture
 def make_partner(stack: Stack) -> Any:
-    from newsdesk.partners import PartnerStore
+    from newsdesk.dal.partners import PartnerStore
 
     def make(name: str = "Oboronka Daily", language: str = "ru", section: str = "defence-industry") -> Partner:
         partner, secret = PartnerStore(stack.table_name).add_partner(name, language, section)

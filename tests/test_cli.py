@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from newsdesk.partners import PartnerStore
+from newsdesk.dal.partners import PartnerStore
 from newsdesk_ops.cli import main
 from newsdesk_ops.target import Target, TargetError, resolve_target
 

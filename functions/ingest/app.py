@@ -19,8 +19,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ingest.idempotency import run_idempotent
 from ingest.service import IngestOutcome, IngestService
-from newsdesk.archive import Archive
 from newsdesk.articles import utc_text
+from newsdesk.dal.archive import Archive
+from newsdesk.dal.articles import ArticleStore
 from newsdesk.errors import (
     MalformedRequest,
     NewsdeskError,
@@ -35,7 +36,6 @@ from newsdesk.observability import logger, metrics
 from newsdesk.partners import Principal, principal_from_context
 from newsdesk.problems import internal_error_response, problem_response
 from newsdesk.settings import get_settings
-from newsdesk.store import ArticleStore
 
 if TYPE_CHECKING:
     from ingest.engagement import EngagementService
@@ -172,7 +172,7 @@ def handle_get_article(article_id: str) -> Response[str]:
         "updated_at": utc_text(record.updated_at),
         "embargoed_until": utc_text(record.embargoed_until) if record.embargoed_until else None,
         "warnings": record.warnings,
-        "article": service.content_of(record, principal).model_dump(mode="json"),
+        "article": service.normalized_of(record),
     }
     return Response(
         status_code=200,
@@ -204,7 +204,7 @@ def engagement_service() -> EngagementService:
     # Imported here, not at the top: the articles routes are the cold-start path that matters, and
     # they need none of this. Not cached: it holds nothing but the (cached) client.
     from ingest.engagement import EngagementService
-    from newsdesk.counters import CounterStore
+    from newsdesk.dal.engagement import CounterStore
 
     counters = CounterStore(get_settings().table_name)
     return EngagementService(counters=counters, articles=counters)

@@ -29,8 +29,9 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
+from newsdesk.dal.partners import PartnerStore
 from newsdesk.observability import logger
-from newsdesk.partners import PartnerStore, hash_secret, looks_like_secret
+from newsdesk.partners import hash_secret, looks_like_secret
 from newsdesk.settings import get_settings
 
 ANONYMOUS_CONTEXT: dict[str, str] = {"anonymous": "true"}

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from newsdesk.aws import dynamodb_client
+from newsdesk.dal.clients import dynamodb_client
+from newsdesk.dal.keys import IDEMPOTENCY_PK
 from newsdesk.errors import IdempotencyInProgress, IdempotencyKeyReused
 from newsdesk.settings import get_settings
 
@@ -51,7 +52,7 @@ def _idempotent_run() -> Callable[..., dict[str, Any]]:
         table_name=get_settings().table_name,
         key_attr="PK",
         sort_key_attr="SK",
-        static_pk_value="IDEMPOTENCY#ingest",
+        static_pk_value=IDEMPOTENCY_PK,
         boto3_client=dynamodb_client(),
     )
     run: Callable[..., dict[str, Any]] = idempotent_function(

@@ -1,19 +1,28 @@
 """What happens to a partner's request, independent of HTTP: validate, order versions, archive, record.
 
-Write order (the "nothing lost" rule): the raw bytes go to S3 first, then one DynamoDB transaction
-points the article at them. A failure between the two leaves an unreferenced S3 object and no
-change in DynamoDB; the partner's retry writes the same key again and then commits. Concurrent
-writers are serialized by the condition on the previous revision.
+Write order (the "nothing lost" rule; every crash point in docs/design.md): the raw bytes and the
+normalized article go to S3 first, then the immutable revision item, then the CURRENT item on
+condition of the revision it replaces. A failure before the last step leaves objects and a
+revision item nothing points at; the partner's retry writes the same keys again and completes.
+Concurrent writers are serialized by the condition on the previous revision.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from newsdesk.articles import ArticleRecord, RevisionRaced, archive_key_for, article_id_for, status_for
+from newsdesk.articles import (
+    ArticleRecord,
+    RevisionRaced,
+    archive_key_for,
+    article_id_for,
+    normalized_key_for,
+    status_for,
+)
 from newsdesk.errors import (
     FieldError,
     MalformedRequest,
@@ -22,7 +31,7 @@ from newsdesk.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from newsdesk.models import ArticleContent, ArticleStatus, Validated
+from newsdesk.models import ArticleContent, ArticleStatus, Validated, content_bytes
 from newsdesk.ninjs import validate_document
 from newsdesk.partners import Principal
 from newsdesk.sections import section_for
@@ -37,13 +46,15 @@ class ArticleRepository(Protocol):
 
     def put_revision(
         self, record: ArticleRecord, *, previous_revision: int | None, action: str, request_id: str
-    ) -> None: ...
+    ) -> ArticleRecord: ...
 
 
-class RawArchive(Protocol):
+class ArticleArchive(Protocol):
     def put_raw(self, key: str, body: bytes, *, partner_id: str, content_type: str) -> None: ...
 
-    def get_raw(self, key: str) -> bytes: ...
+    def put_normalized(self, key: str, body: bytes) -> None: ...
+
+    def get_normalized(self, key: str) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -57,7 +68,7 @@ class IngestOutcome:
 @dataclass
 class IngestService:
     store: ArticleRepository
-    archive: RawArchive
+    archive: ArticleArchive
 
     def submit(
         self,
@@ -93,11 +104,19 @@ class IngestService:
             if current is not None:
                 check_order(validated.content, current, explicit_replace=replace_id is not None)
             record = build_record(validated, principal, article_id, current, now or datetime.now(UTC))
+            normalized = content_bytes(validated.content)
+            record = replace(
+                record,
+                normalized_key=normalized_key_for(
+                    principal.partner_id, article_id, record.revision, hashlib.sha256(normalized).hexdigest()
+                ),
+            )
             self.archive.put_raw(
                 record.archive_key, raw, partner_id=principal.partner_id, content_type="application/json"
             )
+            self.archive.put_normalized(record.normalized_key, normalized)
             try:
-                self.store.put_revision(
+                stored = self.store.put_revision(
                     record,
                     previous_revision=current.revision if current else None,
                     action="replace" if replace_id else "submit",
@@ -105,7 +124,7 @@ class IngestService:
                 )
             except RevisionRaced:
                 continue
-            return IngestOutcome(record, created=current is None, replayed=False, warnings=validated.warnings)
+            return IngestOutcome(stored, created=current is None, replayed=False, warnings=validated.warnings)
         raise VersionConflict("The article is being changed by other requests right now; retry shortly.")
 
     def retract(self, article_id: str, principal: Principal, *, request_id: str, now: datetime | None = None) -> None:
@@ -115,13 +134,12 @@ class IngestService:
             if current.status is ArticleStatus.RETRACTED:
                 return
             moment = now or datetime.now(UTC)
-            record = current.model_copy(
-                update={
-                    "revision": current.revision + 1,
-                    "status": ArticleStatus.RETRACTED,
-                    "updated_at": moment,
-                    "received_at": moment,
-                }
+            record = replace(
+                current,
+                revision=current.revision + 1,
+                status=ArticleStatus.RETRACTED,
+                updated_at=moment,
+                received_at=moment,
             )
             try:
                 self.store.put_revision(
@@ -139,10 +157,9 @@ class IngestService:
             raise NotFound(f"No article {article_id}.")
         return current
 
-    def content_of(self, record: ArticleRecord, principal: Principal) -> ArticleContent:
-        """The normalized content of the article's current body, re-derived from the archive."""
-        raw = self.archive.get_raw(record.archive_key)
-        return validate_document(json.loads(raw), default_language=principal.language or "ru").content
+    def normalized_of(self, record: ArticleRecord) -> dict[str, Any]:
+        """The article as ingest normalized it (the stored JSON form of :class:`ArticleContent`)."""
+        return self.archive.get_normalized(record.normalized_key)
 
 
 def parse_json(raw: bytes) -> object:

@@ -23,12 +23,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from newsdesk.dal.keys import ARTICLE_PREFIX, CURRENT, PK, SK, TRENDING_PK
 from newsdesk.observability import logger, metrics
 from newsdesk.settings import get_settings
-from newsdesk.store import CURRENT
 from publish.publisher import ArticleChange, Publisher
-
-TRENDING_PK = "TRENDING"
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
@@ -51,28 +49,24 @@ def is_scheduled_event(event: dict[str, Any]) -> bool:
     return event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event"
 
 
-def _keys_of(record: DynamoDBRecord) -> tuple[str, str]:
-    keys = record.raw_event["dynamodb"]["Keys"]
-    return keys["PK"]["S"], keys.get("SK", {}).get("S", "")
-
-
 def handle_trending_change(record: DynamoDBRecord) -> None:
     """The trending function stored new rankings: render v1/trending.json and v1/counters.json."""
-    image = record.raw_event["dynamodb"].get("NewImage")
+    image = record.dynamodb.new_image if record.dynamodb else {}
     if not image or "body" not in image:
         return  # the item was removed; the last published rankings stay until new ones come
-    report = publisher().publish_trending(json.loads(image["body"]["S"]))
-    logger.info("trending published", extra={"puts": report.puts})
+    publisher().publish_trending(json.loads(str(image["body"])))
+    logger.info("trending published", extra={"generated_at": str(image.get("generated_at", ""))})
 
 
 def handle_stream_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     changes: list[ArticleChange] = []
 
     def handle_record(record: DynamoDBRecord) -> None:
-        pk, sk = _keys_of(record)
-        if pk.startswith("ARTICLE#") and sk == CURRENT:
-            images = record.raw_event["dynamodb"]
-            change = ArticleChange.from_stream_images(images.get("OldImage"), images.get("NewImage"))
+        stream = record.dynamodb
+        keys = stream.keys if stream else {}
+        pk, sk = str(keys.get(PK, "")), str(keys.get(SK, ""))
+        if pk.startswith(ARTICLE_PREFIX) and sk == CURRENT and stream is not None:
+            change = ArticleChange.from_images(stream.old_image or None, stream.new_image or None)
             publisher().publish_article(change)
             changes.append(change)
         elif pk == TRENDING_PK:

@@ -1,17 +1,19 @@
 """Publishing: from the articles' current state in the table to the JSON snapshots the website reads.
 
-Three entry points share one set of rules:
+Four entry points share one set of rules:
 
-- :meth:`Publisher.publish_changes` — a batch of article changes (the table's stream): each
-  changed article's file, then only the lists those articles enter, leave or change within, then
-  the manifest. The stream handler calls the two halves itself (:meth:`Publisher.publish_article`
-  per record, so that a poisoned record fails alone, then :meth:`Publisher.publish_lists`).
+- :meth:`Publisher.publish_article` and :meth:`Publisher.publish_lists` — a batch of article changes
+  (the table's stream): each changed article's file (per record, so that a poisoned record fails
+  alone), then only the lists those articles enter, leave or change within, then the manifest.
 - :meth:`Publisher.release_due_embargoes` — the timer: embargoed articles whose time has come
   become published in the table; the stream then publishes them.
 - :meth:`Publisher.publish_trending` — the TRENDING item written by the trending function:
   ``v1/trending.json`` and ``v1/counters.json``, then the manifest.
 - :meth:`Publisher.rebuild_all` — every article, every list, the trending files, the schemas and
   the manifest (``newsdesk publish --all``).
+
+Article pages are rendered from the normalized article ingest stored beside the raw bytes: publish
+never validates or sanitizes a partner's document again.
 
 Lists are one Query on a sparse index each. Indexes are eventually consistent, so the batch's own
 changes are laid over the query result: a stale index never loses the change being published.
@@ -21,20 +23,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
 
-from newsdesk.archive import Archive
-from newsdesk.articles import ArticleRecord
-from newsdesk.counters import CounterStore
-from newsdesk.models import ArticleStatus
-from newsdesk.ninjs import validate_document
+from newsdesk.articles import ArticleRecord, record_from_json, record_to_json
+from newsdesk.dal.archive import Archive
+from newsdesk.dal.articles import ArticleStore
+from newsdesk.dal.engagement import CounterStore
+from newsdesk.dal.keys import (
+    LATEST_INDEX,
+    LATEST_LIST,
+    OUTLET_INDEX,
+    SECTION_INDEX,
+    outlet_list_pk,
+    section_list_pk,
+    sort_time,
+)
+from newsdesk.dal.snapshots import PublishedFile, SnapshotRaced, SnapshotStore
+from newsdesk.models import ArticleStatus, content_from_json
 from newsdesk.observability import logger
 from newsdesk.settings import Settings
-from newsdesk.snapshot_store import PublishedFile, SnapshotRaced, SnapshotStore
 from newsdesk.snapshots import (
     COUNTERS_PATH,
     LATEST_PATH,
@@ -63,15 +74,6 @@ from newsdesk.snapshots import (
     tombstone_snapshot,
     trending_snapshots,
 )
-from newsdesk.store import (
-    LATEST_INDEX,
-    LATEST_LIST,
-    OUTLET_INDEX,
-    SECTION_INDEX,
-    ArticleStore,
-    record_from_item,
-    sort_time,
-)
 from newsdesk.trending import trending_snapshot_payloads
 
 # A list or the manifest written by two publishers at once: re-read and write again, a few times.
@@ -95,23 +97,20 @@ class ArticleChange:
         return record.article_id
 
     @classmethod
-    def from_stream_images(cls, old_image: dict[str, Any] | None, new_image: dict[str, Any] | None) -> ArticleChange:
-        """From the DynamoDB-typed images of a CURRENT article item (a stream record's ``dynamodb``)."""
+    def from_images(cls, old_image: Mapping[str, Any] | None, new_image: Mapping[str, Any] | None) -> ArticleChange:
+        """From the deserialized images of a CURRENT article item (a stream record's old and new image)."""
         return cls(
-            old=record_from_item(old_image) if old_image else None,
-            new=record_from_item(new_image) if new_image else None,
+            old=record_from_json(old_image) if old_image else None,
+            new=record_from_json(new_image) if new_image else None,
         )
 
 
 @dataclass
 class PublishReport:
-    """What one publish run did: PUTs, writes skipped as identical, and what it had to read."""
+    """What one publish run did, as the operator's command and the logs report it."""
 
-    puts: int = 0
-    skipped: int = 0
-    items_read: int = 0  # DynamoDB items (as billed)
-    archive_reads: int = 0  # raw article bodies read from S3
     articles: int = 0
+    article_puts: int = 0  # article files (pages and tombstones) written; the rest were unchanged
     lists: int = 0
     failed: list[str] = field(default_factory=list)  # article ids (rebuild_all only)
 
@@ -136,12 +135,12 @@ def latest_list() -> ListKey:
 
 
 def section_list(slug: str) -> ListKey:
-    return ListKey(path=section_path(slug), index_name=SECTION_INDEX, pk_value=f"SECTION#{slug}", section=slug)
+    return ListKey(path=section_path(slug), index_name=SECTION_INDEX, pk_value=section_list_pk(slug), section=slug)
 
 
 def outlet_list(partner_id: str) -> ListKey:
     return ListKey(
-        path=outlet_path(partner_id), index_name=OUTLET_INDEX, pk_value=f"OUTLET#{partner_id}", outlet=partner_id
+        path=outlet_path(partner_id), index_name=OUTLET_INDEX, pk_value=outlet_list_pk(partner_id), outlet=partner_id
     )
 
 
@@ -180,7 +179,7 @@ def _summary(record: ArticleRecord | None) -> ArticleSummary | None:
 
 def source_stamp(record: ArticleRecord) -> str:
     """Identifies what an article file was rendered from: the record and the snapshot models."""
-    text = record.model_dump_json() + "\n" + schema_fingerprint()
+    text = json.dumps(record_to_json(record), sort_keys=True) + "\n" + schema_fingerprint()
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
@@ -199,7 +198,6 @@ class Publisher:
         # Where the latest rankings are kept; only a full rebuild reads it (the stream brings changes).
         self.counters = counters
         self.list_length = settings.list_length
-        self._archive_reads = 0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Publisher:
@@ -215,15 +213,6 @@ class Publisher:
         )
 
     # --- Entry points --------------------------------------------------------------------------------
-
-    def publish_changes(self, changes: list[ArticleChange]) -> PublishReport:
-        """Publish a batch of changes: article files, then the lists they touch, then the manifest."""
-        with self._reporting() as report:
-            for change in _merged(changes):
-                self.publish_article(change)
-                report.articles += 1
-            report.lists = self.publish_lists(changes)
-        return report
 
     def release_due_embargoes(self, now: datetime) -> int:
         """Release every embargoed article whose embargo has passed; returns how many were released.
@@ -245,41 +234,40 @@ class Publisher:
     def rebuild_all(self, progress: Progress | None = None, *, force: bool = False) -> PublishReport:
         """Publish every article, every list, the schemas and the manifest from the table.
 
-        Reads the whole table (a Scan) and, for articles whose file is out of date, the archive.
-        Without ``force`` files that are already right are neither rendered nor written; with it
-        every file is PUT again (restoring a bucket that lost objects). One article that cannot be
-        published does not stop the rest: it is logged and listed in ``failed``.
+        Reads every article's current state (the article index, not the table's history) and, for
+        articles whose file is out of date, their normalized form. Without ``force`` files that are
+        already right are neither rendered nor written; with it every file is PUT again (restoring a
+        bucket that lost objects). One article that cannot be published does not stop the rest: it is
+        logged and listed in ``failed``.
         """
-        with self._reporting() as report:
-            records = list(self.articles.scan_current())
-            total = len(records)
-            lists: set[ListKey] = set()
-            for done, record in enumerate(records, start=1):
-                try:
-                    self.publish_article(ArticleChange(old=None, new=record), force=force)
-                except Exception:
-                    logger.exception("article not published", extra={"article_id": record.article_id})
-                    report.failed.append(record.article_id)
-                lists |= lists_of(record)
-                report.articles += 1
-                if progress is not None:
-                    progress(done, total)
-            known = self.snapshots.published_files()
-            # Lists written before stay (possibly empty now), exactly as incremental publishing leaves them.
-            lists |= {key for path in known if (key := list_for_path(path)) is not None}
-            stored = self.counters.get_trending() if self.counters is not None else None
-            if stored is not None and stored.body:
-                self._write_trending(json.loads(stored.body), known, force=force)
-            report.lists = self._publish_shared(sorted(lists), {}, known, force=force)
+        report = PublishReport()
+        records = list(self.articles.all_current())
+        total = len(records)
+        lists: set[ListKey] = set()
+        for done, record in enumerate(records, start=1):
+            try:
+                report.article_puts += self.publish_article(ArticleChange(old=None, new=record), force=force)
+            except Exception:
+                logger.exception("article not published", extra={"article_id": record.article_id})
+                report.failed.append(record.article_id)
+            lists |= lists_of(record)
+            report.articles += 1
+            if progress is not None:
+                progress(done, total)
+        known = self.snapshots.published_files()
+        # Lists written before stay (possibly empty now), exactly as incremental publishing leaves them.
+        lists |= {key for path in known if (key := list_for_path(path)) is not None}
+        stored = self.counters.get_trending() if self.counters is not None else None
+        if stored is not None and stored.body:
+            self._write_trending(json.loads(stored.body), known, force=force)
+        report.lists = self._publish_shared(sorted(lists), {}, known, force=force)
         return report
 
-    def publish_trending(self, item_body: dict[str, Any]) -> PublishReport:
+    def publish_trending(self, item_body: dict[str, Any]) -> None:
         """Render the trending and counters files from the TRENDING item's body, then the manifest."""
-        with self._reporting() as report:
-            known = self.snapshots.published_files()
-            self._write_trending(item_body, known, force=False)
-            self._write_shared(MANIFEST_PATH, lambda: _render_manifest(known), known, force=False)
-        return report
+        known = self.snapshots.published_files()
+        self._write_trending(item_body, known, force=False)
+        self._write_shared(MANIFEST_PATH, lambda: _render_manifest(known), known, force=False)
 
     def _write_trending(self, item_body: dict[str, Any], known: dict[str, PublishedFile], *, force: bool) -> None:
         for path, snapshot in trending_snapshots(trending_snapshot_payloads(item_body)).items():
@@ -300,17 +288,14 @@ class Publisher:
             # The item itself was deleted: treat it as retracted.
             if change.old is None:
                 return False
-            record = change.old.model_copy(update={"status": ArticleStatus.RETRACTED})
+            record = replace(change.old, status=ArticleStatus.RETRACTED)
         path = article_path(record.article_id)
         known = self.snapshots.published_file(path)
         stamp = source_stamp(record)
         if _is_published(record):
             if known is not None and known.source == stamp and not force:
-                self.snapshots.skipped += 1
                 return False
-            raw = self.archive.get_raw(record.archive_key)
-            self._archive_reads += 1
-            content = validate_document(json.loads(raw), default_language=record.language).content
+            content = content_from_json(self.archive.get_normalized(record.normalized_key))
             body = render(article_snapshot(record, content))
         elif known is None:
             return False
@@ -406,39 +391,6 @@ class Publisher:
             items=[article_summary(record) for record in newest],
         )
         return render(snapshot), generated_at
-
-    # --- Reporting -----------------------------------------------------------------------------------
-
-    def _reporting(self) -> _Reporting:
-        return _Reporting(self)
-
-
-class _Reporting:
-    """Counts what a run did as the difference of the stores' counters before and after it."""
-
-    def __init__(self, publisher: Publisher) -> None:
-        self._publisher = publisher
-        self.report = PublishReport()
-
-    def _totals(self) -> tuple[int, int, int, int]:
-        publisher = self._publisher
-        return (
-            publisher.snapshots.puts,
-            publisher.snapshots.skipped,
-            publisher.articles.reads.items + publisher.snapshots.reads.items,
-            publisher._archive_reads,
-        )
-
-    def __enter__(self) -> PublishReport:
-        self._start = self._totals()
-        return self.report
-
-    def __exit__(self, *_: object) -> None:
-        puts, skipped, items_read, archive_reads = (
-            end - start for end, start in zip(self._totals(), self._start, strict=True)
-        )
-        self.report.puts, self.report.skipped = puts, skipped
-        self.report.items_read, self.report.archive_reads = items_read, archive_reads
 
 
 def _merged(changes: Iterable[ArticleChange]) -> list[ArticleChange]:

@@ -34,6 +34,6 @@ def run_time(event: dict[str, Any]) -> datetime:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = run_trending(run_time(event))
     logger.info("trending run", extra=asdict(report))
-    metrics.add_metric(name="TrendingItemsRead", unit=MetricUnit.Count, value=report.items_read)
+    metrics.add_metric(name="TrendingCandidates", unit=MetricUnit.Count, value=report.candidates)
     metrics.add_metric(name="TrendingWritten", unit=MetricUnit.Count, value=int(report.written))
     return asdict(report)

@@ -24,19 +24,23 @@ so the partial response is built here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+    DynamoDBRecord,
+    DynamoDBRecordEventName,
+    DynamoDBStreamEvent,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsdesk.counters import CounterStore
-from newsdesk.engagement import NewVisit, ViewIncrement, article_and_hour_of_seen_pk, counter_updates
+from newsdesk.dal.engagement import CounterStore
+from newsdesk.dal.keys import PK, article_and_hour_of_seen_pk
+from newsdesk.engagement import NewVisit, ViewIncrement, counter_updates
 from newsdesk.observability import logger, metrics
 from newsdesk.settings import get_settings
-
-INSERT = "INSERT"
 
 
 class ViewCounterWriter(Protocol):
@@ -54,31 +58,34 @@ class CountingReport:
     failed_records: int
 
 
-def new_visit_of(record: Mapping[str, Any]) -> NewVisit | None:
+def new_visit_of(record: DynamoDBRecord) -> NewVisit | None:
     """The new visit a stream record reports, or None when it is not the insert of a dedupe record.
 
     Article, hour and section come from the record's new image; the article and hour can also be
     read from the partition key, which every stream record carries.
     """
-    if record.get("eventName") != INSERT:
-        return None
-    change = record.get("dynamodb") or {}
-    pk = str((change.get("Keys") or {}).get("PK", {}).get("S", ""))
+    try:
+        change = record.dynamodb
+        if record.event_name is not DynamoDBRecordEventName.INSERT or change is None:
+            return None
+        pk = str((change.keys or {}).get(PK, ""))
+        image = change.new_image or {}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None  # an image that is not DynamoDB JSON: no retry would make it countable
     from_key = article_and_hour_of_seen_pk(pk)
-    sequence_number = str(change.get("SequenceNumber", ""))
+    sequence_number = str(change.sequence_number or "")
     if from_key is None or not sequence_number.isdigit():
         return None
-    image = change.get("NewImage") or {}
     article_id, hour = from_key
     return NewVisit(
-        article_id=str(image.get("article_id", {}).get("S", article_id)),
-        hour=str(image.get("hour", {}).get("S", hour)),
-        section=str(image.get("section", {}).get("S", "")),
+        article_id=str(image.get("article_id", article_id)),
+        hour=str(image.get("hour", hour)),
+        section=str(image.get("section", "")),
         sequence_number=sequence_number,
     )
 
 
-def count_views(records: Iterable[Mapping[str, Any]], counters: ViewCounterWriter) -> tuple[CountingReport, list[str]]:
+def count_views(records: Iterable[DynamoDBRecord], counters: ViewCounterWriter) -> tuple[CountingReport, list[str]]:
     """Count one stream batch; returns the report and the sequence numbers to report as failed."""
     records = list(records)
     visits = [visit for visit in map(new_visit_of, records) if visit is not None]
@@ -114,7 +121,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.warning("event ignored: not a table stream batch", extra={"keys": sorted(event or {})})
         return {"batchItemFailures": []}
     # The store is cheap to make: the DynamoDB client behind it is cached per process.
-    report, failed = count_views(records, CounterStore(get_settings().table_name))
+    stream = DynamoDBStreamEvent(event)
+    report, failed = count_views(stream.records, CounterStore(get_settings().table_name))
     logger.info("views counted", extra=asdict(report))
     metrics.add_metric(name="ViewsCounted", unit=MetricUnit.Count, value=report.views)
     metrics.add_metric(name="ViewCounterUpdates", unit=MetricUnit.Count, value=report.counter_updates)

@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from newsdesk.counters import CounterStore, StoredTrending
+from newsdesk.dal.engagement import CounterStore, StoredTrending
 from newsdesk.engagement import window_buckets
 from newsdesk.models import ArticleStatus
 from newsdesk.settings import Settings, get_settings
@@ -22,9 +22,8 @@ from newsdesk.trending import ListedArticle, activity_by_article, build_trending
 
 @dataclass(frozen=True)
 class TrendingReport:
-    """What a run did: items read, articles active in the window, whether the rankings changed."""
+    """What a run did: articles active in the window, whether the rankings changed."""
 
-    items_read: int
     candidates: int
     written: bool
     digest: str
@@ -38,7 +37,6 @@ def run_trending(
     """Recompute the rankings at ``now`` from the counters of the active window."""
     settings = settings or get_settings()
     counters = counters or CounterStore(settings.table_name)
-    reads_before = counters.tally.items_read
     hours = window_buckets(now, settings.trending_window_hours)
 
     def published(article_ids: Collection[str]) -> Mapping[str, ListedArticle]:
@@ -74,7 +72,6 @@ def run_trending(
     if written:
         counters.put_trending(StoredTrending(digest=digest, generated_at=result.generated_at, body=result.body()))
     return TrendingReport(
-        items_read=counters.tally.items_read - reads_before,
         candidates=len(activity),
         written=written,
         digest=digest,

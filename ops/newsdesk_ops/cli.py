@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
-from newsdesk.counters import CounterStore
+from newsdesk.dal.engagement import CounterStore
+from newsdesk.dal.partners import PartnerStore
 from newsdesk.errors import NewsdeskError
-from newsdesk.partners import ROLES, PartnerStore
+from newsdesk.partners import ROLES
 from newsdesk.settings import Settings
 from newsdesk_ops.target import DEFAULT_LOCAL_FILE, Target, TargetError, resolve_target
 from trending.service import run_trending
@@ -158,29 +159,29 @@ def register_trending(commands: Subparsers) -> None:
     run = trending.add_parser("run", help="recompute the rankings now (the timer does this every few minutes)")
     # The deployed function takes these from template parameters; pass the same values if a stack
     # was deployed with other than the defaults.
-    defaults = Settings.model_fields
+    defaults = Settings(table_name="-", archive_bucket="-")
     run.add_argument(
         "--half-life-minutes",
         type=float,
-        default=defaults["trending_half_life_minutes"].default,
+        default=defaults.trending_half_life_minutes,
         help="views this old weigh half (default: %(default)s)",
     )
     run.add_argument(
         "--window-hours",
         type=int,
-        default=defaults["trending_window_hours"].default,
+        default=defaults.trending_window_hours,
         help="hours of counters read (default: %(default)s)",
     )
     run.add_argument(
         "--min-count",
         type=int,
-        default=defaults["trending_min_count"].default,
+        default=defaults.trending_min_count,
         help="fewest views/comments to be listed (default: %(default)s)",
     )
     run.add_argument(
         "--list-length",
         type=int,
-        default=defaults["trending_list_length"].default,
+        default=defaults.trending_list_length,
         help="entries per list (default: %(default)s)",
     )
     run.set_defaults(run=trending_run)
@@ -201,7 +202,7 @@ def trending_run(args: argparse.Namespace, runtime: Runtime) -> int:
     )
     outcome = "rankings changed: written for publish" if report.written else "rankings unchanged: nothing written"
     print(
-        f"Trending: {report.candidates} articles active, {report.items_read} items read; "
+        f"Trending: {report.candidates} articles active; "
         f"most read {report.most_read}, most discussed {report.most_discussed}; {outcome}."
     )
     return 0
@@ -226,9 +227,9 @@ def register_publish(commands: Subparsers) -> None:
 
 def publish_run(args: argparse.Namespace, runtime: Runtime) -> int:
     # Imported here: the publish package (and its Powertools imports) only when publishing.
-    from newsdesk.archive import Archive
-    from newsdesk.snapshot_store import SnapshotStore
-    from newsdesk.store import ArticleStore
+    from newsdesk.dal.archive import Archive
+    from newsdesk.dal.articles import ArticleStore
+    from newsdesk.dal.snapshots import SnapshotStore
     from publish.publisher import Publisher
 
     if not args.publish_all:
@@ -246,6 +247,7 @@ def publish_run(args: argparse.Namespace, runtime: Runtime) -> int:
         archive=Archive(target.archive_bucket, client=s3),
         snapshots=SnapshotStore(target.snapshot_bucket, target.table_name, s3=s3, dynamodb=dynamodb),
         settings=settings,
+        counters=CounterStore(target.table_name, dynamodb),
     )
     print(f"Rebuilding the snapshots of {target.description or target.table_name} (s3://{target.snapshot_bucket}).")
     started = time.perf_counter()
@@ -253,8 +255,8 @@ def publish_run(args: argparse.Namespace, runtime: Runtime) -> int:
         report = publisher.rebuild_all(progress=progress, force=args.force)
     seconds = time.perf_counter() - started
     print(
-        f"Published {report.articles} articles in {seconds:.1f} s: {report.puts} files written, "
-        f"{report.skipped} unchanged, {report.lists} lists; {report.items_read} table items read."
+        f"Published {report.articles} articles in {seconds:.1f} s: {report.article_puts} article files written, "
+        f"{report.articles - report.article_puts} unchanged; {report.lists} lists checked."
     )
     if report.failed:
         print(f"{len(report.failed)} articles could not be published: {', '.join(report.failed)}", file=sys.stderr)

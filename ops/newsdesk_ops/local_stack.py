@@ -36,7 +36,8 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from newsdesk.partners import PartnerAlreadyExists, PartnerStore, derive_partner_id
+from newsdesk.dal.partners import PartnerStore
+from newsdesk.partners import PartnerAlreadyExists, derive_partner_id
 from newsdesk_ops.gateway import LocalFunctions, LocalGateway
 from newsdesk_ops.target import DEFAULT_LOCAL_FILE
 from newsdesk_ops.template import LocalResources, Template, create_resources, function_environment, load_template

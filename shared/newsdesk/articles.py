@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
-
-from pydantic import BaseModel
+from typing import Any
 
 from newsdesk.models import ArticleContent, ArticleStatus, PubStatus
 
@@ -31,6 +32,15 @@ def archive_key_for(partner_id: str, article_id: str, revision: int, content_has
     return f"raw/{partner_id}/{article_id}/{revision:08d}-{content_hash[:16]}.json"
 
 
+def normalized_key_for(partner_id: str, article_id: str, revision: int, normalized_digest: str) -> str:
+    """The normalized article of one revision, beside its raw bytes.
+
+    Keyed by the digest of the normalized JSON itself, so that re-normalizing after a profile
+    change (``newsdesk reprocess``) writes a new object instead of changing one a record points at.
+    """
+    return f"normalized/{partner_id}/{article_id}/{revision:08d}-{normalized_digest[:16]}.json"
+
+
 def status_for(content: ArticleContent, now: datetime) -> ArticleStatus:
     if content.pubstatus is PubStatus.CANCELED:
         return ArticleStatus.RETRACTED
@@ -41,10 +51,12 @@ def status_for(content: ArticleContent, now: datetime) -> ArticleStatus:
     return ArticleStatus.PUBLISHED
 
 
-class ArticleRecord(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArticleRecord:
     """The current state of an article as kept in DynamoDB (item PK=ARTICLE#{id}, SK=CURRENT).
 
-    ``archive_key`` always names an S3 object that was written before this record was.
+    ``archive_key`` (the exact bytes received) and ``normalized_key`` (the normalized article, the
+    form every reader uses) always name S3 objects that were written before this record was.
     """
 
     article_id: str
@@ -58,17 +70,47 @@ class ArticleRecord(BaseModel):
     versioncreated: datetime | None = None
     embargoed_until: datetime | None = None
     headline: str
-    # Teaser fields, kept on the record so that lists render without reading any article body.
-    lead: str = ""
-    image_url: str = ""
     language: str
-    section: str = ""
-    outlet: str = ""
     published_at: datetime
     updated_at: datetime
     received_at: datetime
-    warnings: list[str] = []
+    normalized_key: str = ""
+    # Teaser fields, kept on the record so that lists render without reading any article body.
+    lead: str = ""
+    image_url: str = ""
+    section: str = ""
+    outlet: str = ""
+    warnings: list[str] = field(default_factory=list)
 
-    @property
-    def etag(self) -> str:
-        return f'"{self.revision}"'
+
+_RECORD_TIMES = ("versioncreated", "embargoed_until", "published_at", "updated_at", "received_at")
+
+
+def record_to_json(record: ArticleRecord) -> dict[str, Any]:
+    """The record as JSON values (times in :func:`utc_text`'s spelling, enums as their values)."""
+    values = asdict(record)
+    values["status"] = record.status.value
+    for name in _RECORD_TIMES:
+        moment = getattr(record, name)
+        values[name] = utc_text(moment) if moment is not None else None
+    return values
+
+
+def record_from_json(values: Mapping[str, Any]) -> ArticleRecord:
+    """The inverse of :func:`record_to_json`; keys that are not record fields (table keys) are ignored."""
+    known = {name: values[name] for name in _RECORD_FIELDS if name in values and values[name] is not None}
+    known["status"] = ArticleStatus(known["status"])
+    known["revision"] = int(known["revision"])
+    for name in _RECORD_TIMES:
+        if name in known:
+            known[name] = parse_utc(str(known[name]))
+    known["warnings"] = list(known.get("warnings") or [])
+    return ArticleRecord(**known)
+
+
+def parse_utc(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+_RECORD_FIELDS = tuple(field.name for field in fields(ArticleRecord))

@@ -179,43 +179,6 @@ def partition_of(article_id: str) -> int:
     return int.from_bytes(hashlib.sha256(article_id.encode("utf-8")).digest()[:4], "big") % VIEW_PARTITIONS
 
 
-def views_pk(hour: str, partition: int) -> str:
-    return f"VIEWS#{hour}#{partition}"
-
-
-def comments_pk(hour: str, partition: int) -> str:
-    return f"COMMENTS#{hour}#{partition}"
-
-
-def view_sk(article_id: str, shard: int) -> str:
-    return f"{article_id}#{shard}"
-
-
-def article_of_view_sk(sk: str) -> str:
-    return sk.rpartition("#")[0]
-
-
-SEEN_PREFIX = "SEEN#"
-
-
-def seen_pk(article_id: str, hour: str) -> str:
-    return f"{SEEN_PREFIX}{article_id}#{hour}"
-
-
-def article_and_hour_of_seen_pk(pk: str) -> tuple[str, str] | None:
-    """``(article_id, hour)`` of a dedupe record's partition key, or None if it is not one."""
-    if not pk.startswith(SEEN_PREFIX):
-        return None
-    article_id, separator, hour = pk.removeprefix(SEEN_PREFIX).rpartition("#")
-    if not separator or not article_id:
-        return None
-    try:
-        hour_start(hour)
-    except ValueError:
-        return None
-    return article_id, hour
-
-
 def visit_hash(visitor: str, article_id: str, hour: str) -> str:
     """What is stored of a visitor: a hash that only answers "already counted this hour?".
 

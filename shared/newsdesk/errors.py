@@ -3,14 +3,18 @@ response happens once, in ``newsdesk.problems``."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from dataclasses import dataclass
 
 
-class FieldError(BaseModel):
+@dataclass(frozen=True, slots=True)
+class FieldError:
     """One validation failure: where (a JSON pointer into the request body) and what."""
 
     pointer: str
     message: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"pointer": self.pointer, "message": self.message}
 
 
 class NewsdeskError(Exception):
@@ -38,10 +42,6 @@ class Forbidden(NewsdeskError):
 
 class NotFound(NewsdeskError):
     status, type_slug, title = 404, "not-found", "Not found"
-
-
-class MethodNotAllowed(NewsdeskError):
-    status, type_slug, title = 405, "method-not-allowed", "Method not allowed"
 
 
 class VersionConflict(NewsdeskError):

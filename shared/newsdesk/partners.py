@@ -1,4 +1,4 @@
-"""Partners and their API keys: the domain rules and the DynamoDB store.
+"""Partners and their API keys: the domain rules (the store is :mod:`newsdesk.dal.partners`).
 
 A partner holds one or more API keys. A key is a long random secret that is shown to the
 operator once and stored only as a hash; revoking a key deletes its lookup item, so a revoked
@@ -19,19 +19,12 @@ import hashlib
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from newsdesk.aws import dynamodb_client
-from newsdesk.dynamo import from_item, to_item
 from newsdesk.errors import NewsdeskError, NotFound
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 Role = Literal["partner", "site"]
 ROLES: tuple[Role, ...] = ("partner", "site")
@@ -76,9 +69,8 @@ class InvalidPartnerProfile(NewsdeskError):
     status, type_slug, title = 422, "invalid-partner", "Invalid partner profile"
 
 
-class Partner(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Partner:
     partner_id: str
     name: str
     language: str = "ru"
@@ -87,10 +79,9 @@ class Partner(BaseModel):
     created_at: datetime
 
 
-class ApiKey(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiKey:
     """A key as the operator sees it: never the secret, never the hash."""
-
-    model_config = ConfigDict(frozen=True)
 
     key_id: str
     partner_id: str
@@ -103,17 +94,22 @@ class ApiKey(BaseModel):
         return self.revoked_at is None
 
 
-class Principal(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Principal:
     """Who a request is authenticated as: the authorizer produces it, handlers decide with it."""
 
-    model_config = ConfigDict(frozen=True)
-
-    partner_id: str = Field(min_length=1)
-    key_id: str = Field(min_length=1)
+    partner_id: str
+    key_id: str
     role: Role
     language: str
     section: str
     name: str
+
+    def __post_init__(self) -> None:
+        if not self.partner_id or not self.key_id:
+            raise ValueError("a principal needs a partner id and a key id")
+        if self.role not in ROLES:
+            raise ValueError(f"unknown role {self.role!r}")
 
     def to_authorizer_context(self) -> dict[str, str]:
         """The flat string map the Lambda authorizer returns as its ``context``."""
@@ -141,7 +137,7 @@ class Principal(BaseModel):
             return cls(
                 partner_id=str(context.get("partner_id") or ""),
                 key_id=str(context.get("key_id") or ""),
-                role=role,
+                role=cast(Role, role),
                 language=str(context.get("language") or ""),
                 section=str(context.get("section") or ""),
                 name=str(context.get("partner_name") or ""),
@@ -197,7 +193,7 @@ def is_valid_partner_id(partner_id: str) -> bool:
     return len(partner_id) <= MAX_PARTNER_ID_LENGTH and _SLUG_PATTERN.fullmatch(partner_id) is not None
 
 
-def _validate_profile(partner_id: str, name: str, language: str, section: str, role: str) -> None:
+def validate_profile(partner_id: str, name: str, language: str, section: str, role: str) -> None:
     if not name.strip():
         raise InvalidPartnerProfile("The partner name must not be empty.")
     if not is_valid_partner_id(partner_id):
@@ -213,217 +209,42 @@ def _validate_profile(partner_id: str, name: str, language: str, section: str, r
         raise InvalidPartnerProfile(f"Role {role!r} is not one of {', '.join(ROLES)}.")
 
 
-def _now() -> datetime:
+def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-# --- store -------------------------------------------------------------------------------------
-
-_DIRECTORY_PK = "PARTNERS"
-_LOOKUP_SK = "APIKEY"
-
-
-def _partner_pk(partner_id: str) -> str:
-    return f"PARTNER#{partner_id}"
+def _time(value: object) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _key_sk(key_id: str) -> str:
-    return f"KEY#{key_id}"
+def partner_from_values(values: Mapping[str, Any]) -> Partner:
+    return Partner(
+        partner_id=str(values["partner_id"]),
+        name=str(values["name"]),
+        language=str(values.get("language", "ru")),
+        section=str(values.get("section", "")),
+        created_at=_time(values["created_at"]),
+    )
 
 
-def _lookup_pk(secret_hash: str) -> str:
-    return f"APIKEY#{secret_hash}"
+def api_key_from_values(values: Mapping[str, Any]) -> ApiKey:
+    revoked_at = values.get("revoked_at")
+    return ApiKey(
+        key_id=str(values["key_id"]),
+        partner_id=str(values["partner_id"]),
+        role=cast(Role, values["role"]),
+        created_at=_time(values["created_at"]),
+        revoked_at=_time(revoked_at) if revoked_at else None,
+    )
 
 
-class PartnerStore:
-    """Partners and keys in the single table, through the low-level client.
-
-    (boto3's resource layer is avoided on purpose: creating it costs noticeably on a cold start.)
-    """
-
-    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
-        self._table = table_name
-        self._client = client or dynamodb_client()
-
-    # writes
-
-    def add_partner(
-        self,
-        name: str,
-        language: str = "ru",
-        section: str = "",
-        role: Role = "partner",
-        *,
-        partner_id: str | None = None,
-    ) -> tuple[Partner, str]:
-        """Create a partner with its first key (of ``role``); returns the partner and the secret.
-
-        The id is derived from the name unless given; an id already taken raises
-        PartnerAlreadyExists rather than overwriting anything.
-        """
-        name = name.strip()
-        partner = Partner(
-            partner_id=partner_id or derive_partner_id(name),
-            name=name,
-            language=language,
-            section=section,
-            created_at=_now(),
-        )
-        _validate_profile(partner.partner_id, partner.name, partner.language, partner.section, role)
-        key, secret = self._new_key(partner.partner_id, role, partner.created_at)
-        directory_item = {
-            "PK": _DIRECTORY_PK,
-            "SK": partner.partner_id,
-            "entity": "partner",
-            **partner.model_dump(mode="json"),
-        }
-        items: list[TransactWriteItemTypeDef] = [
-            self._put_new(directory_item),
-            *self._key_writes(key, partner, hash_secret(secret)),
-        ]
-        try:
-            self._client.transact_write_items(TransactItems=items)
-        except self._client.exceptions.TransactionCanceledException as error:
-            if _cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
-                raise PartnerAlreadyExists(
-                    f"Partner id {partner.partner_id!r} is taken; pass another partner id (CLI: --id)."
-                ) from error
-            raise
-        return partner, secret
-
-    def add_key(self, partner_id: str, role: Role = "partner") -> tuple[ApiKey, str]:
-        """Issue another key for an existing partner; returns the key and its secret."""
-        if role not in ROLES:
-            raise InvalidPartnerProfile(f"Role {role!r} is not one of {', '.join(ROLES)}.")
-        partner = self.get_partner(partner_id)
-        if partner is None:
-            raise PartnerNotFound(f"No partner with id {partner_id!r}.")
-        key, secret = self._new_key(partner_id, role, _now())
-        self._client.transact_write_items(TransactItems=self._key_writes(key, partner, hash_secret(secret)))
-        return key, secret
-
-    def revoke_key(self, partner_id: str, key_id: str) -> ApiKey:
-        """Revoke a key: its lookup item goes, so it stops resolving at once. Revoking twice is fine."""
-        item = self._get(_partner_pk(partner_id), _key_sk(key_id), consistent=True)
-        if item is None:
-            raise ApiKeyNotFound(f"Partner {partner_id!r} has no key {key_id!r}.")
-        key = ApiKey.model_validate(item)
-        if not key.active:
-            return key
-        revoked_at = _now()
-        try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Delete": {
-                            "TableName": self._table,
-                            "Key": self._key(_lookup_pk(item["secret_hash"]), _LOOKUP_SK),
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": self._key(_partner_pk(partner_id), _key_sk(key_id)),
-                            "UpdateExpression": "SET revoked_at = :revoked_at",
-                            "ConditionExpression": ("attribute_exists(PK) AND attribute_not_exists(revoked_at)"),
-                            "ExpressionAttributeValues": {":revoked_at": {"S": revoked_at.isoformat()}},
-                        }
-                    },
-                ]
-            )
-        except self._client.exceptions.TransactionCanceledException:
-            # Someone revoked it at the same moment: report the state that won.
-            current = self._get(_partner_pk(partner_id), _key_sk(key_id), consistent=True)
-            if current is None or current.get("revoked_at") is None:
-                raise
-            return ApiKey.model_validate(current)
-        return key.model_copy(update={"revoked_at": revoked_at})
-
-    # reads
-
-    def get_partner(self, partner_id: str) -> Partner | None:
-        item = self._get(_DIRECTORY_PK, partner_id, consistent=True)
-        return Partner.model_validate(item) if item else None
-
-    def list_partners(self) -> list[Partner]:
-        return [Partner.model_validate(item) for item in self._query(_DIRECTORY_PK)]
-
-    def list_keys(self, partner_id: str) -> list[ApiKey]:
-        """All keys of a partner, revoked ones included, oldest first."""
-        keys = [ApiKey.model_validate(item) for item in self._query(_partner_pk(partner_id), "KEY#")]
-        if not keys and self.get_partner(partner_id) is None:
-            raise PartnerNotFound(f"No partner with id {partner_id!r}.")
-        return sorted(keys, key=lambda key: key.created_at)
-
-    def resolve(self, secret: str) -> Principal | None:
-        """The principal a presented key authenticates, or None for an unknown or revoked key."""
-        if not looks_like_secret(secret):
-            return None
-        # Eventually consistent: a key revoked in the last second may still work for that second.
-        item = self._get(_lookup_pk(hash_secret(secret)), _LOOKUP_SK, consistent=False)
-        return Principal.model_validate(item) if item else None
-
-    # helpers
-
-    def _new_key(self, partner_id: str, role: Role, created_at: datetime) -> tuple[ApiKey, str]:
-        key = ApiKey(key_id=new_key_id(), partner_id=partner_id, role=role, created_at=created_at)
-        return key, generate_secret()
-
-    def _key_writes(self, key: ApiKey, partner: Partner, secret_hash: str) -> list[TransactWriteItemTypeDef]:
-        key_item = {
-            "PK": _partner_pk(key.partner_id),
-            "SK": _key_sk(key.key_id),
-            "entity": "api_key",
-            "secret_hash": secret_hash,
-            **key.model_dump(mode="json", exclude_none=True),
-        }
-        principal = Principal(
-            partner_id=partner.partner_id,
-            key_id=key.key_id,
-            role=key.role,
-            language=partner.language,
-            section=partner.section,
-            name=partner.name,
-        )
-        lookup_item = {
-            "PK": _lookup_pk(secret_hash),
-            "SK": _LOOKUP_SK,
-            "entity": "api_key_lookup",
-            **principal.model_dump(mode="json"),
-        }
-        return [self._put_new(key_item), self._put_new(lookup_item)]
-
-    def _put_new(self, item: dict[str, Any]) -> TransactWriteItemTypeDef:
-        return {
-            "Put": {
-                "TableName": self._table,
-                "Item": to_item(item),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        }
-
-    def _key(self, pk: str, sk: str) -> dict[str, Any]:
-        return {"PK": {"S": pk}, "SK": {"S": sk}}
-
-    def _get(self, pk: str, sk: str, *, consistent: bool) -> dict[str, Any] | None:
-        response = self._client.get_item(TableName=self._table, Key=self._key(pk, sk), ConsistentRead=consistent)
-        item = response.get("Item")
-        return from_item(item) if item else None
-
-    def _query(self, pk: str, sk_prefix: str | None = None) -> Iterator[dict[str, Any]]:
-        condition = "PK = :pk"
-        values: dict[str, Any] = {":pk": {"S": pk}}
-        if sk_prefix:
-            condition += " AND begins_with(SK, :prefix)"
-            values[":prefix"] = {"S": sk_prefix}
-        paginator = self._client.get_paginator("query")
-        for page in paginator.paginate(
-            TableName=self._table, KeyConditionExpression=condition, ExpressionAttributeValues=values
-        ):
-            for item in page.get("Items", []):
-                yield from_item(item)
-
-
-def _cancellation_codes(error: Exception) -> list[str]:
-    response: Mapping[str, Any] = getattr(error, "response", {})
-    return [reason.get("Code", "") for reason in response.get("CancellationReasons", [])]
+def principal_from_values(values: Mapping[str, Any]) -> Principal:
+    return Principal(
+        partner_id=str(values["partner_id"]),
+        key_id=str(values["key_id"]),
+        role=cast(Role, values["role"]),
+        language=str(values.get("language", "")),
+        section=str(values.get("section", "")),
+        name=str(values.get("name", "")),
+    )

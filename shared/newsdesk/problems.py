@@ -34,7 +34,7 @@ def problem_response(error: NewsdeskError, headers: dict[str, str] | None = None
         error.type_slug,
         error.title,
         error.detail,
-        [item.model_dump() for item in error.errors],
+        [item.as_json() for item in error.errors],
     )
     return Response(
         status_code=error.status,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from pydantic import BaseModel
 
-
-class SectionMap(BaseModel):
+@dataclass(frozen=True, slots=True)
+class SectionMap:
     default_section: str
     sections: dict[str, str]  # slug -> title shown on the site
     hints: dict[str, str]  # lower-cased subject/genre uri or name -> section slug
@@ -18,7 +18,12 @@ class SectionMap(BaseModel):
 @cache
 def section_map() -> SectionMap:
     text = resources.files("newsdesk").joinpath("config/sections.json").read_text(encoding="utf-8")
-    return SectionMap.model_validate(json.loads(text))
+    values = json.loads(text)
+    return SectionMap(
+        default_section=str(values["default_section"]),
+        sections=dict(values["sections"]),
+        hints=dict(values["hints"]),
+    )
 
 
 def section_for(hints: list[str], partner_section: str = "") -> str:

@@ -13,7 +13,7 @@ import pytest
 
 from ingest import authorizer
 from newsdesk.observability import logger
-from newsdesk.partners import PartnerStore
+from newsdesk.dal.partners import PartnerStore
 from newsdesk.settings import get_settings
 
 pytestmark = pytest.mark.handler

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from ingest.engagement import EngagementService
-from newsdesk.counters import CounterStore
-from newsdesk.partners import PartnerStore
+from newsdesk.dal.engagement import CounterStore
+from newsdesk.dal.partners import PartnerStore
 from tests.conftest import Partner, Stack, api_event
 from tests.handler.ninjs_builders import article_doc, encode
 from tests.handler.stream import TableStream, count_new_visits

@@ -57,8 +57,9 @@ def on_article(
     return call(event, ctx)
 
 
-def archived_keys(stack: Stack) -> list[str]:
-    listing = stack.s3.list_objects_v2(Bucket=stack.archive_bucket)
+def archived_keys(stack: Stack, prefix: str = "raw/") -> list[str]:
+    """Keys in the archive: by default the raw request bytes (the normalized articles sit beside them)."""
+    listing = stack.s3.list_objects_v2(Bucket=stack.archive_bucket, Prefix=prefix)
     return sorted(item["Key"] for item in listing.get("Contents", []))
 
 

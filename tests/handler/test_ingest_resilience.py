@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from newsdesk import aws
+from newsdesk.dal import clients as aws
 from newsdesk.articles import ArticleRecord, article_id_for
-from newsdesk.partners import PartnerStore
-from newsdesk.store import ArticleStore
+from newsdesk.dal.partners import PartnerStore
+from newsdesk.dal.articles import ArticleStore
 from tests.conftest import Partner, Stack
 from tests.handler.ninjs_builders import article_doc, encode
 from tests.handler.test_ingest_api import archived_keys, post
@@ -119,7 +119,7 @@ class AtomicWrites(ArticleStore):
 
 def test_concurrent_identical_posts_create_one_article(stack: Stack, partner: Partner) -> None:
     from ingest.service import IngestService
-    from newsdesk.archive import Archive
+    from newsdesk.dal.archive import Archive
 
     # Given every request reads "no such article" before any of them writes
     racers = 6
@@ -151,7 +151,7 @@ def test_concurrent_identical_posts_create_one_article(stack: Stack, partner: Pa
 
 def test_concurrent_different_versions_serialize(stack: Stack, partner: Partner) -> None:
     from ingest.service import IngestService
-    from newsdesk.archive import Archive
+    from newsdesk.dal.archive import Archive
     from newsdesk.errors import VersionConflict
 
     principal = PartnerStore(stack.table_name).resolve(partner.key)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from newsdesk.partners import PartnerStore
+from newsdesk.dal.partners import PartnerStore
 from tests.conftest import Partner, Stack, api_event, load_ninjs
 from tests.fixtures.injections import ALL_ATTACKS
 from tests.handler.ninjs_builders import article_doc, encode

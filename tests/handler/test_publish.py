@@ -13,15 +13,15 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
+import jsonschema_rs
 import pytest
-from jsonschema import Draft202012Validator
 
-from newsdesk import aws
-from newsdesk.archive import Archive
+from newsdesk.dal import clients as aws
+from newsdesk.dal.archive import Archive
 from newsdesk.sanitize import ALLOWED_TAGS
 from newsdesk.settings import get_settings
-from newsdesk.snapshot_store import SnapshotStore
-from newsdesk.store import ArticleStore
+from newsdesk.dal.snapshots import SnapshotStore
+from newsdesk.dal.articles import ArticleStore
 from publish.publisher import ArticleChange, Publisher
 from tests.conftest import Partner, Stack, forget_process_state, load_event, load_ninjs_bytes
 from tests.fixtures.injections import MARKUP_ATTACKS, URL_ATTACKS
@@ -254,11 +254,11 @@ def test_every_snapshot_validates_against_its_published_schema(newsroom: Newsroo
     kinds_seen = set()
     for path, body in files.items():
         if path.startswith("v1/schemas/"):
-            Draft202012Validator.check_schema(json.loads(body))
+            jsonschema_rs.meta.validate(json.loads(body))
             continue
         document = json.loads(body)
         kinds_seen.add(document["kind"])
-        errors = list(Draft202012Validator(schemas[document["kind"]]).iter_errors(document))
+        errors = list(jsonschema_rs.Draft202012Validator(schemas[document["kind"]]).iter_errors(document))
         assert errors == [], (path, [error.message for error in errors])
     assert kinds_seen == {"article", "tombstone", "list", "manifest"}
 
@@ -655,7 +655,7 @@ def test_rebuild_reports_an_article_it_cannot_publish_and_publishes_the_rest(new
 
 
 def stored_rankings(article_id: str, headline: str, comments: int) -> Any:
-    from newsdesk.counters import StoredTrending
+    from newsdesk.dal.engagement import StoredTrending
     from newsdesk.trending import ArticleCounts, TrendingEntry, TrendingResult
 
     entry = TrendingEntry(
@@ -679,7 +679,7 @@ def stored_rankings(article_id: str, headline: str, comments: int) -> Any:
 
 
 def test_trending_item_becomes_trending_and_counters_files_listed_in_the_manifest(newsroom: Newsroom) -> None:
-    from newsdesk.counters import CounterStore
+    from newsdesk.dal.engagement import CounterStore
 
     # Given a published story and rankings stored by the trending function
     story = newsroom.post(article_doc())
@@ -696,7 +696,7 @@ def test_trending_item_becomes_trending_and_counters_files_listed_in_the_manifes
     assert counters["articles"][story["id"]] == {"views": 0, "comments": 12}
     for document in (trending, counters):
         schema = newsroom.json(f"v1/schemas/{document['kind']}.json")
-        assert list(Draft202012Validator(schema).iter_errors(document)) == []
+        assert list(jsonschema_rs.Draft202012Validator(schema).iter_errors(document)) == []
     manifest_paths = {entry["path"] for entry in newsroom.json("v1/manifest.json")["entries"]}
     assert {"v1/trending.json", "v1/counters.json"} <= manifest_paths
     assert sorted(newsroom.written) == ["v1/counters.json", "v1/manifest.json", "v1/trending.json"]

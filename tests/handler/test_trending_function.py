@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from ingest.engagement import EngagementService
-from newsdesk.counters import CounterStore
+from newsdesk.dal.engagement import CounterStore
 from newsdesk.engagement import ViewIncrement, hour_bucket
-from newsdesk.partners import PartnerStore
+from newsdesk.dal.partners import PartnerStore
 from newsdesk.trending import TRENDING_PATH, trending_snapshot_payloads
 from newsdesk_ops.cli import main
 from newsdesk_ops.target import Target

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from ingest.engagement import EngagementService
-from newsdesk.counters import CounterStore
+from newsdesk.dal.engagement import CounterStore
 from newsdesk.engagement import ViewIncrement
 from tests.conftest import Partner, Stack
 from tests.handler.stream import TableStream, count_new_visits, filtered_for, lambda_event

@@ -1,19 +1,23 @@
 """The shortcuts taken for speed must agree with the code they stand in for.
 
-``ninjs`` checks a document against a compiled form of the schema first and runs jsonschema only
-when that check finds something; ``sanitize.has_text`` stands in for ``bool(plain_text(...))``.
-Both are compared here on every fixture and on many seeded mutations of them.
+``ninjs.schema`` asks jsonschema-rs for a yes/no answer first and builds the error report only
+when the answer is no; ``ninjs.canonical`` hashes the serialized text as it is when that text is
+already NFC; ``sanitize.has_text`` stands in for ``bool(plain_text(...))``. Each is compared here
+with what it stands in for, on every fixture and on many seeded mutations of them.
 """
 
 from __future__ import annotations
 
 import copy
 import random
+import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from newsdesk import ninjs
+from newsdesk.ninjs import canonical_hash, schema
+from newsdesk.ninjs.canonical import canonical_hash_of_json
 from newsdesk.sanitize import has_text, plain_text
 from tests.conftest import FIXTURES, load_ninjs
 from tests.fixtures.injections import ALL_ATTACKS
@@ -57,21 +61,45 @@ def mutations(rng: random.Random, document: Any, count: int) -> list[Any]:
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
-def test_compiled_schema_check_never_passes_what_jsonschema_refuses(name: str) -> None:
-    # Given a realistic document and 300 mutations of it
+def test_schema_yes_no_answer_agrees_with_the_full_report(name: str) -> None:
+    # Given: a realistic document and 300 mutations of it; check_schema asks is_valid first and
+    # builds a report only when the answer is no
     base = load_ninjs(name)
     rng = random.Random(name)
+    checker = schema.validator()
     for document in [base, *mutations(rng, base, 300)]:
-        # When the compiled check finds nothing to report
-        if ninjs._schema_has_nothing_to_report()(document):
-            # Then jsonschema finds nothing either
-            assert list(ninjs._validator().iter_errors(document)) == [], document
+        # Then: "valid" exactly when the full report is empty
+        assert checker.is_valid(document) == (next(checker.iter_errors(document), None) is None), document
 
 
-def test_compiled_schema_check_passes_the_fixtures() -> None:
+def test_schema_yes_no_answer_is_the_one_taken_for_ordinary_documents() -> None:
     # The shortcut must actually be taken for ordinary documents, or it is not one.
-    passing = [name for name in FIXTURE_NAMES if ninjs._schema_has_nothing_to_report()(load_ninjs(name))]
-    assert "ru_defence_industry.json" in passing and "en_agency.json" in passing
+    valid = [name for name in FIXTURE_NAMES if schema.validator().is_valid(load_ninjs(name))]
+    assert valid == [name for name in FIXTURE_NAMES if name != "with_unknown_fields.json"]
+
+
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_hash_of_json_values_agrees_with_canonical_hash(name: str) -> None:
+    # Given: the document, mutations of it, and the same with every string decomposed (NFD) or
+    # with a combining mark after an escaped character
+    base = load_ninjs(name)
+    rng = random.Random(name)
+    documents = [base, *mutations(rng, base, 100)]
+    documents += [_map_strings(document, lambda text: unicodedata.normalize("NFD", text)) for document in documents]
+    documents.append({**base, "by": 'line\n\u0303 and quote"\u0301'})
+    for document in documents:
+        # Then: the shortcut (one NFC check of the serialized text) gives the same hash
+        assert canonical_hash_of_json(document) == canonical_hash(document), document
+
+
+def _map_strings(value: Any, change: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, dict):
+        return {change(key): _map_strings(item, change) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_map_strings(item, change) for item in value]
+    return value
 
 
 @pytest.mark.parametrize("value", [*ALL_ATTACKS, "", "   ", "<p></p>", "&nbsp;", "\ufeff", "<b> </b>x", "текст"])

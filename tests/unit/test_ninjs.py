@@ -9,6 +9,7 @@ import subprocess
 import sys
 import unicodedata
 from collections.abc import Callable, Iterator
+from dataclasses import asdict
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -547,6 +548,87 @@ def test_geojson_in_places_is_accepted_without_fetching_its_schema() -> None:
     assert content.mentions.places == [Mention(name="Казань")]
 
 
+def test_geojson_must_still_be_an_object_by_the_local_stand_in() -> None:
+    # When: the stand-in for the GeoJSON schema asks for an object, and gets a number
+    failure = rejection(minimal(places=[{"name": "Казань", "geojson": 55.8}]))
+
+    # Then
+    assert pointers(failure) == ["/places/0/geojson"]
+    assert message_at(failure, "/places/0/geojson") == "must be an object"
+
+
+def test_formats_are_not_asserted_by_the_schema() -> None:
+    # Given: "uri" and "date-time" formats the schema names but Draft 2020-12 does not assert
+    document = minimal(
+        subjects=[{"name": "Оборона", "uri": "not a uri at all"}],
+        renditions=[{"name": "x", "href": "::"}],
+        expires="someday",
+    )
+
+    # When
+    validated = validate(document)
+
+    # Then
+    assert validated.warnings == []
+    assert validated.content.mentions.subjects == [Mention(name="Оборона")]
+
+
+@pytest.mark.parametrize(
+    ("extra", "pointer", "message"),
+    [
+        ({"rightsinfo": {"linkedrights": "https://a", "encodedrights": "b"}}, "/rightsinfo", "exactly one of"),
+        ({"people": [{"name": "x", "contactinfo": [{"type": "x"}]}]}, "/people/0/contactinfo/0", "exactly one of"),
+        ({"subjects": [{"name": "x", "relevance": -1}]}, "/subjects/0/relevance", "must be at least 0"),
+        ({"subjects": [{"name": "x", "confidence": 101}]}, "/subjects/0/confidence", "must be at most 100"),
+        ({"subjects": [{"name": "x", "relevance": 1.5}]}, "/subjects/0/relevance", "must be an integer"),
+        ({"associations": [{"name": "a", "uri": "urn:a", "type": "podcast"}]}, "/associations/0/type",
+         "must be one of: text, audio"),
+        ({"associations": [{"name": "a", "uri": "urn:a", "associations": [{"uri": "urn:b"}]}]},
+         "/associations/0/associations/0/name", "is required"),
+    ],
+)  # fmt: skip
+def test_schema_errors_have_our_short_messages(extra: dict[str, Any], pointer: str, message: str) -> None:
+    # When
+    failure = rejection(minimal(**extra))
+
+    # Then
+    assert pointers(failure) == [pointer]
+    assert message in message_at(failure, pointer)
+
+
+def test_every_missing_required_field_has_its_own_pointer() -> None:
+    # When
+    failure = rejection(minimal(renditions=[{}], associations=[{}, {"name": "ok"}]))
+
+    # Then: sorted by pointer
+    assert pointers(failure) == [
+        "/associations/0/name",
+        "/associations/0/uri",
+        "/associations/1/uri",
+        "/renditions/0/name",
+    ]
+    assert all(error.message == "is required" for error in failure.errors)
+
+
+def test_unknown_fields_are_listed_in_document_order_each_once() -> None:
+    # Given: unknown fields at several depths, in an array of more than ten entries
+    headlines = [{"value": "Заголовок", "x_mark": index} for index in range(12)]
+    document = minimal(headlines=headlines, x_top=1, associations=[{"name": "a", "uri": "urn:a", "x_deep": 1}])
+
+    # When
+    warnings = validate(document).warnings
+
+    # Then
+    assert warnings == [
+        f"unknown field {pointer} kept in the archive, not used"
+        for pointer in [
+            "/associations/0/x_deep",
+            *(f"/headlines/{index}/x_mark" for index in range(12)),
+            "/x_top",
+        ]
+    ]
+
+
 # --- Normalization details ----------------------------------------------------------------------
 
 
@@ -683,7 +765,7 @@ def test_validation_is_deterministic() -> None:
     second = validate(load_ninjs("en_agency.json"))
 
     # Then
-    assert first.model_dump_json() == second.model_dump_json()
+    assert first == second
 
 
 # --- Hostile input ------------------------------------------------------------------------------
@@ -706,6 +788,47 @@ def test_values_json_cannot_carry_are_refused(document: dict[str, Any], pointer:
 
     # Then
     assert pointers(failure) == [pointer]
+
+
+def test_every_value_json_cannot_carry_is_listed_at_once() -> None:
+    # Given: one document with each kind of problem, some deep inside
+    document = minimal(
+        by="\ud800broken",
+        urgency=float("nan"),
+        extra={"set": {1, 2}, 7: "int key", "\udfffkey": "x", "list": [1, float("-inf"), b"bytes"]},
+    )
+
+    # When
+    failure = rejection(document)
+
+    # Then
+    assert [(error.pointer, error.message) for error in failure.errors] == [
+        ("/by", "contains invalid Unicode (an unpaired surrogate)"),
+        ("/extra", "object keys must be strings"),
+        ("/extra/list/1", "must be a finite number"),
+        ("/extra/list/2", "is not a JSON value"),
+        ("/extra/set", "is not a JSON value"),
+        ("/extra/\ufffdkey", "field name is not valid Unicode"),
+        ("/urgency", "must be a finite number"),
+    ]
+
+
+def test_nesting_is_refused_just_past_the_limit() -> None:
+    # Given: forty levels are fine, a value at the forty-first is not
+    def nested(levels: int) -> Any:
+        value: Any = "leaf"
+        for _ in range(levels):
+            value = {"a": value}
+        return value
+
+    # When: "extra" is level 1, so 39 more levels put the leaf at level 40, 40 more at level 41
+    validated = validate(minimal(extra=nested(39)))
+    failure = rejection(minimal(extra=nested(40)))
+
+    # Then
+    assert validated.warnings == ["unknown field /extra kept in the archive, not used"]
+    assert pointers(failure) == ["/extra" + "/a" * 40]
+    assert failure.errors[0].message == "nested deeper than 40 levels"
 
 
 def test_absurd_nesting_is_refused_not_crashed_on() -> None:
@@ -861,7 +984,7 @@ class _BodyAudit(HTMLParser):
 
 def _strings_of(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
     if isinstance(value, ArticleContent):
-        value = value.model_dump(mode="python")
+        value = asdict(value)
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
@@ -951,12 +1074,21 @@ def test_attack_as_the_whole_headline_is_refused_when_nothing_is_left() -> None:
 # --- Cost of importing ---------------------------------------------------------------------------
 
 
-def test_importing_the_module_does_not_load_jsonschema() -> None:
+def test_importing_the_package_neither_loads_jsonschema_rs_nor_builds_the_validator() -> None:
     # Given: a fresh interpreter, as a Lambda cold start would have
-    code = "import sys, newsdesk.ninjs; print('jsonschema' in sys.modules)"
+    probe = (
+        "import sys, newsdesk.ninjs\n"
+        "from newsdesk.ninjs import schema\n"
+        "print('jsonschema_rs' in sys.modules, 'jsonschema' in sys.modules, schema.validator.cache_info().currsize)\n"
+        "try:\n"
+        "    newsdesk.ninjs.validate_document({}, default_language='ru')\n"
+        "except Exception:\n"
+        "    pass\n"
+        "print('jsonschema_rs' in sys.modules, 'jsonschema' in sys.modules, schema.validator.cache_info().currsize)\n"
+    )
 
     # When
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
 
-    # Then
-    assert result.stdout.strip() == "False"
+    # Then: nothing at import; the first document builds the validator once (and never loads jsonschema)
+    assert result.stdout.split("\n")[:2] == ["False False 0", "True False 1"]

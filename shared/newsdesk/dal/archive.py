@@ -1,13 +1,16 @@
-"""S3 access for the archive of raw request bytes."""
+"""The S3 archive: the exact bytes of every accepted request, and the normalized article beside them."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
-from newsdesk.aws import s3_client
+from newsdesk.dal.clients import s3_client
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+JSON_CONTENT_TYPE = "application/json"
 
 
 class Archive:
@@ -27,3 +30,11 @@ class Archive:
 
     def get_raw(self, key: str) -> bytes:
         return self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+
+    def put_normalized(self, key: str, body: bytes) -> None:
+        """Store a normalized article (JSON); its key is derived from these bytes, so it is never overwritten."""
+        self._client.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=JSON_CONTENT_TYPE)
+
+    def get_normalized(self, key: str) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read())
+        return loaded

@@ -12,22 +12,34 @@ Item layout in the single table (why this layout: docs/engagement.md):
 - rankings:        PK ``TRENDING``, SK ``CURRENT``: ``digest``, ``generated_at``, ``body`` (JSON)
 
 Reads of the trending run are Queries on the hour partitions of the active window, never a Scan.
-Every item read and written is tallied in :class:`IoTally`, for tests and benchmarks.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from newsdesk.articles import ArticleRecord
-from newsdesk.aws import dynamodb_client
-from newsdesk.dynamo import from_item
+from newsdesk.dal.articles import record_from_item
+from newsdesk.dal.clients import dynamodb_client
+from newsdesk.dal.items import MAX_BATCH_ATTEMPTS, UnprocessedAfterRetries, backoff, batch_get, from_item
+from newsdesk.dal.keys import (
+    BATCH_WRITE_LIMIT,
+    CURRENT,
+    TRENDING_PK,
+    TRENDING_SK,
+    article_of_view_sk,
+    article_pk,
+    comments_pk,
+    key,
+    seen_pk,
+    view_sk,
+    views_pk,
+)
 from newsdesk.engagement import (
     VIEW_PARTITIONS,
     VIEW_SHARDS,
@@ -35,47 +47,14 @@ from newsdesk.engagement import (
     ViewCount,
     ViewIncrement,
     Visit,
-    article_of_view_sk,
-    comments_pk,
     counter_expiration,
     partition_of,
     seen_expiration,
-    seen_pk,
-    view_sk,
-    views_pk,
 )
-from newsdesk.store import CURRENT, article_pk, record_from_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import KeysAndAttributesTypeDef, WriteRequestTypeDef
-
-TRENDING_PK = "TRENDING"
-TRENDING_SK = "CURRENT"
-# DynamoDB's own limits per call.
-BATCH_GET_LIMIT = 100
-BATCH_WRITE_LIMIT = 25
-# Unprocessed keys/items (throttling inside a batch call) are retried this often, with backoff.
-MAX_BATCH_ATTEMPTS = 6
-
-
-class UnprocessedAfterRetries(Exception):
-    """DynamoDB kept returning unprocessed keys or items; the caller's request fails (5xx, retryable)."""
-
-
-@dataclass
-class IoTally:
-    """Items read (as DynamoDB bills them: scanned, not returned) and written, and calls made."""
-
-    items_read: int = 0
-    items_written: int = 0
-    counter_writes: int = 0
-    dedupe_writes: int = 0
-    calls: Counter[str] = field(default_factory=Counter)
-
-    def reset(self) -> None:
-        self.items_read = self.items_written = self.counter_writes = self.dedupe_writes = 0
-        self.calls.clear()
+    from mypy_boto3_dynamodb.type_defs import WriteRequestTypeDef
 
 
 @dataclass(frozen=True)
@@ -83,10 +62,6 @@ class StoredTrending:
     digest: str
     generated_at: str
     body: str
-
-
-def _key(pk: str, sk: str) -> dict[str, Any]:
-    return {"PK": {"S": pk}, "SK": {"S": sk}}
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -102,13 +77,11 @@ class CounterStore:
         table_name: str,
         client: DynamoDBClient | None = None,
         *,
-        tally: IoTally | None = None,
         choose_shard: Callable[[], int] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._table = table_name
         self._client = client or dynamodb_client()
-        self.tally = tally or IoTally()
         self._choose_shard = choose_shard or (lambda: random.randrange(VIEW_SHARDS))
         self._sleep = sleep
 
@@ -116,19 +89,16 @@ class CounterStore:
 
     def current_articles(self, article_ids: Iterable[str]) -> dict[str, ArticleRecord]:
         """The CURRENT state of each article that exists (BatchGetItem, up to 100 per call)."""
-        keys = [_key(article_pk(article_id), CURRENT) for article_id in sorted(set(article_ids))]
-        found: dict[str, ArticleRecord] = {}
-        for item in self._batch_get(keys, projection=None):
-            record = record_from_item(item)
-            found[record.article_id] = record
-        return found
+        wanted = [key(article_pk(article_id), CURRENT) for article_id in sorted(set(article_ids))]
+        records = (record_from_item(item) for item in self._batch_get(wanted, projection=None))
+        return {record.article_id: record for record in records}
 
     # --- views ------------------------------------------------------------------------------------
 
     def seen_visits(self, visits: Sequence[Visit]) -> set[Visit]:
         """Which of these visits already have a dedupe record (were counted earlier this hour)."""
         by_key = {(seen_pk(visit.article_id, visit.hour), visit.visitor_hash): visit for visit in visits}
-        keys = [_key(pk, sk) for pk, sk in by_key]
+        keys = [key(pk, sk) for pk, sk in by_key]
         return {by_key[(item["PK"]["S"], item["SK"]["S"])] for item in self._batch_get(keys, projection="PK, SK")}
 
     def put_visits(self, visits: Sequence[Visit], sections: Mapping[str, str]) -> None:
@@ -141,7 +111,7 @@ class CounterStore:
             {
                 "PutRequest": {
                     "Item": {
-                        **_key(seen_pk(visit.article_id, visit.hour), visit.visitor_hash),
+                        **key(seen_pk(visit.article_id, visit.hour), visit.visitor_hash),
                         "article_id": {"S": visit.article_id},
                         "hour": {"S": visit.hour},
                         "section": {"S": sections.get(visit.article_id, "")},
@@ -153,7 +123,6 @@ class CounterStore:
         ]
         for chunk in _chunks(requests, BATCH_WRITE_LIMIT):
             self._batch_write(list(chunk))
-        self.tally.dedupe_writes += len(requests)
 
     def add_views(self, increments: Sequence[ViewIncrement]) -> None:
         """One UpdateItem (ADD) per increment, on a random shard of the article's counter.
@@ -164,7 +133,7 @@ class CounterStore:
         for increment in increments:
             self._client.update_item(
                 TableName=self._table,
-                Key=_key(
+                Key=key(
                     views_pk(increment.hour, partition_of(increment.article_id)),
                     view_sk(increment.article_id, self._choose_shard()),
                 ),
@@ -176,8 +145,6 @@ class CounterStore:
                     ":expiration": {"N": str(counter_expiration(increment.hour))},
                 },
             )
-            self._wrote("UpdateItem", 1)
-            self.tally.counter_writes += 1
 
     def views_in_window(self, hours: Sequence[str]) -> list[ViewCount]:
         """Every counter item of these hours (one Query per hour partition), shards not yet summed."""
@@ -202,7 +169,7 @@ class CounterStore:
         for count in counts:
             self._client.update_item(
                 TableName=self._table,
-                Key=_key(comments_pk(count.hour, partition_of(count.article_id)), count.article_id),
+                Key=key(comments_pk(count.hour, partition_of(count.article_id)), count.article_id),
                 UpdateExpression=(
                     "SET #count = :count, #section = :section, updated_at = :updated_at, expiration = :expiration"
                 ),
@@ -214,8 +181,6 @@ class CounterStore:
                     ":expiration": {"N": str(counter_expiration(count.hour))},
                 },
             )
-            self._wrote("UpdateItem", 1)
-            self.tally.counter_writes += 1
 
     def comments_in_window(self, hours: Sequence[str]) -> list[CommentCount]:
         counts: list[CommentCount] = []
@@ -235,9 +200,7 @@ class CounterStore:
     # --- rankings ---------------------------------------------------------------------------------
 
     def get_trending(self) -> StoredTrending | None:
-        response = self._client.get_item(TableName=self._table, Key=_key(TRENDING_PK, TRENDING_SK))
-        self.tally.calls["GetItem"] += 1
-        self.tally.items_read += 1
+        response = self._client.get_item(TableName=self._table, Key=key(TRENDING_PK, TRENDING_SK))
         item = response.get("Item")
         if not item:
             return None
@@ -253,20 +216,15 @@ class CounterStore:
         self._client.put_item(
             TableName=self._table,
             Item={
-                **_key(TRENDING_PK, TRENDING_SK),
+                **key(TRENDING_PK, TRENDING_SK),
                 "kind": {"S": "trending"},
                 "digest": {"S": stored.digest},
                 "generated_at": {"S": stored.generated_at},
                 "body": {"S": stored.body},
             },
         )
-        self._wrote("PutItem", 1)
 
     # --- helpers ----------------------------------------------------------------------------------
-
-    def _wrote(self, call: str, items: int) -> None:
-        self.tally.calls[call] += 1
-        self.tally.items_written += items
 
     def _query_partition(self, pk: str) -> Iterator[dict[str, Any]]:
         pages = self._client.get_paginator("query").paginate(
@@ -275,44 +233,19 @@ class CounterStore:
             ExpressionAttributeValues={":pk": {"S": pk}},
         )
         for page in pages:
-            self.tally.calls["Query"] += 1
-            self.tally.items_read += page.get("ScannedCount", 0)
             for item in page.get("Items", []):
                 yield from_item(item)
 
-    def _batch_get(self, keys: list[dict[str, Any]], projection: str | None) -> Iterator[dict[str, Any]]:
-        for chunk in _chunks(keys, BATCH_GET_LIMIT):
-            request: KeysAndAttributesTypeDef = {"Keys": list(chunk)}
-            if projection:
-                request["ProjectionExpression"] = projection
-            pending: dict[str, KeysAndAttributesTypeDef] = {self._table: request}
-            for attempt in range(MAX_BATCH_ATTEMPTS):
-                response = self._client.batch_get_item(RequestItems=pending)
-                self.tally.calls["BatchGetItem"] += 1
-                items = response.get("Responses", {}).get(self._table, [])
-                self.tally.items_read += len(items)
-                yield from items
-                # The stubs type the response's shape apart from the request's; it is the same shape.
-                unprocessed: dict[str, Any] = dict(response.get("UnprocessedKeys") or {})
-                if not unprocessed.get(self._table, {}).get("Keys"):
-                    break
-                pending = {self._table: unprocessed[self._table]}
-                self._backoff(attempt)
-            else:
-                raise UnprocessedAfterRetries("BatchGetItem left keys unprocessed")
+    def _batch_get(self, wanted: list[dict[str, Any]], projection: str | None) -> Iterator[dict[str, Any]]:
+        return batch_get(self._client, self._table, wanted, projection=projection, sleep=self._sleep)
 
     def _batch_write(self, requests: list[WriteRequestTypeDef]) -> None:
         pending: dict[str, list[WriteRequestTypeDef]] = {self._table: requests}
         for attempt in range(MAX_BATCH_ATTEMPTS):
             response = self._client.batch_write_item(RequestItems=pending)
             unprocessed: list[Any] = list((response.get("UnprocessedItems") or {}).get(self._table, []))
-            self._wrote("BatchWriteItem", len(pending[self._table]) - len(unprocessed))
             if not unprocessed:
                 return
             pending = {self._table: unprocessed}
-            self._backoff(attempt)
+            backoff(attempt, self._sleep)
         raise UnprocessedAfterRetries("BatchWriteItem left items unprocessed")
-
-    def _backoff(self, attempt: int) -> None:
-        # Unprocessed keys mean throttling: back off with jitter, as AWS recommends for batch calls.
-        self._sleep(random.uniform(0, 0.05 * 2**attempt))

@@ -1,11 +1,23 @@
-"""Conversion between plain Python values and DynamoDB attribute values (low-level client)."""
+"""Plain Python values to and from DynamoDB attribute values (low-level client), and batched reads."""
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from newsdesk.dal.keys import BATCH_GET_LIMIT
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import KeysAndAttributesTypeDef
+
+# Unprocessed keys (throttling inside a batch call) are retried this often, with backoff.
+MAX_BATCH_ATTEMPTS = 6
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -60,3 +72,39 @@ def _native(value: Any) -> Any:
     if isinstance(value, set):
         return sorted(_native(v) for v in value)
     return value
+
+
+class UnprocessedAfterRetries(Exception):
+    """DynamoDB kept returning unprocessed keys or items; the caller's request fails (5xx, retryable)."""
+
+
+def backoff(attempt: int, sleep: Callable[[float], None] = time.sleep) -> None:
+    # Unprocessed keys mean throttling: back off with jitter, as AWS recommends for batch calls.
+    sleep(random.uniform(0, 0.05 * 2**attempt))
+
+
+def batch_get(
+    client: DynamoDBClient,
+    table: str,
+    wanted: list[dict[str, Any]],
+    *,
+    projection: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[dict[str, Any]]:
+    """The items of these keys that exist (BatchGetItem, 100 keys a call), in no particular order."""
+    for start in range(0, len(wanted), BATCH_GET_LIMIT):
+        request: KeysAndAttributesTypeDef = {"Keys": wanted[start : start + BATCH_GET_LIMIT]}
+        if projection:
+            request["ProjectionExpression"] = projection
+        pending: dict[str, KeysAndAttributesTypeDef] = {table: request}
+        for attempt in range(MAX_BATCH_ATTEMPTS):
+            response = client.batch_get_item(RequestItems=pending)
+            yield from response.get("Responses", {}).get(table, [])
+            # The stubs type the response's shape apart from the request's; it is the same shape.
+            unprocessed: dict[str, Any] = dict(response.get("UnprocessedKeys") or {})
+            if not unprocessed.get(table, {}).get("Keys"):
+                break
+            pending = {table: unprocessed[table]}
+            backoff(attempt, sleep)
+        else:
+            raise UnprocessedAfterRetries("BatchGetItem left keys unprocessed")

@@ -1,6 +1,6 @@
 """Data access for published snapshots: the public bucket and the hash records that make writes no-ops.
 
-Every file publish writes has a hash record in the table (design: docs/notes publish.md):
+Every file publish writes has a hash record in the table (design: docs/snapshots.md):
 
 - lists, manifest, schemas: PK ``SNAPSHOTS``, SK ``{path}`` — ``sha256``, ``generated_at``
   (one partition, bounded by the number of lists, so the manifest is one Query);
@@ -21,17 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from newsdesk.aws import dynamodb_client, s3_client
-from newsdesk.dynamo import from_item, to_item
+from newsdesk.dal.clients import dynamodb_client, s3_client
+from newsdesk.dal.items import from_item, to_item
+from newsdesk.dal.keys import ARTICLE_FILE_SK, SHARED_FILES_PK, article_pk
 from newsdesk.snapshots import CONTENT_TYPE, PREFIX, cache_control_for, sha256_of
-from newsdesk.store import ReadCounter, article_pk
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
 
-SHARED_FILES_PK = "SNAPSHOTS"
-ARTICLE_FILE_SK = "SNAPSHOT"
 _ARTICLE_FILE = f"{PREFIX}articles/"
 
 
@@ -69,7 +67,7 @@ def _published_file(item: dict[str, Any]) -> PublishedFile:
 
 
 class SnapshotStore:
-    """The snapshot bucket plus the hash records; counts PUTs, skipped writes and items read."""
+    """The snapshot bucket plus the hash records."""
 
     def __init__(
         self,
@@ -83,9 +81,6 @@ class SnapshotStore:
         self._table = table_name
         self._s3 = s3 or s3_client()
         self._dynamodb = dynamodb or dynamodb_client()
-        self.puts = 0
-        self.skipped = 0
-        self.reads = ReadCounter()
 
     def published_files(self) -> dict[str, PublishedFile]:
         """Every list, schema and the manifest that has been written, by path (one Query)."""
@@ -97,7 +92,6 @@ class SnapshotStore:
         )
         files: dict[str, PublishedFile] = {}
         for page in pages:
-            self.reads.add(page.get("ScannedCount", 0))
             for item in page.get("Items", []):
                 published = _published_file(item)
                 files[published.path] = published
@@ -107,7 +101,6 @@ class SnapshotStore:
         """The hash record of one file, or None if it was never written."""
         response = self._dynamodb.get_item(TableName=self._table, Key=_key(path), ConsistentRead=True)
         item = response.get("Item")
-        self.reads.add(1 if item else 0)
         return _published_file(item) if item else None
 
     def write_if_changed(
@@ -132,7 +125,6 @@ class SnapshotStore:
         if known is not None and known.sha256 == digest and not force:
             if source and known.source != source:
                 self._put_record(path, digest, generated_at, source, previous=known)
-            self.skipped += 1
             return False
         self._s3.put_object(
             Bucket=self._bucket,
@@ -141,7 +133,6 @@ class SnapshotStore:
             ContentType=CONTENT_TYPE,
             CacheControl=cache_control_for(path),
         )
-        self.puts += 1
         self._put_record(path, digest, generated_at, source, previous=known)
         return True
 

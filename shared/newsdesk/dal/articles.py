@@ -1,0 +1,242 @@
+"""Article records in the table: the CURRENT item of each article and its immutable revision items.
+
+Write order (no transaction; docs/design.md walks through every crash point):
+
+1. ``put_revision_item`` — a conditional PutItem of ``REV#{revision}#{hash}``: immutable, keyed by the
+   content hash, so a retry of the same content finds its own item and racing writers of different
+   content never touch each other's.
+2. ``advance_current`` — a conditional PutItem of ``CURRENT``, on the revision it replaces (or on
+   there being none). This is the commit point: readers and the stream see only CURRENT.
+
+A crash between the two leaves a revision item nothing points at; the partner's retry writes the
+same item again (its condition fails harmlessly) and then advances CURRENT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from newsdesk.articles import ArticleRecord, RevisionRaced, record_from_json, record_to_json
+from newsdesk.dal import keys
+from newsdesk.dal.clients import dynamodb_client
+from newsdesk.dal.items import batch_get, from_item, to_item
+from newsdesk.models import ArticleStatus
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def record_from_item(item: dict[str, Any]) -> ArticleRecord:
+    return record_from_json(from_item(item))
+
+
+def current_item(record: ArticleRecord) -> dict[str, Any]:
+    """The CURRENT item of a record, with the keys of the sparse indexes its status puts it in."""
+    values = record_to_json(record)
+    values["warnings"] = values["warnings"] or None
+    return to_item(
+        {
+            keys.PK: keys.article_pk(record.article_id),
+            keys.SK: keys.CURRENT,
+            "kind": "article",
+            **values,
+            **keys.index_attributes(record),
+        }
+    )
+
+
+def _is_condition_failure(error: ClientError) -> bool:
+    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+class ArticleStore:
+    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
+        self._table = table_name
+        self._client = client or dynamodb_client()
+
+    def get(self, article_id: str) -> ArticleRecord | None:
+        response = self._client.get_item(
+            TableName=self._table, Key=keys.key(keys.article_pk(article_id), keys.CURRENT), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return record_from_item(item) if item else None
+
+    def put_revision(
+        self, record: ArticleRecord, *, previous_revision: int | None, action: str, request_id: str
+    ) -> ArticleRecord:
+        """Record a new revision and make it current; returns the record that became current.
+
+        Raises ``RevisionRaced`` when another writer advanced the article since ``previous_revision``
+        was read: the caller re-reads and decides again.
+        """
+        stored = self.put_revision_item(record, action=action, request_id=request_id)
+        self.advance_current(stored, previous_revision=previous_revision)
+        return stored
+
+    def put_revision_item(self, record: ArticleRecord, *, action: str, request_id: str) -> ArticleRecord:
+        """Write the immutable history item of a revision; an existing one (a retry's) is adopted.
+
+        The item carries the whole record, so that a retry after a crash completes the revision
+        exactly as first written (same times, same keys), whatever the retry computed.
+        """
+        item = to_item(
+            {
+                keys.PK: keys.article_pk(record.article_id),
+                keys.SK: keys.revision_sk(record.revision, record.content_hash),
+                "kind": "revision",
+                "action": action,
+                "request_id": request_id,
+                **record_to_json(record),
+            }
+        )
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(PK)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+            # With ReturnValuesOnConditionCheckFailure the error carries the item that is there.
+            existing = dict(error.response).get("Item")
+            return record_from_item(existing) if isinstance(existing, dict) else record
+        return record
+
+    def advance_current(self, record: ArticleRecord, *, previous_revision: int | None) -> None:
+        """Make ``record`` the article's CURRENT item, on condition that it still replaces ``previous_revision``."""
+        condition: dict[str, Any]
+        if previous_revision is None:
+            condition = {"ConditionExpression": "attribute_not_exists(PK)"}
+        else:
+            condition = {
+                "ConditionExpression": "revision = :previous",
+                "ExpressionAttributeValues": {":previous": {"N": str(previous_revision)}},
+            }
+        try:
+            self._client.put_item(TableName=self._table, Item=current_item(record), **condition)
+        except ClientError as error:
+            if _is_condition_failure(error):
+                raise RevisionRaced(record.article_id) from error
+            raise
+
+    def replace_current(self, record: ArticleRecord, *, expected_revision: int) -> bool:
+        """Rewrite CURRENT in place (same revision; e.g. re-normalized content). False if it moved on."""
+        try:
+            self.advance_current(record, previous_revision=expected_revision)
+        except RevisionRaced:
+            return False
+        return True
+
+    def revisions(self, article_id: str) -> list[dict[str, Any]]:
+        """The article's history items, oldest first (operators and tests).
+
+        May include a revision that never became current (a crashed or outraced write); the
+        CURRENT item names the one that did.
+        """
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :rev)",
+            ExpressionAttributeValues={
+                ":pk": {"S": keys.article_pk(article_id)},
+                ":rev": {"S": keys.REVISION_PREFIX},
+            },
+        )
+        return [from_item(item) for page in pages for item in page.get("Items", [])]
+
+    # --- Lists, embargoes, all articles ---------------------------------------------------------
+
+    def newest(self, index_name: str, pk_value: str, limit: int) -> list[ArticleRecord]:
+        """The newest ``limit`` published articles of one list (a sparse index), newest first.
+
+        Indexes are eventually consistent: callers overlay the changes they know about.
+        """
+        response = self._client.query(
+            TableName=self._table,
+            IndexName=index_name,
+            KeyConditionExpression="#pk = :pk",
+            ExpressionAttributeNames={"#pk": keys.LIST_INDEX_KEYS[index_name]},
+            ExpressionAttributeValues={":pk": {"S": pk_value}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [record_from_item(item) for item in response.get("Items", [])]
+
+    def due_embargoes(self, now: datetime) -> list[str]:
+        """Ids of embargoed articles whose embargo has passed at ``now``, earliest first."""
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName=keys.EMBARGO_INDEX,
+            KeyConditionExpression="embargo_pk = :pk AND embargo_sk <= :until",
+            ExpressionAttributeValues={":pk": {"S": keys.EMBARGOED}, ":until": {"S": keys.embargo_until_sk(now)}},
+        )
+        return [
+            article_id
+            for page in pages
+            for item in page.get("Items", [])
+            if (article_id := keys.article_id_of(item[keys.PK]["S"])) is not None
+        ]
+
+    def release_embargo(self, record: ArticleRecord) -> bool:
+        """Publish an embargoed article whose time has come; the table's stream then publishes it.
+
+        Conditional on the article being unchanged (same revision, still embargoed): a partner's
+        newer revision or another timer run wins, and that is not an error (returns False). The
+        article is listed from its embargo time, not from when it was first written.
+        """
+        published_at = max(record.published_at, record.embargoed_until or record.published_at)
+        released = record_from_json(
+            {**record_to_json(record), "status": ArticleStatus.PUBLISHED.value}
+            | {"published_at": keys.sort_time(published_at)}
+        )
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=current_item(released),
+                ConditionExpression="revision = :revision AND #status = :embargoed",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":embargoed": {"S": ArticleStatus.EMBARGOED.value},
+                    ":revision": {"N": str(record.revision)},
+                },
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def all_current(self) -> Iterator[ArticleRecord]:
+        """Every article's current state: the article index's keys, then the items in batches.
+
+        Items read follow the number of articles, not the table's history, counters or dedupe records.
+        """
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName=keys.ARTICLE_INDEX,
+            KeyConditionExpression="all_pk = :all",
+            ExpressionAttributeValues={":all": {"S": keys.ALL_ARTICLES}},
+        )
+        batch: list[dict[str, Any]] = []
+        for page in pages:
+            for item in page.get("Items", []):
+                batch.append(keys.key(item[keys.PK]["S"], keys.CURRENT))
+                if len(batch) == keys.BATCH_GET_LIMIT:
+                    yield from self.current_items(batch)
+                    batch = []
+        if batch:
+            yield from self.current_items(batch)
+
+    def current_many(self, article_ids: list[str]) -> dict[str, ArticleRecord]:
+        """The CURRENT state of each of these articles that exists."""
+        wanted = [keys.key(keys.article_pk(article_id), keys.CURRENT) for article_id in sorted(set(article_ids))]
+        return {record.article_id: record for record in self.current_items(wanted)}
+
+    def current_items(self, wanted: list[dict[str, Any]]) -> Iterator[ArticleRecord]:
+        """BatchGetItem of CURRENT keys (100 a call), retrying what DynamoDB leaves unprocessed."""
+        return (record_from_item(item) for item in batch_get(self._client, self._table, wanted))

@@ -1,0 +1,178 @@
+"""Every key of the single table: partition and sort keys, and the attributes of its sparse indexes.
+
+One place, so that no other module builds a key (layout and reasons: docs/design.md,
+docs/engagement.md). Keys of one kind of item:
+
+| item                                | PK                               | SK                           |
+|-------------------------------------|----------------------------------|------------------------------|
+| article, current state              | ``ARTICLE#{id}``                 | ``CURRENT``                  |
+| article, one revision (immutable)   | ``ARTICLE#{id}``                 | ``REV#{revision:08d}#{hash}``|
+| hash record of an article's file    | ``ARTICLE#{id}``                 | ``SNAPSHOT``                 |
+| hash record of a list/manifest/schema| ``SNAPSHOTS``                   | ``{path}``                   |
+| partner profile                     | ``PARTNERS``                     | ``{partner id}``             |
+| partner key (hash only)             | ``PARTNER#{partner id}``         | ``KEY#{key id}``             |
+| key lookup (one GetItem a request)  | ``APIKEY#{sha256 of key}``       | ``APIKEY``                   |
+| Idempotency-Key record (Powertools) | ``IDEMPOTENCY#ingest``           | hashed key                   |
+| dedupe record of a visit            | ``SEEN#{article id}#{hour}``     | ``{visit hash}``             |
+| view counter (sharded)              | ``VIEWS#{hour}#{partition}``     | ``{article id}#{shard}``     |
+| comment count                       | ``COMMENTS#{hour}#{partition}``  | ``{article id}``             |
+| rankings                            | ``TRENDING``                     | ``CURRENT``                  |
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from newsdesk.articles import ArticleRecord, utc_text
+from newsdesk.models import ArticleStatus
+
+PK = "PK"
+SK = "SK"
+# DynamoDB's own limits per call.
+BATCH_GET_LIMIT = 100
+BATCH_WRITE_LIMIT = 25
+
+# --- articles ----------------------------------------------------------------------------------
+
+ARTICLE_PREFIX = "ARTICLE#"
+CURRENT = "CURRENT"
+REVISION_PREFIX = "REV#"
+ARTICLE_FILE_SK = "SNAPSHOT"
+
+
+def article_pk(article_id: str) -> str:
+    return f"{ARTICLE_PREFIX}{article_id}"
+
+
+def article_id_of(pk: str) -> str | None:
+    """The article id of an ``ARTICLE#`` partition key, or None for any other item."""
+    return pk.removeprefix(ARTICLE_PREFIX) if pk.startswith(ARTICLE_PREFIX) else None
+
+
+def revision_sk(revision: int, content_hash: str) -> str:
+    """One revision's item. The content hash keeps two writers racing for one number apart:
+    neither overwrites the other's history item, and only the one that advances CURRENT counts."""
+    return f"{REVISION_PREFIX}{revision:08d}#{content_hash[:16]}"
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    """A table key in the low-level client's attribute-value form."""
+    return {PK: {"S": pk}, SK: {"S": sk}}
+
+
+# --- sparse indexes of article records (template.yaml) -------------------------------------------
+
+LATEST_INDEX = "LatestIndex"
+SECTION_INDEX = "SectionIndex"
+OUTLET_INDEX = "OutletIndex"
+EMBARGO_INDEX = "EmbargoIndex"
+# Every article's CURRENT item and nothing else, so that a full rebuild reads articles, not history.
+ARTICLE_INDEX = "ArticleIndex"
+LIST_INDEX_KEYS = {LATEST_INDEX: "latest_pk", SECTION_INDEX: "section_pk", OUTLET_INDEX: "outlet_pk"}
+LATEST_LIST = "LATEST"
+EMBARGOED = "EMBARGOED"
+ALL_ARTICLES = "ARTICLES"
+
+
+def section_list_pk(section: str) -> str:
+    return f"SECTION#{section}"
+
+
+def outlet_list_pk(partner_id: str) -> str:
+    return f"OUTLET#{partner_id}"
+
+
+def sort_time(moment: datetime) -> str:
+    """A fixed-width UTC form, so that index sort keys order by time."""
+    return utc_text(moment)
+
+
+def embargo_until_sk(moment: datetime) -> str:
+    # "~" sorts after every article id, so an embargo ending exactly at ``moment`` is included.
+    return f"{sort_time(moment)}#~"
+
+
+def index_attributes(record: ArticleRecord) -> dict[str, str]:
+    """Keys of the sparse indexes for this state of the article (its CURRENT item)."""
+    attributes = {"all_pk": ALL_ARTICLES, "all_sk": record.article_id}
+    if record.status is ArticleStatus.PUBLISHED:
+        attributes |= {
+            "latest_pk": LATEST_LIST,
+            "section_pk": section_list_pk(record.section),
+            "outlet_pk": outlet_list_pk(record.partner_id),
+            "list_sk": f"{sort_time(record.published_at)}#{record.article_id}",
+        }
+    elif record.status is ArticleStatus.EMBARGOED and record.embargoed_until is not None:
+        attributes |= {
+            "embargo_pk": EMBARGOED,
+            "embargo_sk": f"{sort_time(record.embargoed_until)}#{record.article_id}",
+        }
+    return attributes
+
+
+# --- snapshots ---------------------------------------------------------------------------------
+
+SHARED_FILES_PK = "SNAPSHOTS"
+
+# --- partners ----------------------------------------------------------------------------------
+
+DIRECTORY_PK = "PARTNERS"
+LOOKUP_SK = "APIKEY"
+
+
+def partner_pk(partner_id: str) -> str:
+    return f"PARTNER#{partner_id}"
+
+
+def key_sk(key_id: str) -> str:
+    return f"KEY#{key_id}"
+
+
+def lookup_pk(secret_hash: str) -> str:
+    return f"APIKEY#{secret_hash}"
+
+
+# --- idempotency (Powertools' persistence layer builds the sort key) -------------------------------
+
+IDEMPOTENCY_PK = "IDEMPOTENCY#ingest"
+
+# --- engagement --------------------------------------------------------------------------------
+
+SEEN_PREFIX = "SEEN#"
+TRENDING_PK = "TRENDING"
+TRENDING_SK = "CURRENT"
+
+
+def views_pk(hour: str, partition: int) -> str:
+    return f"VIEWS#{hour}#{partition}"
+
+
+def comments_pk(hour: str, partition: int) -> str:
+    return f"COMMENTS#{hour}#{partition}"
+
+
+def view_sk(article_id: str, shard: int) -> str:
+    return f"{article_id}#{shard}"
+
+
+def article_of_view_sk(sk: str) -> str:
+    return sk.rpartition("#")[0]
+
+
+def seen_pk(article_id: str, hour: str) -> str:
+    return f"{SEEN_PREFIX}{article_id}#{hour}"
+
+
+def article_and_hour_of_seen_pk(pk: str) -> tuple[str, str] | None:
+    """``(article_id, hour)`` of a dedupe record's partition key, or None if it is not one."""
+    if not pk.startswith(SEEN_PREFIX):
+        return None
+    article_id, separator, hour = pk.removeprefix(SEEN_PREFIX).rpartition("#")
+    if not separator or not article_id:
+        return None
+    try:
+        datetime.strptime(hour, "%Y-%m-%dT%H")
+    except ValueError:
+        return None
+    return article_id, hour

@@ -1,0 +1,53 @@
+"""Validating a partner's ninjs 2.2 document against the IPTC schema and our profile, and
+normalizing it into an :class:`~newsdesk.models.ArticleContent`.
+
+The one entry point, :func:`validate_document`, never raises anything but
+:class:`~newsdesk.errors.ValidationFailed` for a bad document, and lists every problem it found
+(as JSON pointers into the request body) rather than stopping at the first one.
+
+One module per step: ``hygiene`` (what JSON cannot carry safely), ``schema`` (the IPTC schema, by
+jsonschema-rs), ``normalize`` (our profile, with ``fields`` for reading values), ``canonical``
+(the hash that recognises a resent document) and ``report`` (pointers, order, cap).
+"""
+
+from __future__ import annotations
+
+from newsdesk.errors import FieldError, ValidationFailed
+from newsdesk.models import Validated
+from newsdesk.ninjs.canonical import canonical_hash, canonical_hash_of_json
+from newsdesk.ninjs.hygiene import unusable_values
+from newsdesk.ninjs.normalize import Normalizer
+from newsdesk.ninjs.report import failure, merge_errors, pointer_to
+from newsdesk.ninjs.schema import check_schema
+
+__all__ = ["canonical_hash", "pointer_to", "validate_document"]
+
+MAX_REPORTED_WARNINGS = 50
+
+
+def validate_document(document: object, *, default_language: str) -> Validated:
+    """Check a parsed ninjs document and normalize it into the article Newsdesk publishes.
+
+    Fields the ninjs 2.2 schema does not know are reported as warnings (they stay in the archive)
+    rather than rejected. Raises :class:`ValidationFailed` listing every problem otherwise.
+    """
+    if not isinstance(document, dict):
+        raise ValidationFailed(
+            "The request body must be a ninjs JSON object.",
+            errors=[FieldError(pointer="", message="must be a JSON object")],
+        )
+    problems = unusable_values(document)
+    if problems:
+        raise failure(problems)
+    schema_errors, unknown_fields = check_schema(document)
+    normalizer = Normalizer(document, default_language=default_language)
+    content = normalizer.article()
+    errors = merge_errors(schema_errors, normalizer.errors)
+    if errors or content is None:
+        raise failure(errors)
+    warnings = [f"unknown field {pointer} kept in the archive, not used" for pointer in unknown_fields]
+    if len(warnings) > MAX_REPORTED_WARNINGS:
+        hidden = len(warnings) - MAX_REPORTED_WARNINGS
+        warnings = [*warnings[:MAX_REPORTED_WARNINGS], f"… and {hidden} more unknown fields"]
+    warnings.extend(normalizer.warnings)
+    return Validated(content=content, warnings=warnings, canonical_hash=canonical_hash_of_json(document))

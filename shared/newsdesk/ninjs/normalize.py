@@ -1,0 +1,312 @@
+"""Our profile of ninjs: what Newsdesk requires beyond the schema, and the normalized article.
+
+:class:`Normalizer` reads a document that has passed the hygiene check but maybe not the schema,
+so every accessor checks types; problems are collected, never raised.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from newsdesk.errors import FieldError
+from newsdesk.models import ArticleContent, LeadImage, Mention, Mentions, PubStatus, Rights
+from newsdesk.ninjs.fields import (
+    JSONObject,
+    dimension,
+    http_url,
+    identifier,
+    media_type,
+    objects_in,
+    parse_date_time,
+    plain_of,
+    role_of,
+    shorten,
+    text_of,
+    unique,
+)
+from newsdesk.ninjs.report import pointer_to
+from newsdesk.sanitize import has_text, paragraphs_from_text, plain_text, sanitize_html
+
+MAX_URI_LENGTH = 1024
+MAIN_HEADLINE_ROLE = "main"
+SUBHEADLINE_ROLES = frozenset({"sub", "subhead", "subheadline", "subtitle"})
+LEAD_DESCRIPTION_ROLES = frozenset({"summary", "abstract", "lead"})
+CAPTION_DESCRIPTION_ROLES = frozenset({"caption", "description", "summary"})
+PREFERRED_RENDITION_NAMES = ("baseimage", "original")
+MAIN_BODY_ROLES = frozenset({"", "main", "body", "full"})
+HTML_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+PLAIN_CONTENT_TYPE = "text/plain"
+
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+# \s matches exactly the characters str.isspace() accepts; Cc is U+0000-001F and U+007F-009F.
+_SPACE_OR_CONTROL = re.compile("[\\s\x00-\x1f\x7f-\x9f]")
+_PUBSTATUS_BY_VALUE = {status.value: status for status in PubStatus}
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+_MARKUP = re.compile(r"<[A-Za-z!/]")
+
+
+@dataclass
+class Normalizer:
+    """Applies our profile to a document whose shape may still be wrong anywhere: every accessor
+    checks types, and problems are collected in ``errors`` instead of raised."""
+
+    document: JSONObject
+    default_language: str
+    errors: list[FieldError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def fail(self, pointer: str, message: str) -> None:
+        self.errors.append(FieldError(pointer=pointer, message=message))
+
+    def article(self) -> ArticleContent | None:
+        uri = self.uri()
+        self.item_type()
+        pubstatus = self.pubstatus()
+        language = self.language()
+        headline, subheadline = self.headlines()
+        body_html = self.body()
+        dates = {name: self.date_time(name) for name in ("versioncreated", "firstcreated", "embargoed")}
+        if self.errors or uri is None or headline is None or body_html is None:
+            return None
+        return ArticleContent(
+            uri=uri,
+            headline=headline,
+            subheadline=subheadline,
+            lead=self.lead(body_html),
+            body_html=body_html,
+            byline=plain_of(self.document, "by"),
+            language=language,
+            pubstatus=pubstatus,
+            version=self.version(),
+            versioncreated=dates["versioncreated"],
+            firstcreated=dates["firstcreated"],
+            embargoed=dates["embargoed"],
+            sources=unique([plain_of(source, "name") for _, source in objects_in(self.document, "infosources")]),
+            rights=self.rights(),
+            lead_image=self.lead_image(),
+            mentions=self.mentions(),
+            section_hints=self.section_hints(),
+        )
+
+    def uri(self) -> str | None:
+        value = self.document.get("uri")
+        if "uri" not in self.document:
+            self.fail("/uri", "is required: the partner's stable id for this story")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.fail("/uri", "must be a non-empty string: the partner's stable id for this story")
+            return None
+        uri = unicodedata.normalize("NFC", value.strip())
+        if len(uri) > MAX_URI_LENGTH:
+            self.fail("/uri", f"must be at most {MAX_URI_LENGTH} characters")
+            return None
+        if _SPACE_OR_CONTROL.search(uri):
+            self.fail("/uri", "must not contain spaces or control characters")
+            return None
+        return uri
+
+    def item_type(self) -> None:
+        if "type" not in self.document:
+            return
+        value = self.document["type"]
+        if value != "text":
+            shown = f'"{value[:40]}"' if isinstance(value, str) else "a non-string value"
+            self.fail(
+                "/type",
+                f'Newsdesk accepts only text items: type must be "text" or absent, and this one is {shown}',
+            )
+
+    def pubstatus(self) -> PubStatus:
+        value = self.document.get("pubstatus", PubStatus.USABLE.value)
+        status = _PUBSTATUS_BY_VALUE.get(value) if isinstance(value, str) else None
+        if status is not None:
+            return status
+        self.fail("/pubstatus", "must be one of: " + ", ".join(status.value for status in PubStatus))
+        return PubStatus.USABLE
+
+    def language(self) -> str:
+        if "language" not in self.document:
+            return self.default_language
+        value = self.document["language"]
+        if not isinstance(value, str):
+            self.fail("/language", "must be a BCP 47 language tag such as ru or en-GB")
+            return self.default_language
+        tag = value.strip().replace("_", "-")
+        if not tag:
+            return self.default_language
+        if not _LANGUAGE_TAG.fullmatch(tag):
+            self.fail("/language", "must be a BCP 47 language tag such as ru or en-GB")
+        return tag
+
+    def headlines(self) -> tuple[str | None, str]:
+        entries = objects_in(self.document, "headlines")
+        if not entries:
+            hint = " (ninjs 1.x 'headline' is not read)" if "headline" in self.document else ""
+            self.fail(
+                "/headlines",
+                f'a main headline is required: headlines[] with role "main" or a first entry{hint}',
+            )
+            return None, ""
+        main_index, main = next(
+            ((index, entry) for index, entry in entries if role_of(entry) == MAIN_HEADLINE_ROLE), entries[0]
+        )
+        headline = plain_of(main, "value")
+        if not headline:
+            if isinstance(main.get("value"), str):
+                self.fail(pointer_to("headlines", main_index, "value"), "the main headline is empty without markup")
+            return None, ""
+        subheadline = next(
+            (
+                text
+                for index, entry in entries
+                if index != main_index and role_of(entry) in SUBHEADLINE_ROLES
+                if (text := plain_of(entry, "value"))
+            ),
+            "",
+        )
+        return headline, subheadline
+
+    def body(self) -> str | None:
+        candidates: list[tuple[tuple[int, int, int], bool, str]] = []
+        for index, entry in objects_in(self.document, "bodies"):
+            value = text_of(entry, "value")
+            if value is None:
+                continue
+            content_type = media_type(text_of(entry, "contenttype"))
+            if content_type in HTML_CONTENT_TYPES:
+                kind, is_html = 0, True
+            elif content_type == PLAIN_CONTENT_TYPE:
+                kind, is_html = 1, False
+            elif not content_type:
+                # No content type: "up to the provider", so judge by whether it carries markup.
+                kind, is_html = 2, bool(_MARKUP.search(value))
+            else:
+                continue
+            role_rank = 0 if role_of(entry) in MAIN_BODY_ROLES else 1
+            candidates.append(((kind, role_rank, index), is_html, value))
+        if not candidates:
+            hint = (
+                " (ninjs 1.x 'body_html'/'body_text' are not read)"
+                if {"body_html", "body_text"} & set(self.document)
+                else ""
+            )
+            self.fail("/bodies", f"a body is required: bodies[] with contenttype text/html or text/plain{hint}")
+            return None
+        (_, _, index), is_html, value = min(candidates, key=lambda candidate: candidate[0])
+        body_html = sanitize_html(value if is_html else paragraphs_from_text(value))
+        if not has_text(body_html):
+            self.fail(
+                pointer_to("bodies", index, "value"),
+                "the body is empty once unsafe or unsupported markup is removed",
+            )
+            return None
+        return body_html
+
+    def date_time(self, name: str) -> datetime | None:
+        value = text_of(self.document, name)
+        if value is None:
+            return None
+        parsed = parse_date_time(value)
+        if parsed is None:
+            self.fail(pointer_to(name), "must be an RFC 3339 date-time such as 2024-05-01T09:30:00+03:00")
+        return parsed
+
+    def version(self) -> str | None:
+        return plain_of(self.document, "version") or None
+
+    def lead(self, body_html: str) -> str:
+        for _, description in objects_in(self.document, "descriptions"):
+            if role_of(description) in LEAD_DESCRIPTION_ROLES and (text := plain_of(description, "value")):
+                return shorten(text)
+        for paragraph in _FIRST_PARAGRAPH.findall(body_html):
+            if text := plain_text(paragraph):
+                return shorten(text)
+        return shorten(plain_text(body_html))
+
+    def rights(self) -> Rights:
+        rightsinfo = self.document.get("rightsinfo")
+        return Rights(
+            holder=plain_of(self.document, "copyrightholder"),
+            notice=plain_of(self.document, "copyrightnotice"),
+            usage_terms=plain_of(self.document, "usageterms"),
+            info_url=http_url(text_of(rightsinfo, "linkedrights")),
+        )
+
+    def lead_image(self) -> LeadImage | None:
+        for index, association in objects_in(self.document, "associations"):
+            if (text_of(association, "type") or "").strip().lower() != "picture":
+                continue
+            image = self.image_from(association)
+            if image is None:
+                self.warnings.append(
+                    f"picture {pointer_to('associations', index)} has no http(s) rendition; no lead image"
+                )
+            return image
+        return None
+
+    def image_from(self, association: JSONObject) -> LeadImage | None:
+        usable = [
+            (rendition, url)
+            for _, rendition in objects_in(association, "renditions")
+            if (url := http_url(text_of(rendition, "href")))
+        ]
+        if not usable:
+            return None
+
+        def preference(candidate: tuple[JSONObject, str]) -> tuple[int, int]:
+            name = (text_of(candidate[0], "name") or "").strip().lower()
+            named = PREFERRED_RENDITION_NAMES.index(name) if name in PREFERRED_RENDITION_NAMES else 2
+            return named, -(dimension(candidate[0].get("width")) or 0)
+
+        rendition, url = min(usable, key=preference)
+        captions = objects_in(association, "descriptions")
+        caption = next(
+            (
+                text
+                for _, description in captions
+                if role_of(description) in CAPTION_DESCRIPTION_ROLES
+                if (text := plain_of(description, "value"))
+            ),
+            "",
+        ) or next((text for _, description in captions if (text := plain_of(description, "value"))), "")
+        if not caption:
+            headlines = objects_in(association, "headlines")
+            caption = next((text for _, headline in headlines if (text := plain_of(headline, "value"))), "")
+        return LeadImage(
+            url=url,
+            caption=caption,
+            credit=plain_of(association, "by") or plain_of(association, "copyrightholder"),
+            width=dimension(rendition.get("width")),
+            height=dimension(rendition.get("height")),
+            mimetype=plain_of(rendition, "contenttype"),
+        )
+
+    def mentions_in(self, key: str) -> list[Mention]:
+        found: dict[tuple[str, str], Mention] = {}
+        for _, entry in objects_in(self.document, key):
+            name = plain_of(entry, "name")
+            if name:
+                mention = Mention(name=name, uri=identifier(text_of(entry, "uri")))
+                found.setdefault((mention.name, mention.uri), mention)
+        return list(found.values())
+
+    def mentions(self) -> Mentions:
+        return Mentions(
+            companies=self.mentions_in("organisations"),
+            people=self.mentions_in("people"),
+            places=self.mentions_in("places"),
+            # Products and programmes (aircraft, ships, contracts) are "objects" in ninjs.
+            projects=self.mentions_in("objects"),
+            subjects=self.mentions_in("subjects"),
+        )
+
+    def section_hints(self) -> list[str]:
+        hints: list[str] = []
+        for key in ("subjects", "genres"):
+            for _, entry in objects_in(self.document, key):
+                hints.append(identifier(text_of(entry, "uri")).lower())
+                hints.append(plain_of(entry, "name").lower())
+        return unique(hints)
