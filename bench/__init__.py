@@ -12,4 +12,5 @@ BENCHMARKS: tuple[str, ...] = (
     "ingest_overhead",
     "publish",
     "trending",
+    "validation",
 )

@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from moto import mock_aws
 
 from newsdesk.dal import clients as aws
 from newsdesk.settings import get_settings
+from tests.emulator import EmulatedStack
 
 TESTS = Path(__file__).parent
 EVENTS = TESTS / "events"
@@ -53,20 +55,30 @@ def forget_process_state() -> None:
         pass
 
 
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {
-        "AWS_DEFAULT_REGION": "eu-west-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "POWERTOOLS_METRICS_NAMESPACE": "NewsdeskTest",
-        "POWERTOOLS_SERVICE_NAME": "newsdesk",
-        "AWS_LAMBDA_FUNCTION_NAME": "newsdesk-test-ingest",
-    }.items():
+# What every AWS-facing test runs with: fake credentials, one region, no endpoint or profile of the
+# developer's (so nothing can reach a real account), and the Powertools settings of the functions.
+TEST_ENVIRONMENT = {
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "POWERTOOLS_METRICS_NAMESPACE": "NewsdeskTest",
+    "POWERTOOLS_SERVICE_NAME": "newsdesk",
+    "AWS_LAMBDA_FUNCTION_NAME": "newsdesk-test-ingest",
+}
+STACK_NAME = "newsdesk-test"
+
+
+def use_test_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in TEST_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    use_test_environment(monkeypatch)
     forget_process_state()
     yield
     forget_process_state()
@@ -80,33 +92,53 @@ class Stack:
     archive_bucket: str
     environment: dict[str, str]
 
-    @property
+    # One client of each per test: creating one costs milliseconds, and tests ask for them often.
+    @cached_property
     def dynamodb(self) -> Any:
         return boto3.client("dynamodb")
 
-    @property
+    @cached_property
     def s3(self) -> Any:
         return boto3.client("s3")
 
 
-@pytest.fixture
-def stack(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+@dataclass(frozen=True)
+class _BuiltStack:
+    environment: dict[str, str]
+    emulator: EmulatedStack
+
+
+@pytest.fixture(scope="module")
+def _built_stack() -> Iterator[_BuiltStack]:
+    """moto with every table and bucket of template.yaml, built once per test module.
+
+    mock_aws stays on, and the test environment set, until the module's last test has run; the
+    ``stack`` fixture empties the resources after every test.
+    """
     from newsdesk_ops.template import create_resources, function_environment, load_template
 
-    with mock_aws():
+    with pytest.MonkeyPatch.context() as monkeypatch, mock_aws():
+        use_test_environment(monkeypatch)
         template = load_template()
-        resources = create_resources(
-            template, stack_name="newsdesk-test", dynamodb=boto3.client("dynamodb"), s3=boto3.client("s3")
-        )
-        environment = function_environment(template, "IngestFunction", resources)
-        for name, value in environment.items():
-            monkeypatch.setenv(name, value)
-        forget_process_state()
-        yield Stack(
-            table_name=environment["TABLE_NAME"],
-            archive_bucket=environment["ARCHIVE_BUCKET"],
-            environment=environment,
-        )
+        dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
+        resources = create_resources(template, stack_name=STACK_NAME, dynamodb=dynamodb, s3=s3)
+        emulator = EmulatedStack(dynamodb, s3, resources.tables.values(), resources.buckets.values())
+        yield _BuiltStack(function_environment(template, "IngestFunction", resources), emulator)
+
+
+@pytest.fixture
+def stack(aws_env: None, _built_stack: _BuiltStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    environment = dict(_built_stack.environment)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    forget_process_state()
+    yield Stack(
+        table_name=environment["TABLE_NAME"],
+        archive_bucket=environment["ARCHIVE_BUCKET"],
+        environment=environment,
+    )
+    # Also after a failed test: the next one starts from the empty stack.
+    _built_stack.emulator.reset()
 
 
 @dataclass
@@ -178,3 +210,35 @@ class LambdaContextStub:
 @pytest.fixture
 def lambda_context() -> LambdaContextStub:
     return LambdaContextStub()
+
+
+# --- Every response of the partner API is checked against the OpenAPI document it serves ---------
+
+
+@pytest.fixture(autouse=True)
+def responses_follow_the_contract(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Wrap ``ingest.app.app.resolve`` for the test, so that every response of the ingest handler, called
+    in-process or by the local stack's gateway, is checked against functions/ingest/openapi.json
+    (tests/support/openapi_contract.py). The gateway runs the handler on its own threads, so violations
+    are collected and fail the test at teardown. Unit tests never call the handler and skip this."""
+    if request.node.get_closest_marker("unit"):
+        yield
+        return
+    from ingest.app import app
+    from tests.support.openapi_contract import check_lambda_result
+
+    violations: list[str] = []
+    resolve = app.resolve
+
+    def checked_resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        result = resolve(event, context)
+        violations.extend(check_lambda_result(event, result))
+        return result
+
+    vars(app)["resolve"] = checked_resolve
+    try:
+        yield
+    finally:
+        vars(app).pop("resolve", None)
+    if violations:
+        pytest.fail("responses the OpenAPI document does not describe:\n" + "\n".join(violations), pytrace=False)

@@ -26,7 +26,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from newsdesk.dal.keys import ARTICLE_PREFIX, CURRENT, PK, SK, TRENDING_PK
 from newsdesk.observability import logger, metrics
 from newsdesk.settings import get_settings
-from publish.publisher import ArticleChange, Publisher
+from publish.changes import ArticleChange
+from publish.publisher import Publisher
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

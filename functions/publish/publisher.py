@@ -23,36 +23,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
 
-from newsdesk.articles import ArticleRecord, record_from_json, record_to_json
+from newsdesk.articles import ArticleRecord, record_to_json
 from newsdesk.dal.archive import Archive
 from newsdesk.dal.articles import ArticleStore
 from newsdesk.dal.engagement import CounterStore
-from newsdesk.dal.keys import (
-    LATEST_INDEX,
-    LATEST_LIST,
-    OUTLET_INDEX,
-    SECTION_INDEX,
-    outlet_list_pk,
-    section_list_pk,
-    sort_time,
-)
 from newsdesk.dal.snapshots import PublishedFile, SnapshotRaced, SnapshotStore
 from newsdesk.models import ArticleStatus, content_from_json
 from newsdesk.observability import logger
 from newsdesk.settings import Settings
 from newsdesk.snapshots import (
     COUNTERS_PATH,
-    LATEST_PATH,
     MANIFEST_PATH,
     PREFIX,
     TRENDING_PATH,
-    ArticleSummary,
     ListSnapshot,
     ManifestEntry,
     ManifestSnapshot,
@@ -63,18 +52,26 @@ from newsdesk.snapshots import (
     article_summary,
     changed_at,
     json_schemas,
-    outlet_path,
     outlet_ref,
     render,
     render_json,
     schema_fingerprint,
     schema_path,
-    section_path,
     section_ref,
     tombstone_snapshot,
     trending_snapshots,
 )
 from newsdesk.trending import trending_snapshot_payloads
+from publish.changes import (
+    ArticleChange,
+    ListKey,
+    is_published,
+    list_for_path,
+    list_order,
+    lists_of,
+    merged,
+    summary,
+)
 
 # A list or the manifest written by two publishers at once: re-read and write again, a few times.
 MAX_SHARED_WRITE_ATTEMPTS = 3
@@ -82,99 +79,21 @@ MAX_SHARED_WRITE_ATTEMPTS = 3
 Progress = Callable[[int, int], None]
 
 
-@dataclass(frozen=True)
-class ArticleChange:
-    """One article's state before and after a change (the stream's OldImage / NewImage)."""
-
-    old: ArticleRecord | None
-    new: ArticleRecord | None
-
-    @property
-    def article_id(self) -> str:
-        record = self.new or self.old
-        if record is None:
-            raise ValueError("an article change needs an old or a new state")
-        return record.article_id
-
-    @classmethod
-    def from_images(cls, old_image: Mapping[str, Any] | None, new_image: Mapping[str, Any] | None) -> ArticleChange:
-        """From the deserialized images of a CURRENT article item (a stream record's old and new image)."""
-        return cls(
-            old=record_from_json(old_image) if old_image else None,
-            new=record_from_json(new_image) if new_image else None,
-        )
-
-
 @dataclass
 class PublishReport:
     """What one publish run did, as the operator's command and the logs report it."""
 
     articles: int = 0
-    article_puts: int = 0  # article files (pages and tombstones) written; the rest were unchanged
     lists: int = 0
+    files_written: int = 0
+    files_unchanged: int = 0
     failed: list[str] = field(default_factory=list)  # article ids (rebuild_all only)
 
-
-@dataclass(frozen=True, order=True)
-class ListKey:
-    """One published list: where it is written and which index holds its members."""
-
-    path: str
-    index_name: str
-    pk_value: str
-    section: str | None = None
-    outlet: str | None = None
-
-    @property
-    def name(self) -> str:
-        return self.path.removeprefix(PREFIX).removesuffix(".json")
-
-
-def latest_list() -> ListKey:
-    return ListKey(path=LATEST_PATH, index_name=LATEST_INDEX, pk_value=LATEST_LIST)
-
-
-def section_list(slug: str) -> ListKey:
-    return ListKey(path=section_path(slug), index_name=SECTION_INDEX, pk_value=section_list_pk(slug), section=slug)
-
-
-def outlet_list(partner_id: str) -> ListKey:
-    return ListKey(
-        path=outlet_path(partner_id), index_name=OUTLET_INDEX, pk_value=outlet_list_pk(partner_id), outlet=partner_id
-    )
-
-
-def lists_of(record: ArticleRecord | None) -> set[ListKey]:
-    """The lists an article belongs to in this state: none unless it is published."""
-    if record is None or record.status is not ArticleStatus.PUBLISHED:
-        return set()
-    return {latest_list(), section_list(record.section), outlet_list(record.partner_id)}
-
-
-def list_for_path(path: str) -> ListKey | None:
-    """The list written at ``path``, or None when the path is not a list."""
-    if path == LATEST_PATH:
-        return latest_list()
-    name = path.removeprefix(PREFIX).removesuffix(".json")
-    folder, _, slug = name.partition("/")
-    if folder == "sections" and slug:
-        return section_list(slug)
-    if folder == "outlets" and slug:
-        return outlet_list(slug)
-    return None
-
-
-def _list_order(record: ArticleRecord) -> tuple[str, str]:
-    # The same order as the indexes' list_sk ("{published_at}#{id}"), newest first when reversed.
-    return sort_time(record.published_at), record.article_id
-
-
-def _is_published(record: ArticleRecord | None) -> bool:
-    return record is not None and record.status is ArticleStatus.PUBLISHED
-
-
-def _summary(record: ArticleRecord | None) -> ArticleSummary | None:
-    return article_summary(record) if record is not None and _is_published(record) else None
+    def count(self, written: bool | None) -> None:
+        """Tally one file's outcome: PUT, left as it was, or (None) no file for this state."""
+        if written is not None:
+            self.files_written += written
+            self.files_unchanged += not written
 
 
 def source_stamp(record: ArticleRecord) -> str:
@@ -246,7 +165,7 @@ class Publisher:
         lists: set[ListKey] = set()
         for done, record in enumerate(records, start=1):
             try:
-                report.article_puts += self.publish_article(ArticleChange(old=None, new=record), force=force)
+                report.count(self.publish_article(ArticleChange(old=None, new=record), force=force))
             except Exception:
                 logger.exception("article not published", extra={"article_id": record.article_id})
                 report.failed.append(record.article_id)
@@ -259,8 +178,8 @@ class Publisher:
         lists |= {key for path in known if (key := list_for_path(path)) is not None}
         stored = self.counters.get_trending() if self.counters is not None else None
         if stored is not None and stored.body:
-            self._write_trending(json.loads(stored.body), known, force=force)
-        report.lists = self._publish_shared(sorted(lists), {}, known, force=force)
+            self._write_trending(json.loads(stored.body), known, force=force, report=report)
+        report.lists = self._publish_shared(sorted(lists), {}, known, force=force, report=report)
         return report
 
     def publish_trending(self, item_body: dict[str, Any]) -> None:
@@ -269,36 +188,44 @@ class Publisher:
         self._write_trending(item_body, known, force=False)
         self._write_shared(MANIFEST_PATH, lambda: _render_manifest(known), known, force=False)
 
-    def _write_trending(self, item_body: dict[str, Any], known: dict[str, PublishedFile], *, force: bool) -> None:
+    def _write_trending(
+        self,
+        item_body: dict[str, Any],
+        known: dict[str, PublishedFile],
+        *,
+        force: bool,
+        report: PublishReport | None = None,
+    ) -> None:
+        report = report or PublishReport()
         for path, snapshot in trending_snapshots(trending_snapshot_payloads(item_body)).items():
             body = render(snapshot)
             generated_at = getattr(snapshot, "generated_at", None)
-            self._write_shared(path, partial(_rendered, body, generated_at), known, force=force)
+            report.count(self._write_shared(path, partial(_rendered, body, generated_at), known, force=force))
 
     # --- Steps ---------------------------------------------------------------------------------------
 
-    def publish_article(self, change: ArticleChange, *, force: bool = False) -> bool:
+    def publish_article(self, change: ArticleChange, *, force: bool = False) -> bool | None:
         """Write the article's file for its new state: the page, a tombstone, or nothing.
 
         A tombstone replaces a file that was published before; an article that was never
-        published gets no file. Returns True when a PUT happened.
+        published gets no file (None). Otherwise returns whether a PUT happened.
         """
         record = change.new
         if record is None:
             # The item itself was deleted: treat it as retracted.
             if change.old is None:
-                return False
+                return None
             record = replace(change.old, status=ArticleStatus.RETRACTED)
         path = article_path(record.article_id)
         known = self.snapshots.published_file(path)
         stamp = source_stamp(record)
-        if _is_published(record):
+        if is_published(record):
             if known is not None and known.source == stamp and not force:
                 return False
             content = content_from_json(self.archive.get_normalized(record.normalized_key))
             body = render(article_snapshot(record, content))
         elif known is None:
-            return False
+            return None
         else:
             body = render(tombstone_snapshot(record))
         return self.snapshots.write_if_changed(
@@ -310,15 +237,15 @@ class Publisher:
 
         Returns the number of lists considered; nothing is read when no list is touched.
         """
-        merged = _merged(changes)
+        changed = merged(changes)
         touched: set[ListKey] = set()
-        for change in merged:
-            if _summary(change.old) == _summary(change.new):
+        for change in changed:
+            if summary(change.old) == summary(change.new):
                 continue  # e.g. a redelivered record, or a change no list shows
             touched |= lists_of(change.old) | lists_of(change.new)
         if not touched:
             return 0
-        overlay = {change.article_id: change.new for change in merged}
+        overlay = {change.article_id: change.new for change in changed}
         return self._publish_shared(sorted(touched), overlay, self.snapshots.published_files())
 
     # --- Lists, schemas, manifest --------------------------------------------------------------------
@@ -330,12 +257,14 @@ class Publisher:
         known: dict[str, PublishedFile],
         *,
         force: bool = False,
+        report: PublishReport | None = None,
     ) -> int:
+        report = report or PublishReport()
         for key in lists:
-            self._write_shared(key.path, partial(self._render_list, key, overlay), known, force=force)
+            report.count(self._write_shared(key.path, partial(self._render_list, key, overlay), known, force=force))
         for kind, schema in json_schemas().items():
-            self._write_shared(schema_path(kind), partial(_render_schema, schema), known, force=force)
-        self._write_shared(MANIFEST_PATH, lambda: _render_manifest(known), known, force=force)
+            report.count(self._write_shared(schema_path(kind), partial(_render_schema, schema), known, force=force))
+        report.count(self._write_shared(MANIFEST_PATH, lambda: _render_manifest(known), known, force=force))
         return len(lists)
 
     def _write_shared(
@@ -345,12 +274,15 @@ class Publisher:
         known: dict[str, PublishedFile],
         *,
         force: bool,
-    ) -> None:
-        """Write one list, schema or the manifest; if another publisher raced us, re-read and rewrite."""
+    ) -> bool:
+        """Write one list, schema or the manifest; if another publisher raced us, re-read and rewrite.
+
+        Returns whether a PUT happened.
+        """
         for attempt in range(1, MAX_SHARED_WRITE_ATTEMPTS + 1):
             body, generated_at = render_file()
             try:
-                self.snapshots.write_if_changed(
+                written = self.snapshots.write_if_changed(
                     path, body, generated_at, known=known.get(path), look_up=False, force=force
                 )
             except SnapshotRaced:
@@ -362,7 +294,8 @@ class Publisher:
                 force = True
                 continue
             known[path] = PublishedFile(path=path, sha256=hashlib.sha256(body).hexdigest(), generated_at=generated_at)
-            return
+            return written
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _render_list(self, key: ListKey, overlay: dict[str, ArticleRecord | None]) -> tuple[bytes, datetime | None]:
         # Ask for one more per article of the batch that is not in this list: if a stale index still
@@ -377,7 +310,7 @@ class Publisher:
             members.pop(article_id, None)
             if state is not None and key in lists_of(state):
                 members[article_id] = state
-        newest = sorted(members.values(), key=_list_order, reverse=True)[: self.list_length]
+        newest = sorted(members.values(), key=list_order, reverse=True)[: self.list_length]
         generated_at = max((changed_at(record) for record in newest), default=None)
         outlet = None
         if key.outlet is not None:
@@ -391,15 +324,6 @@ class Publisher:
             items=[article_summary(record) for record in newest],
         )
         return render(snapshot), generated_at
-
-
-def _merged(changes: Iterable[ArticleChange]) -> list[ArticleChange]:
-    """One change per article, from its first old state to its last new state, in first-seen order."""
-    merged: dict[str, ArticleChange] = {}
-    for change in changes:
-        earlier = merged.get(change.article_id)
-        merged[change.article_id] = ArticleChange(old=earlier.old if earlier else change.old, new=change.new)
-    return list(merged.values())
 
 
 def _rendered(body: bytes, generated_at: datetime | None) -> tuple[bytes, datetime | None]:

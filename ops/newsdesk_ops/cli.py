@@ -255,8 +255,8 @@ def publish_run(args: argparse.Namespace, runtime: Runtime) -> int:
         report = publisher.rebuild_all(progress=progress, force=args.force)
     seconds = time.perf_counter() - started
     print(
-        f"Published {report.articles} articles in {seconds:.1f} s: {report.article_puts} article files written, "
-        f"{report.articles - report.article_puts} unchanged; {report.lists} lists checked."
+        f"Published {report.articles} articles in {seconds:.1f} s: {report.files_written} files written, "
+        f"{report.files_unchanged} unchanged, {report.lists} lists."
     )
     if report.failed:
         print(f"{len(report.failed)} articles could not be published: {', '.join(report.failed)}", file=sys.stderr)

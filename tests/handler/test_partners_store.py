@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
+from newsdesk.dal.partners import PartnerStore
 from newsdesk.partners import (
     ApiKeyNotFound,
     InvalidPartnerProfile,
     PartnerAlreadyExists,
     PartnerNotFound,
-    PartnerStore,
     hash_secret,
 )
 
@@ -217,3 +217,68 @@ def test_partners_are_listed_with_their_profiles(store: PartnerStore) -> None:
         ("aftenposten", "nb", ""),
         ("zvezda", "ru", "army"),
     ]
+
+
+# --- No transactions: every crash point leaves nothing usable, and a retry converges ---------------
+
+
+def _fail_call(stack: Any, operation: str, occurrence: int) -> Any:
+    """A store whose ``occurrence``-th call of ``operation`` fails before it reaches DynamoDB."""
+    from botocore.exceptions import ClientError
+
+    client = stack.dynamodb
+    seen = {"calls": 0}
+
+    def fail(**_: Any) -> None:
+        seen["calls"] += 1
+        if seen["calls"] == occurrence:
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "injected"}}, operation)
+
+    client.meta.events.register(f"before-call.dynamodb.{operation}", fail)
+    return PartnerStore(stack.table_name, client=client)
+
+
+def _partner_items(stack: Any) -> list[dict[str, Any]]:
+    return [item for item in scan_all(stack) if item["PK"]["S"].startswith(("PARTNER", "APIKEY#"))]
+
+
+@pytest.mark.parametrize("occurrence", [1, 2, 3])
+def test_a_crash_while_adding_a_partner_leaves_no_usable_key_and_the_retry_succeeds(
+    stack: Any, occurrence: int
+) -> None:
+    # Given the lookup, key or directory write of add_partner fails (the operator sees an error, no secret)
+    failing = _fail_call(stack, "PutItem", occurrence)
+    with pytest.raises(Exception, match="injected"):
+        failing.add_partner("Krasnaya Zvezda", "ru", "defence-industry")
+    # Then no partner exists, so nobody can be authenticated as one
+    store = PartnerStore(stack.table_name)
+    assert store.get_partner("krasnaya-zvezda") is None
+    # When the operator runs the command again
+    partner, secret = store.add_partner("Krasnaya Zvezda", "ru", "defence-industry")
+    # Then the partner exists once, with one key that resolves
+    resolved = store.resolve(secret)
+    assert resolved is not None and resolved.partner_id == partner.partner_id
+    assert [key.key_id for key in store.list_keys(partner.partner_id)] == [resolved.key_id]
+
+
+def test_a_clash_on_the_partner_id_removes_the_key_items_it_wrote(stack: Any, store: PartnerStore) -> None:
+    store.add_partner("Oboronka Daily")
+    before = _partner_items(stack)
+    with pytest.raises(PartnerAlreadyExists):
+        store.add_partner("Oboronka Daily")
+    assert _partner_items(stack) == before
+
+
+def test_a_crash_between_the_two_writes_of_a_revocation_is_finished_by_revoking_again(stack: Any) -> None:
+    store = PartnerStore(stack.table_name)
+    partner, secret = store.add_partner("Oboronka Daily")
+    key_id = store.list_keys(partner.partner_id)[0].key_id
+    # Given the lookup item is deleted but marking the key revoked fails
+    failing = _fail_call(stack, "UpdateItem", 1)
+    with pytest.raises(Exception, match="injected"):
+        failing.revoke_key(partner.partner_id, key_id)
+    # Then the key already stops working
+    assert store.resolve(secret) is None
+    # And revoking again completes the record
+    revoked = store.revoke_key(partner.partner_id, key_id)
+    assert revoked.revoked_at is not None and not store.list_keys(partner.partner_id)[0].active

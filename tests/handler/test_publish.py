@@ -18,16 +18,17 @@ import pytest
 
 from newsdesk.dal import clients as aws
 from newsdesk.dal.archive import Archive
+from newsdesk.dal.articles import ArticleStore
+from newsdesk.dal.snapshots import SnapshotStore
 from newsdesk.sanitize import ALLOWED_TAGS
 from newsdesk.settings import get_settings
-from newsdesk.dal.snapshots import SnapshotStore
-from newsdesk.dal.articles import ArticleStore
-from publish.publisher import ArticleChange, Publisher
+from publish.publisher import Publisher
 from tests.conftest import Partner, Stack, forget_process_state, load_event, load_ninjs_bytes
 from tests.fixtures.injections import MARKUP_ATTACKS, URL_ATTACKS
 from tests.handler.ninjs_builders import article_doc, encode
 from tests.handler.stream import TableStream
 from tests.handler.test_ingest_api import on_article, post
+from tests.support.aws_calls import AwsCalls
 
 pytestmark = pytest.mark.handler
 
@@ -134,12 +135,6 @@ def article_file(article_id: str) -> str:
 
 def listed_ids(newsroom: Newsroom, path: str) -> list[str]:
     return [item["id"] for item in newsroom.json(path)["items"]]
-
-
-def snapshot_puts() -> int:
-    from publish.app import publisher
-
-    return publisher().snapshots.puts
 
 
 # --- The article page and its lists --------------------------------------------------------------
@@ -372,10 +367,10 @@ def test_a_poisoned_record_fails_alone(newsroom: Newsroom) -> None:
     assert good in listed_ids(newsroom, "v1/latest.json")
 
 
-def test_a_record_whose_archived_body_is_missing_fails_alone(newsroom: Newsroom) -> None:
+def test_a_record_whose_normalized_article_is_missing_fails_alone(newsroom: Newsroom) -> None:
     good = newsroom.post(article_doc("urn:x:good"))["id"]
     lost = newsroom.post(article_doc("urn:x:lost"))
-    newsroom.stack.s3.delete_object(Bucket=newsroom.stack.archive_bucket, Key=_archive_key(newsroom, lost["id"]))
+    newsroom.stack.s3.delete_object(Bucket=newsroom.stack.archive_bucket, Key=_normalized_key(newsroom, lost["id"]))
     event = newsroom.stream.read_event()
     assert event is not None
     response = newsroom.invoke(event)
@@ -389,10 +384,10 @@ def test_a_record_whose_archived_body_is_missing_fails_alone(newsroom: Newsroom)
     assert newsroom.exists(article_file(good))
 
 
-def _archive_key(newsroom: Newsroom, article_id: str) -> str:
+def _normalized_key(newsroom: Newsroom, article_id: str) -> str:
     record = ArticleStore(newsroom.stack.table_name).get(article_id)
     assert record is not None
-    return record.archive_key
+    return record.normalized_key
 
 
 def test_canonical_batch_skips_items_that_are_not_articles(newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -464,15 +459,15 @@ def test_same_state_gives_the_same_bytes_and_no_puts(newsroom: Newsroom, make_pa
     assert event is not None
     newsroom.invoke(event)
     before = newsroom.files()
-    puts = snapshot_puts()
+    calls = AwsCalls().watch(aws.s3_client())
     # When the same batch is delivered again, and a full rebuild runs on the same state
     assert newsroom.invoke(event) == {"batchItemFailures": []}
     from publish.app import publisher
 
     report = publisher().rebuild_all()
-    # Then no file was written and every byte is the same
-    assert snapshot_puts() == puts
-    assert report.puts == 0 and report.skipped > 0 and report.archive_reads == 0
+    # Then no file was written, no article was read back from the archive, and every byte is the same
+    assert calls.s3_puts == [] and calls.count("s3:GetObject") == 0
+    assert report.files_written == 0 and report.files_unchanged > 0 and report.articles == 3
     assert newsroom.files() == before
     # And a forced rebuild into a fresh bucket from the same table writes identical bytes
     fresh = create_bucket(newsroom.stack, "newsdesk-test-rebuilt")
@@ -484,9 +479,10 @@ def test_same_state_gives_the_same_bytes_and_no_puts(newsroom: Newsroom, make_pa
         settings=settings,
     )
     progress: list[tuple[int, int]] = []
+    calls.reset()
     rebuild_report = rebuilt.rebuild_all(lambda done, total: progress.append((done, total)), force=True)
     assert newsroom.files(fresh) == before
-    assert rebuild_report.puts == len(before) and rebuild_report.failed == []
+    assert len(calls.s3_puts) == len(before) and rebuild_report.failed == []
     assert progress[-1] == (3, 3)
 
 
@@ -501,18 +497,14 @@ def test_a_batch_reads_only_what_it_publishes(newsroom: Newsroom) -> None:
     newsroom.post(article_doc("urn:x:one-more", versioncreated="2026-11-25T09:00:00Z"))
     event = newsroom.stream.read_event()
     assert event is not None
-    changes = [
-        ArticleChange.from_stream_images(record["dynamodb"].get("OldImage"), record["dynamodb"].get("NewImage"))
-        for record in event["Records"]
-        if record["dynamodb"]["Keys"]["SK"]["S"] == "CURRENT"
-    ]
-    report = publisher().publish_changes(changes)
-    # Then one file, three lists and the manifest were written, reading only the lists and hash records
-    assert report.puts == 5 and report.articles == 1 and report.lists == 3
-    assert report.archive_reads == 1
+    publisher()  # built before counting: the settings and clients of a warm function
+    calls = AwsCalls().watch(aws.s3_client(), aws.dynamodb_client())
+    assert newsroom.invoke(event) == {"batchItemFailures": []}
+    # Then one file, three lists and the manifest were written, reading the one normalized article
+    assert len(calls.s3_puts) == 5 and calls.count("s3:GetObject") == 1
     # Reads: three list queries (the 13 stories each holds) and the shared hash records (3 lists,
     # 6 schemas, the manifest); a new story has no hash record yet. Nothing grows with the archive.
-    assert report.items_read == 3 * 13 + 10
+    assert calls.items_read == 3 * 13 + 10
 
 
 # --- Injection -----------------------------------------------------------------------------------
@@ -636,10 +628,10 @@ def test_audit_catches_what_it_is_meant_to_catch() -> None:
 
 
 def test_rebuild_reports_an_article_it_cannot_publish_and_publishes_the_rest(newsroom: Newsroom) -> None:
-    # Given two stories in the table, one of whose archived bodies is gone, and nothing published yet
+    # Given two stories in the table, one of whose normalized articles is gone, and nothing published yet
     kept = newsroom.post(article_doc("urn:x:kept"))["id"]
     lost = newsroom.post(article_doc("urn:x:lost"))["id"]
-    newsroom.stack.s3.delete_object(Bucket=newsroom.stack.archive_bucket, Key=_archive_key(newsroom, lost))
+    newsroom.stack.s3.delete_object(Bucket=newsroom.stack.archive_bucket, Key=_normalized_key(newsroom, lost))
     from publish.app import publisher
 
     # When the operator rebuilds everything

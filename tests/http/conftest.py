@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from newsdesk_ops.local_stack import LocalStack
+from tests.support.openapi_contract import is_cors_preflight, served_contract
 
 JSON = "application/json"
 
@@ -54,13 +55,22 @@ class LocalApi:
         content_type: str | None = JSON,
         headers: dict[str, str] | None = None,
     ) -> HttpResponse:
-        """One request over a new loopback connection; ``key`` becomes a Bearer header."""
+        """One request over a new loopback connection; ``key`` becomes a Bearer header.
+
+        Every answer is checked against the OpenAPI document the API serves (a CORS preflight, which
+        API Gateway answers itself, only for being an empty 204).
+        """
         all_headers = dict(headers or {})
         if key is not None:
             all_headers["Authorization"] = f"Bearer {key}"
         if body is not None and content_type is not None:
             all_headers["Content-Type"] = content_type
-        return http_request(self.info["api_url"], method, path, body, all_headers)
+        response = http_request(self.info["api_url"], method, path, body, all_headers)
+        if is_cors_preflight(method, all_headers):
+            assert (response.status, response.body) == (204, b""), response
+        else:
+            served_contract().check(method, path, response.status, response.headers, response.body)
+        return response
 
 
 def http_request(

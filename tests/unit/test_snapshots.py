@@ -28,7 +28,7 @@ from newsdesk.snapshots import (
     section_ref,
     tombstone_snapshot,
 )
-from publish.publisher import ArticleChange, latest_list, list_for_path, lists_of, outlet_list, section_list
+from publish.changes import ArticleChange, latest_list, list_for_path, lists_of, outlet_list, section_list
 
 pytestmark = pytest.mark.unit
 

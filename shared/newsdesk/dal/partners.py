@@ -4,8 +4,9 @@ No transactions: each operation writes plain conditional items in an order where
 is the one that makes the change real, so a crash part-way leaves only items nobody can use.
 
 - ``add_partner``: the key's lookup item, then the key item, then the directory item (the commit:
-  only then is the secret shown). A crash before the directory item leaves a lookup for a secret
-  that was never shown; a clash on the directory item removes the two key items again.
+  only then is the secret shown). A clash or a failed call on the directory item removes the two
+  key items again; a process that dies before it leaves a key item and a lookup for a secret that
+  was never shown to anyone (unusable; ``partners revoke`` removes it from the listing).
 - ``add_key``: the lookup item, then the key item (the secret is shown after both).
 - ``revoke_key``: the lookup item goes first (the key stops working at once), then the key item
   is marked revoked. A crash in between is finished by revoking again.
@@ -92,9 +93,13 @@ class PartnerStore:
         key, secret = self._new_key(partner.partner_id, role, partner.created_at)
         written = self._write_key(key, partner, hash_secret(secret))
         directory_item = {keys.PK: keys.DIRECTORY_PK, keys.SK: partner.partner_id, "entity": "partner"}
-        if not self._put_new({**directory_item, **_json(asdict(partner))}):
-            for pk, sk in written:
-                self._client.delete_item(TableName=self._table, Key=keys.key(pk, sk))
+        try:
+            created = self._put_new({**directory_item, **_json(asdict(partner))})
+        except Exception:
+            self._forget(written)
+            raise
+        if not created:
+            self._forget(written)
             raise PartnerAlreadyExists(
                 f"Partner id {partner.partner_id!r} is taken; pass another partner id (CLI: --id)."
             )
@@ -193,6 +198,11 @@ class PartnerStore:
                 raise RuntimeError(f"a new random key id collided with an existing item {pk}/{sk}")
             written.append((pk, sk))
         return written
+
+    def _forget(self, written: list[tuple[str, str]]) -> None:
+        """Remove the key items of a partner that was not created (their secret was never shown)."""
+        for pk, sk in written:
+            self._client.delete_item(TableName=self._table, Key=keys.key(pk, sk))
 
     def _put_new(self, item: dict[str, Any]) -> bool:
         """PutItem on condition that the item does not exist yet; False when it does."""

@@ -18,6 +18,9 @@ from newsdesk.ninjs.report import pointer_to
 MAX_NESTING = 40
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Built once: written inline, the type tuples would be built again for every value checked.
+_CONTAINER = (dict, list)
+_INTEGER = (bool, int)
 
 # Where a value sits, as a chain (parent, key) back to the document: one small tuple per container
 # walked, and a pointer is spelled out only for a value that has a problem.
@@ -37,20 +40,20 @@ def unusable_values(document: dict[str, object]) -> list[FieldError]:
             pairs = cast(dict[str, object], container).items()
         else:
             pairs = _checked_items(container, path, problems)
-        too_deep = depth + 1 > MAX_NESTING
+        if depth == MAX_NESTING:
+            problems.extend(_problem((path, key), f"nested deeper than {MAX_NESTING} levels") for key, _ in pairs)
+            continue
         for key, value in pairs:
-            if too_deep:
-                problems.append(_problem((path, key), f"nested deeper than {MAX_NESTING} levels"))
-            elif isinstance(value, str):
+            if isinstance(value, str):
                 if not value.isascii() and _LONE_SURROGATE.search(value):
                     problems.append(_problem((path, key), "contains invalid Unicode (an unpaired surrogate)"))
-            elif isinstance(value, dict | list):
+            elif isinstance(value, _CONTAINER):
                 if value:
                     pending.append((value, (path, key), depth + 1))
             elif isinstance(value, float):
                 if not math.isfinite(value):
                     problems.append(_problem((path, key), "must be a finite number"))
-            elif value is not None and not isinstance(value, bool | int):
+            elif value is not None and not isinstance(value, _INTEGER):
                 problems.append(_problem((path, key), "is not a JSON value"))
     return problems
 
