@@ -11,11 +11,10 @@ stack described by ``.newsdesk/local.json`` (or the file named by ``NEWSDESK_LOC
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +26,7 @@ from newsdesk.dal.partners import PartnerStore
 from newsdesk.errors import NewsdeskError
 from newsdesk.partners import ROLES
 from newsdesk.settings import Settings
+from newsdesk_ops.console import progress_bar
 from newsdesk_ops.target import DEFAULT_LOCAL_FILE, Target, TargetError, resolve_target
 from trending.service import run_trending
 
@@ -264,46 +264,51 @@ def publish_run(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-ProgressCallback = Callable[[int, int], None]
+# --- reprocess ---------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def progress_bar(unit: str) -> Iterator[ProgressCallback]:
-    """A ``progress(done, total)`` callback: a tqdm bar when tqdm is installed, else a counter on stderr."""
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        tqdm = None
-    if tqdm is not None:
-        bar = tqdm(unit=f" {unit}", file=sys.stderr, dynamic_ncols=True)
+def register_reprocess(commands: Subparsers) -> None:
+    reprocess = commands.add_parser(
+        "reprocess", help="re-normalize stored articles from their archived bytes (after a profile change)"
+    )
+    which = reprocess.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", dest="reprocess_all", action="store_true", help="every article")
+    which.add_argument("article_ids", nargs="*", default=[], metavar="ID", help="these articles")
+    reprocess.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    reprocess.set_defaults(run=reprocess_run)
 
-        def advance_bar(done: int, total: int) -> None:
-            if bar.total != total:
-                bar.total = total
-            bar.update(done - bar.n)
 
-        try:
-            yield advance_bar
-        finally:
-            bar.close()
-        return
+def reprocess_run(args: argparse.Namespace, runtime: Runtime) -> int:
+    from ingest.reprocess import Outcome, Reprocessor, ReprocessReport
+    from newsdesk.dal.archive import Archive
+    from newsdesk.dal.articles import ArticleStore
 
-    last_shown = [0.0]
-
-    def count(done: int, total: int) -> None:
-        now = time.monotonic()
-        # At most a few lines a second, and always the last one.
-        if done == total or now - last_shown[0] >= 0.5:
-            last_shown[0] = now
-            end = "\n" if done == total else ""
-            print(f"\r{done}/{total} {unit}", end=end, file=sys.stderr, flush=True)
-
-    yield count
+    target = runtime.target()
+    dynamodb = target.dynamodb_client()
+    articles = ArticleStore(target.table_name, client=dynamodb)
+    reprocessor = Reprocessor(
+        articles=articles,
+        archive=Archive(target.archive_bucket, client=target.s3_client()),
+        partners=PartnerStore(target.table_name, dynamodb),
+        dry_run=args.dry_run,
+    )
+    article_ids = [record.article_id for record in articles.all_current()] if args.reprocess_all else args.article_ids
+    report = ReprocessReport()
+    with progress_bar("articles") as progress:
+        for done, article_id in enumerate(article_ids, start=1):
+            reprocessor.reprocess(article_id, report)
+            progress(done, len(article_ids))
+    counts = ", ".join(f"{count} {outcome.value}" for outcome, count in sorted(report.outcomes.items()))
+    mode = " (dry run: nothing written)" if args.dry_run else ""
+    print(f"Reprocessed {len(article_ids)} articles{mode}: {counts or 'nothing to do'}.")
+    for article_id, problem in sorted(report.problems.items()):
+        print(f"  {article_id}: {problem}", file=sys.stderr)
+    return 1 if report.outcomes.get(Outcome.FAILED) or report.outcomes.get(Outcome.MISSING) else 0
 
 
 # --- plumbing ----------------------------------------------------------------------------------
 
-COMMAND_GROUPS: list[CommandGroup] = [register_partners, register_trending, register_publish]
+COMMAND_GROUPS: list[CommandGroup] = [register_partners, register_trending, register_publish, register_reprocess]
 
 
 def build_parser() -> argparse.ArgumentParser:

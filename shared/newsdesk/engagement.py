@@ -2,9 +2,9 @@
 
 A request to ``POST /v1/events`` carries a batch of events. This module says what a valid batch
 and a valid event are, which user agents are crawlers, how a visitor is remembered without being
-stored, which time bucket and partition a counter lives in, and how the new visits that the
-table's stream reports collapse into the few counter updates that are actually written (design
-and costs: docs/engagement.md).
+stored, which hour a counter counts in, and how the new visits that the table's stream reports
+collapse into the few counter updates that are actually written (design and costs:
+docs/engagement.md).
 
 Every function that needs the time takes it as a parameter (``now``), so tests pin the clock.
 """
@@ -24,11 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, TypeAdapter, Valid
 from newsdesk.errors import FieldError, ValidationFailed
 
 MAX_EVENTS_PER_BATCH = 50
-# Counter items of one hour are spread over this many partition keys (by a stable hash of the
-# article id), so that one hour's writes never all land on a single partition key ...
-VIEW_PARTITIONS = 4
-# ... and one article's view counter over this many items (a random shard per write), so that a
-# viral article's writes are not limited by what a single item can absorb.
+# One article's view counter of an hour is spread over this many items (a random shard per write),
+# so that a viral article's writes are not limited by what a single item can absorb, and an hour's
+# partition has many distinct sort keys to split on (docs/engagement.md, "Data layout, and why").
 VIEW_SHARDS = 8
 # Counter items outlive the trending window so that a longer window can be configured later;
 # DynamoDB's TTL removes them afterwards.
@@ -152,7 +150,7 @@ def is_crawler(user_agent: str | None) -> bool:
     return _CRAWLER_PATTERN.search(user_agent) is not None
 
 
-# --- time buckets and keys ---------------------------------------------------------------------
+# --- time buckets ------------------------------------------------------------------------------
 
 
 def _utc(moment: datetime) -> datetime:
@@ -172,11 +170,6 @@ def window_buckets(now: datetime, hours: int) -> list[str]:
     """The hour buckets of the active window ending at ``now``, newest (the current hour) first."""
     current = hour_start(hour_bucket(now))
     return [hour_bucket(current - index * HOUR) for index in range(max(hours, 1))]
-
-
-def partition_of(article_id: str) -> int:
-    """A stable partition number of an article (not Python's hash(), which changes per process)."""
-    return int.from_bytes(hashlib.sha256(article_id.encode("utf-8")).digest()[:4], "big") % VIEW_PARTITIONS
 
 
 def visit_hash(visitor: str, article_id: str, hour: str) -> str:

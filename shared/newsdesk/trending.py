@@ -12,29 +12,31 @@
 - Top-k without sorting everything: the candidates are heapified (O(n)) and popped only as far
   as the lists need (O(k log n)); bench/trending.py measures this against a full sort.
 
-The result is handed to publish as one item (see ``newsdesk.counters``); its digest leaves out
-the generation time, so an unchanged ranking hashes the same and is not written again.
-:func:`trending_snapshot_payloads` is what publish renders from that item.
+One model from the ranking to the files: :func:`build_trending` returns the published snapshot
+models themselves (:class:`newsdesk.snapshots.Rankings`); the TRENDING item stores them as
+rendered and publish writes them unchanged (docs/engagement.md, "What publish renders").
 """
 
 from __future__ import annotations
 
-import hashlib
 import heapq
-import json
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from newsdesk.articles import utc_text
 from newsdesk.engagement import CommentCount, ViewCount, hour_start
-from newsdesk.snapshots import COUNTERS_PATH, TRENDING_PATH
+from newsdesk.snapshots.trending import (
+    ArticleCountsSnapshot,
+    CountersSnapshot,
+    Rankings,
+    TrendingEntrySnapshot,
+    TrendingListsSnapshot,
+    TrendingSnapshot,
+    entry_path,
+)
 
-SCHEMA_VERSION = "v1"
 # The TRENDING item must stay well under DynamoDB's 400 KB item limit: counts are kept for at most
 # this many articles (the most active ones) — thousands more than a news site has active in 48 h.
 MAX_COUNTED_ARTICLES = 5000
@@ -60,10 +62,9 @@ class ArticleActivity:
         return self.read_score if metric == "most_read" else float(self.comments)
 
 
-class ListedArticle(BaseModel):
+@dataclass(frozen=True)
+class ListedArticle:
     """What a list entry shows of a published article (from its CURRENT item)."""
-
-    model_config = ConfigDict(frozen=True)
 
     article_id: str
     headline: str
@@ -73,50 +74,6 @@ class ListedArticle(BaseModel):
 
 # Given article ids, the published ones among them (absent ids are unknown or not published).
 ArticleLookup = Callable[[Collection[str]], Mapping[str, ListedArticle]]
-
-
-class TrendingEntry(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    headline: str
-    published_at: str
-    section: str
-    count: int
-
-
-class TrendingLists(BaseModel):
-    most_read: list[TrendingEntry] = []
-    most_discussed: list[TrendingEntry] = []
-
-
-class ArticleCounts(BaseModel):
-    views: int
-    comments: int
-
-
-class TrendingResult(BaseModel):
-    """One run's rankings and counts; ``body()`` is what the TRENDING item stores."""
-
-    schema_version: str = SCHEMA_VERSION
-    generated_at: str
-    window_hours: int
-    half_life_minutes: float
-    min_count: int
-    most_read: list[TrendingEntry]
-    most_discussed: list[TrendingEntry]
-    sections: dict[str, TrendingLists]
-    counts: dict[str, ArticleCounts]
-    counts_truncated: bool = False
-
-    def body(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
-
-    def digest(self) -> str:
-        """A hash of everything but the generation time: equal rankings and counts, equal digest."""
-        content = self.model_dump(mode="json", exclude={"generated_at"})
-        canonical = json.dumps(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 # --- scoring -----------------------------------------------------------------------------------
@@ -216,19 +173,20 @@ class _ListFill:
     def _counted(self, known: Mapping[str, ListedArticle | None]) -> int:
         return sum(1 for candidate in self.taken if known.get(candidate.article_id, _UNCHECKED) is not None)
 
-    def entries(self, known: Mapping[str, ListedArticle | None], metric: Metric) -> list[TrendingEntry]:
-        listed: list[TrendingEntry] = []
+    def entries(self, known: Mapping[str, ListedArticle | None], metric: Metric) -> list[TrendingEntrySnapshot]:
+        listed: list[TrendingEntrySnapshot] = []
         for candidate in self.taken:
             article = known.get(candidate.article_id)
             if article is None:
                 continue
             listed.append(
-                TrendingEntry(
+                TrendingEntrySnapshot(
                     id=article.article_id,
                     headline=article.headline,
-                    published_at=utc_text(article.published_at),
+                    published_at=article.published_at,
                     section=article.section,
                     count=candidate.count(metric),
+                    path=entry_path(article.article_id),
                 )
             )
         return listed[: self.size]
@@ -243,11 +201,13 @@ def build_trending(
     min_count: int,
     window_hours: int,
     half_life_minutes: float,
-) -> TrendingResult:
-    """Both lists, over all articles and per section, each confirmed by ``lookup`` in few rounds.
+) -> Rankings:
+    """Both lists, over all articles and per section, each confirmed by ``lookup`` in few rounds,
+    and the counts: the two published files.
 
     Each round takes from every list as many candidates as it still lacks and asks the lookup
     about all new ids at once; a candidate that is not published is replaced in the next round.
+    Sections and counted articles come in sorted order, so the same window gives the same bytes.
     """
     by_section: dict[str, list[ArticleActivity]] = defaultdict(list)
     for item in activity.values():
@@ -270,32 +230,32 @@ def build_trending(
         for article_id in unknown:
             known[article_id] = found.get(article_id)
 
-    sections: dict[str, TrendingLists] = {}
+    sections: dict[str, TrendingListsSnapshot] = {}
     for section in sorted(by_section):
-        lists = TrendingLists(
+        lists = TrendingListsSnapshot(
             most_read=fills[(section, "most_read")].entries(known, "most_read"),
             most_discussed=fills[(section, "most_discussed")].entries(known, "most_discussed"),
         )
         if lists.most_read or lists.most_discussed:
             sections[section] = lists
-    # Articles found unpublished leave the counts too; the others are not looked up (that would
-    # read every active article's item each run), and an unpublished one's page is a tombstone.
-    unlisted = {article_id for article_id, article in known.items() if article is None}
-    counts, truncated = _counts({key: item for key, item in activity.items() if key not in unlisted})
-    return TrendingResult(
-        generated_at=utc_text(now),
+    trending = TrendingSnapshot(
+        generated_at=now,
         window_hours=window_hours,
         half_life_minutes=half_life_minutes,
         min_count=min_count,
         most_read=fills[("", "most_read")].entries(known, "most_read"),
         most_discussed=fills[("", "most_discussed")].entries(known, "most_discussed"),
         sections=sections,
-        counts=counts,
-        counts_truncated=truncated,
     )
+    # Articles found unpublished leave the counts too; the others are not looked up (that would
+    # read every active article's item each run), and an unpublished one's page is a tombstone.
+    unlisted = {article_id for article_id, article in known.items() if article is None}
+    articles, truncated = _counts({key: item for key, item in activity.items() if key not in unlisted})
+    counters = CountersSnapshot(generated_at=now, window_hours=window_hours, truncated=truncated, articles=articles)
+    return Rankings(trending=trending, counters=counters)
 
 
-def _counts(activity: Mapping[str, ArticleActivity]) -> tuple[dict[str, ArticleCounts], bool]:
+def _counts(activity: Mapping[str, ArticleActivity]) -> tuple[dict[str, ArticleCountsSnapshot], bool]:
     chosen: Iterable[ArticleActivity] = activity.values()
     truncated = len(activity) > MAX_COUNTED_ARTICLES
     if truncated:
@@ -303,56 +263,5 @@ def _counts(activity: Mapping[str, ArticleActivity]) -> tuple[dict[str, ArticleC
             MAX_COUNTED_ARTICLES, activity.values(), key=lambda item: (-(item.views + item.comments), item.article_id)
         )
     ordered = sorted(chosen, key=lambda item: item.article_id)
-    return {item.article_id: ArticleCounts(views=item.views, comments=item.comments) for item in ordered}, truncated
-
-
-# --- what publish renders ----------------------------------------------------------------------
-
-
-def article_path(article_id: str) -> str:
-    return f"/v1/articles/{article_id}.json"
-
-
-def _snapshot_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": entry["id"],
-        "headline": entry["headline"],
-        "published_at": entry["published_at"],
-        "section": entry["section"],
-        "count": entry["count"],
-        "path": article_path(str(entry["id"])),
-    }
-
-
-def _snapshot_lists(lists: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    return {metric: [_snapshot_entry(entry) for entry in lists.get(metric, [])] for metric in METRICS}
-
-
-def trending_snapshot_payloads(item_body: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The public files made from a TRENDING item's body (``json.loads(item["body"])``).
-
-    Returns ``{"v1/trending.json": ..., "v1/counters.json": ...}`` as JSON-ready dicts. The
-    output depends on the body only (no clock), and sections and articles come in sorted order, so
-    the same body always renders the same bytes.
-    """
-    result = TrendingResult.model_validate(item_body).model_dump(mode="json")
-    common = {
-        "schema_version": SCHEMA_VERSION,
-        "generated_at": result["generated_at"],
-        "window_hours": result["window_hours"],
-    }
-    trending = {
-        **common,
-        "kind": "trending",
-        "half_life_minutes": result["half_life_minutes"],
-        "min_count": result["min_count"],
-        **_snapshot_lists(result),
-        "sections": {section: _snapshot_lists(lists) for section, lists in sorted(result["sections"].items())},
-    }
-    counters = {
-        **common,
-        "kind": "counters",
-        "truncated": result["counts_truncated"],
-        "articles": {article_id: counts for article_id, counts in sorted(result["counts"].items())},
-    }
-    return {TRENDING_PATH: trending, COUNTERS_PATH: counters}
+    counts = {item.article_id: ArticleCountsSnapshot(views=item.views, comments=item.comments) for item in ordered}
+    return counts, truncated

@@ -5,13 +5,15 @@ Item layout in the single table (why this layout: docs/engagement.md):
 - dedupe record:   PK ``SEEN#{article_id}#{hour}``, SK ``{visit hash}``: ``article_id``, ``hour``,
   ``section``, ``expiration`` (TTL). Written by the events route; its insert, read from the
   table's stream, is what the view counter function counts (``trending.counting``).
-- view counter:    PK ``VIEWS#{hour}#{partition}``, SK ``{article_id}#{shard}``: ``views`` (ADD),
+- view counter:    PK ``COUNTERS#{hour}``, SK ``VIEWS#{article_id}#{shard}``: ``views`` (ADD),
   ``section``, ``expiration``
-- comment count:   PK ``COMMENTS#{hour}#{partition}``, SK ``{article_id}``: ``count`` (absolute),
+- comment count:   PK ``COUNTERS#{hour}``, SK ``COMMENTS#{article_id}``: ``count`` (absolute),
   ``section``, ``updated_at``, ``expiration``
-- rankings:        PK ``TRENDING``, SK ``CURRENT``: ``digest``, ``generated_at``, ``body`` (JSON)
+- rankings:        PK ``TRENDING``, SK ``CURRENT``: ``digest``, ``generated_at``, ``trending`` and
+  ``counters`` (the text of v1/trending.json and v1/counters.json, exactly as published)
 
-Reads of the trending run are Queries on the hour partitions of the active window, never a Scan.
+A trending run reads the active window with one Query per hour (more pages only when an hour's
+counters exceed 1 MB), never a Scan.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from newsdesk.articles import ArticleRecord
+from newsdesk.articles import ArticleRecord, utc_text
 from newsdesk.dal.articles import record_from_item
 from newsdesk.dal.clients import dynamodb_client
 from newsdesk.dal.items import MAX_BATCH_ATTEMPTS, UnprocessedAfterRetries, backoff, batch_get, from_item
@@ -32,25 +34,25 @@ from newsdesk.dal.keys import (
     CURRENT,
     TRENDING_PK,
     TRENDING_SK,
+    article_of_comment_sk,
     article_of_view_sk,
     article_pk,
-    comments_pk,
+    comment_sk,
+    counters_pk,
     key,
     seen_pk,
     view_sk,
-    views_pk,
 )
 from newsdesk.engagement import (
-    VIEW_PARTITIONS,
     VIEW_SHARDS,
     CommentCount,
     ViewCount,
     ViewIncrement,
     Visit,
     counter_expiration,
-    partition_of,
     seen_expiration,
 )
+from newsdesk.snapshots.trending import Rankings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -59,9 +61,43 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class StoredTrending:
+    """The TRENDING item: the digest a run compares, and the two files as published."""
+
     digest: str
     generated_at: str
-    body: str
+    trending: str
+    counters: str
+
+    @classmethod
+    def of(cls, rankings: Rankings) -> StoredTrending:
+        trending, counters = rankings.texts()
+        return cls(
+            digest=rankings.digest(),
+            generated_at=utc_text(rankings.trending.generated_at),
+            trending=trending,
+            counters=counters,
+        )
+
+    def rankings(self) -> Rankings:
+        """The files validated back into the models they were rendered from."""
+        return Rankings.from_texts(self.trending, self.counters)
+
+
+def stored_trending(values: Mapping[str, Any]) -> StoredTrending | None:
+    """The TRENDING item from its plain attribute values (``from_item``, or a stream record's image).
+
+    None when the item does not hold the files: removed, or written before they were stored
+    (an item with a ``body`` attribute); the next trending run writes it again.
+    """
+    trending, counters = values.get("trending"), values.get("counters")
+    if not isinstance(trending, str) or not isinstance(counters, str):
+        return None
+    return StoredTrending(
+        digest=str(values.get("digest", "")),
+        generated_at=str(values.get("generated_at", "")),
+        trending=trending,
+        counters=counters,
+    )
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -133,10 +169,7 @@ class CounterStore:
         for increment in increments:
             self._client.update_item(
                 TableName=self._table,
-                Key=key(
-                    views_pk(increment.hour, partition_of(increment.article_id)),
-                    view_sk(increment.article_id, self._choose_shard()),
-                ),
+                Key=key(counters_pk(increment.hour), view_sk(increment.article_id, self._choose_shard())),
                 UpdateExpression="ADD #views :views SET #section = :section, expiration = :expiration",
                 ExpressionAttributeNames={"#views": "views", "#section": "section"},
                 ExpressionAttributeValues={
@@ -146,21 +179,21 @@ class CounterStore:
                 },
             )
 
-    def views_in_window(self, hours: Sequence[str]) -> list[ViewCount]:
-        """Every counter item of these hours (one Query per hour partition), shards not yet summed."""
-        counts: list[ViewCount] = []
+    def counts_in_window(self, hours: Sequence[str]) -> tuple[list[ViewCount], list[CommentCount]]:
+        """Every counter item of these hours, one Query per hour; view shards not yet summed."""
+        views: list[ViewCount] = []
+        comments: list[CommentCount] = []
         for hour in hours:
-            for partition in range(VIEW_PARTITIONS):
-                for item in self._query_partition(views_pk(hour, partition)):
-                    counts.append(
-                        ViewCount(
-                            article_id=article_of_view_sk(item["SK"]),
-                            hour=hour,
-                            views=int(item.get("views", 0)),
-                            section=str(item.get("section", "")),
-                        )
+            for item in self._query_partition(counters_pk(hour)):
+                sk = str(item["SK"])
+                section = str(item.get("section", ""))
+                if (viewed := article_of_view_sk(sk)) is not None:
+                    views.append(ViewCount(article_id=viewed, hour=hour, views=int(item.get("views", 0)), section=section))
+                elif (discussed := article_of_comment_sk(sk)) is not None:
+                    comments.append(
+                        CommentCount(article_id=discussed, hour=hour, count=int(item.get("count", 0)), section=section)
                     )
-        return counts
+        return views, comments
 
     # --- comments ---------------------------------------------------------------------------------
 
@@ -169,7 +202,7 @@ class CounterStore:
         for count in counts:
             self._client.update_item(
                 TableName=self._table,
-                Key=key(comments_pk(count.hour, partition_of(count.article_id)), count.article_id),
+                Key=key(counters_pk(count.hour), comment_sk(count.article_id)),
                 UpdateExpression=(
                     "SET #count = :count, #section = :section, updated_at = :updated_at, expiration = :expiration"
                 ),
@@ -182,34 +215,12 @@ class CounterStore:
                 },
             )
 
-    def comments_in_window(self, hours: Sequence[str]) -> list[CommentCount]:
-        counts: list[CommentCount] = []
-        for hour in hours:
-            for partition in range(VIEW_PARTITIONS):
-                for item in self._query_partition(comments_pk(hour, partition)):
-                    counts.append(
-                        CommentCount(
-                            article_id=str(item["SK"]),
-                            hour=hour,
-                            count=int(item.get("count", 0)),
-                            section=str(item.get("section", "")),
-                        )
-                    )
-        return counts
-
     # --- rankings ---------------------------------------------------------------------------------
 
     def get_trending(self) -> StoredTrending | None:
         response = self._client.get_item(TableName=self._table, Key=key(TRENDING_PK, TRENDING_SK))
         item = response.get("Item")
-        if not item:
-            return None
-        values = from_item(item)
-        return StoredTrending(
-            digest=str(values.get("digest", "")),
-            generated_at=str(values.get("generated_at", "")),
-            body=str(values.get("body", "")),
-        )
+        return stored_trending(from_item(item)) if item else None
 
     def put_trending(self, stored: StoredTrending) -> None:
         """Replace the TRENDING item; the table's stream hands it to the publish function."""
@@ -220,7 +231,8 @@ class CounterStore:
                 "kind": {"S": "trending"},
                 "digest": {"S": stored.digest},
                 "generated_at": {"S": stored.generated_at},
-                "body": {"S": stored.body},
+                "trending": {"S": stored.trending},
+                "counters": {"S": stored.counters},
             },
         )
 

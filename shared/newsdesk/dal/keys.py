@@ -14,8 +14,8 @@ docs/engagement.md). Keys of one kind of item:
 | key lookup (one GetItem a request)  | ``APIKEY#{sha256 of key}``       | ``APIKEY``                   |
 | Idempotency-Key record (Powertools) | ``IDEMPOTENCY#ingest``           | hashed key                   |
 | dedupe record of a visit            | ``SEEN#{article id}#{hour}``     | ``{visit hash}``             |
-| view counter (sharded)              | ``VIEWS#{hour}#{partition}``     | ``{article id}#{shard}``     |
-| comment count                       | ``COMMENTS#{hour}#{partition}``  | ``{article id}``             |
+| view counter (sharded)              | ``COUNTERS#{hour}``              | ``VIEWS#{article id}#{shard}``|
+| comment count                       | ``COUNTERS#{hour}``              | ``COMMENTS#{article id}``    |
 | rankings                            | ``TRENDING``                     | ``CURRENT``                  |
 """
 
@@ -142,22 +142,38 @@ IDEMPOTENCY_PK = "IDEMPOTENCY#ingest"
 SEEN_PREFIX = "SEEN#"
 TRENDING_PK = "TRENDING"
 TRENDING_SK = "CURRENT"
+# One partition per hour holds that hour's view counters and comment counts, so that a trending
+# run reads an hour with one Query (docs/engagement.md, "Data layout, and why").
+COUNTERS_PREFIX = "COUNTERS#"
+VIEWS_SK_PREFIX = "VIEWS#"
+COMMENTS_SK_PREFIX = "COMMENTS#"
 
 
-def views_pk(hour: str, partition: int) -> str:
-    return f"VIEWS#{hour}#{partition}"
-
-
-def comments_pk(hour: str, partition: int) -> str:
-    return f"COMMENTS#{hour}#{partition}"
+def counters_pk(hour: str) -> str:
+    return f"{COUNTERS_PREFIX}{hour}"
 
 
 def view_sk(article_id: str, shard: int) -> str:
-    return f"{article_id}#{shard}"
+    return f"{VIEWS_SK_PREFIX}{article_id}#{shard}"
 
 
-def article_of_view_sk(sk: str) -> str:
-    return sk.rpartition("#")[0]
+def comment_sk(article_id: str) -> str:
+    return f"{COMMENTS_SK_PREFIX}{article_id}"
+
+
+def article_of_view_sk(sk: str) -> str | None:
+    """The article id of a view counter's sort key, or None for any other item of the hour."""
+    if not sk.startswith(VIEWS_SK_PREFIX):
+        return None
+    article_id, separator, _ = sk.removeprefix(VIEWS_SK_PREFIX).rpartition("#")
+    return article_id if separator and article_id else None
+
+
+def article_of_comment_sk(sk: str) -> str | None:
+    """The article id of a comment count's sort key, or None for any other item of the hour."""
+    if not sk.startswith(COMMENTS_SK_PREFIX):
+        return None
+    return sk.removeprefix(COMMENTS_SK_PREFIX) or None
 
 
 def seen_pk(article_id: str, hour: str) -> str:

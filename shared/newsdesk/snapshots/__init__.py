@@ -1,0 +1,123 @@
+"""The public JSON snapshots the website reads (under ``v1/`` in the snapshot bucket).
+
+- :mod:`~newsdesk.snapshots.models` — article, tombstone, list and manifest models
+- :mod:`~newsdesk.snapshots.trending` — the trending and counters models, and :class:`Rankings`
+  (one trending run's two files)
+- :mod:`~newsdesk.snapshots.build` — from an article's record and content to its snapshots
+- :mod:`~newsdesk.snapshots.paths` — bucket keys and Cache-Control of each kind of file
+- :mod:`~newsdesk.snapshots.render` — the bytes of a file
+- :mod:`~newsdesk.snapshots.schemas` — the JSON Schemas published beside the files
+
+Nothing here talks to AWS (the bucket is :mod:`newsdesk.dal.snapshots`). The names other modules
+use are re-exported here.
+"""
+
+from newsdesk.snapshots.build import (
+    article_snapshot,
+    article_summary,
+    changed_at,
+    outlet_ref,
+    section_ref,
+    tombstone_snapshot,
+)
+from newsdesk.snapshots.models import (
+    SCHEMA_VERSION,
+    ArticleSnapshot,
+    ArticleSummary,
+    ImageSnapshot,
+    ListSnapshot,
+    ManifestEntry,
+    ManifestSnapshot,
+    MentionSnapshot,
+    MentionsSnapshot,
+    OutletRef,
+    RightsSnapshot,
+    SchemaEntry,
+    SectionRef,
+    SnapshotModel,
+    TombstoneSnapshot,
+    UtcTime,
+)
+from newsdesk.snapshots.paths import (
+    ARTICLE_CACHE_CONTROL,
+    CONTENT_TYPE,
+    COUNTERS_PATH,
+    LATEST_PATH,
+    LIST_CACHE_CONTROL,
+    MANIFEST_CACHE_CONTROL,
+    MANIFEST_PATH,
+    PREFIX,
+    SCHEMA_CACHE_CONTROL,
+    TRENDING_PATH,
+    article_path,
+    cache_control_for,
+    is_article_path,
+    outlet_path,
+    schema_path,
+    section_path,
+)
+from newsdesk.snapshots.render import render, render_json, sha256_of
+from newsdesk.snapshots.schemas import SNAPSHOT_KINDS, json_schemas, schema_fingerprint
+from newsdesk.snapshots.trending import (
+    ArticleCountsSnapshot,
+    CountersSnapshot,
+    Rankings,
+    TrendingEntrySnapshot,
+    TrendingListsSnapshot,
+    TrendingSnapshot,
+    entry_path,
+)
+
+__all__ = [
+    "ARTICLE_CACHE_CONTROL",
+    "CONTENT_TYPE",
+    "COUNTERS_PATH",
+    "LATEST_PATH",
+    "LIST_CACHE_CONTROL",
+    "MANIFEST_CACHE_CONTROL",
+    "MANIFEST_PATH",
+    "PREFIX",
+    "SCHEMA_CACHE_CONTROL",
+    "SCHEMA_VERSION",
+    "SNAPSHOT_KINDS",
+    "TRENDING_PATH",
+    "ArticleCountsSnapshot",
+    "ArticleSnapshot",
+    "ArticleSummary",
+    "CountersSnapshot",
+    "ImageSnapshot",
+    "ListSnapshot",
+    "ManifestEntry",
+    "ManifestSnapshot",
+    "MentionSnapshot",
+    "MentionsSnapshot",
+    "OutletRef",
+    "Rankings",
+    "RightsSnapshot",
+    "SchemaEntry",
+    "SectionRef",
+    "SnapshotModel",
+    "TombstoneSnapshot",
+    "TrendingEntrySnapshot",
+    "TrendingListsSnapshot",
+    "TrendingSnapshot",
+    "UtcTime",
+    "article_path",
+    "article_snapshot",
+    "article_summary",
+    "cache_control_for",
+    "changed_at",
+    "entry_path",
+    "is_article_path",
+    "json_schemas",
+    "outlet_path",
+    "outlet_ref",
+    "render",
+    "render_json",
+    "schema_fingerprint",
+    "schema_path",
+    "section_path",
+    "section_ref",
+    "sha256_of",
+    "tombstone_snapshot",
+]

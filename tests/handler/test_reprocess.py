@@ -1,0 +1,101 @@
+"""`newsdesk reprocess`: re-normalizing stored articles from their archived bytes (against moto)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from newsdesk.dal.articles import ArticleStore
+from newsdesk.errors import FieldError, ValidationFailed
+from newsdesk.models import Validated
+from newsdesk_ops.cli import main
+from newsdesk_ops.target import Target
+from tests.handler.test_publish_cli import post_article
+
+pytestmark = pytest.mark.handler
+
+
+@pytest.fixture
+def target(stack: Any) -> Target:
+    return Target(
+        table_name=stack.table_name,
+        archive_bucket=stack.archive_bucket,
+        snapshot_bucket=stack.environment["SNAPSHOT_BUCKET"],
+        endpoint_url=None,
+        region="eu-west-1",
+    )
+
+
+def change_the_profile(monkeypatch: pytest.MonkeyPatch, *, headline: str | None = None, refuse: bool = False) -> None:
+    """Stand in for a new release of the normalizer: the same raw bytes now normalize differently."""
+    from ingest import reprocess
+
+    original = reprocess.validate_document
+
+    def validate(document: object, *, default_language: str) -> Validated:
+        if refuse:
+            raise ValidationFailed("refused", [FieldError(pointer="/uri", message="is no longer acceptable")])
+        validated = original(document, default_language=default_language)
+        return replace(validated, content=replace(validated.content, headline=headline or validated.content.headline))
+
+    monkeypatch.setattr(reprocess, "validate_document", validate)
+
+
+def test_reprocess_with_an_unchanged_profile_changes_nothing(
+    capsys: pytest.CaptureFixture[str], target: Target, partner: Any, lambda_context: Any, stack: Any
+) -> None:
+    article_id = post_article(partner, lambda_context)
+    before = ArticleStore(stack.table_name).get(article_id)
+    assert main(["reprocess", "--all"], target=target) == 0
+    assert "1 unchanged" in capsys.readouterr().out
+    assert ArticleStore(stack.table_name).get(article_id) == before
+
+
+def test_a_profile_change_rewrites_the_normalized_article_at_the_same_revision(
+    capsys: pytest.CaptureFixture[str],
+    target: Target,
+    partner: Any,
+    lambda_context: Any,
+    stack: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a stored article and a normalizer that now reads its headline differently
+    article_id = post_article(partner, lambda_context)
+    store = ArticleStore(stack.table_name)
+    before = store.get(article_id)
+    assert before is not None
+    change_the_profile(monkeypatch, headline="Новый заголовок")
+    # When the operator first asks what would change, then reprocesses that article
+    assert main(["reprocess", article_id, "--dry-run"], target=target) == 0
+    assert "1 would update" in capsys.readouterr().out
+    assert store.get(article_id) == before
+    assert main(["reprocess", article_id], target=target) == 0
+    assert "1 updated" in capsys.readouterr().out
+    # Then CURRENT names a new normalized object with the new headline, at the same revision
+    after = store.get(article_id)
+    assert after is not None
+    assert after.revision == before.revision and after.headline == "Новый заголовок"
+    assert after.normalized_key != before.normalized_key and after.archive_key == before.archive_key
+    stored = stack.s3.get_object(Bucket=stack.archive_bucket, Key=after.normalized_key)["Body"].read()
+    assert "Новый заголовок" in stored.decode("utf-8")
+    # And the object the old record named is still there, untouched
+    stack.s3.head_object(Bucket=stack.archive_bucket, Key=before.normalized_key)
+
+
+def test_an_article_the_new_profile_refuses_is_reported_and_left_as_it_is(
+    capsys: pytest.CaptureFixture[str],
+    target: Target,
+    partner: Any,
+    lambda_context: Any,
+    stack: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    article_id = post_article(partner, lambda_context)
+    before = ArticleStore(stack.table_name).get(article_id)
+    change_the_profile(monkeypatch, refuse=True)
+    assert main(["reprocess", "--all"], target=target) == 1
+    captured = capsys.readouterr()
+    assert "1 failed" in captured.out and "/uri is no longer acceptable" in captured.err
+    assert ArticleStore(stack.table_name).get(article_id) == before
