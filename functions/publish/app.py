@@ -13,7 +13,6 @@ Event shapes (anything else is logged and ignored):
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -23,6 +22,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from newsdesk.dal.engagement import stored_trending
 from newsdesk.dal.keys import ARTICLE_PREFIX, CURRENT, PK, SK, TRENDING_PK
 from newsdesk.observability import logger, metrics
 from newsdesk.settings import get_settings
@@ -52,11 +52,13 @@ def is_scheduled_event(event: dict[str, Any]) -> bool:
 
 def handle_trending_change(record: DynamoDBRecord) -> None:
     """The trending function stored new rankings: render v1/trending.json and v1/counters.json."""
-    image = record.dynamodb.new_image if record.dynamodb else {}
-    if not image or "body" not in image:
-        return  # the item was removed; the last published rankings stay until new ones come
-    publisher().publish_trending(json.loads(str(image["body"])))
-    logger.info("trending published", extra={"generated_at": str(image.get("generated_at", ""))})
+    stored = stored_trending(record.dynamodb.new_image if record.dynamodb else {})
+    if stored is None:
+        # Removed, or written before the item held the files: the last published rankings stay
+        # until the next trending run writes the item again.
+        return
+    publisher().publish_trending(stored.rankings())
+    logger.info("trending published", extra={"generated_at": stored.generated_at})
 
 
 def handle_stream_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -46,6 +46,7 @@ from newsdesk.snapshots import (
     ManifestEntry,
     ManifestSnapshot,
     OutletRef,
+    Rankings,
     SchemaEntry,
     article_path,
     article_snapshot,
@@ -59,9 +60,7 @@ from newsdesk.snapshots import (
     schema_path,
     section_ref,
     tombstone_snapshot,
-    trending_snapshots,
 )
-from newsdesk.trending import trending_snapshot_payloads
 from publish.changes import (
     ArticleChange,
     ListKey,
@@ -177,30 +176,29 @@ class Publisher:
         # Lists written before stay (possibly empty now), exactly as incremental publishing leaves them.
         lists |= {key for path in known if (key := list_for_path(path)) is not None}
         stored = self.counters.get_trending() if self.counters is not None else None
-        if stored is not None and stored.body:
-            self._write_trending(json.loads(stored.body), known, force=force, report=report)
+        if stored is not None:
+            self._write_trending(stored.rankings(), known, force=force, report=report)
         report.lists = self._publish_shared(sorted(lists), {}, known, force=force, report=report)
         return report
 
-    def publish_trending(self, item_body: dict[str, Any]) -> None:
-        """Render the trending and counters files from the TRENDING item's body, then the manifest."""
+    def publish_trending(self, rankings: Rankings) -> None:
+        """Write the trending and counters files the TRENDING item holds, then the manifest."""
         known = self.snapshots.published_files()
-        self._write_trending(item_body, known, force=False)
+        self._write_trending(rankings, known, force=False)
         self._write_shared(MANIFEST_PATH, lambda: _render_manifest(known), known, force=False)
 
     def _write_trending(
         self,
-        item_body: dict[str, Any],
+        rankings: Rankings,
         known: dict[str, PublishedFile],
         *,
         force: bool,
         report: PublishReport | None = None,
     ) -> None:
         report = report or PublishReport()
-        for path, snapshot in trending_snapshots(trending_snapshot_payloads(item_body)).items():
-            body = render(snapshot)
-            generated_at = getattr(snapshot, "generated_at", None)
-            report.count(self._write_shared(path, partial(_rendered, body, generated_at), known, force=force))
+        for path, snapshot in rankings.files().items():
+            rendered = partial(_rendered, render(snapshot), snapshot.generated_at)
+            report.count(self._write_shared(path, rendered, known, force=force))
 
     # --- Steps ---------------------------------------------------------------------------------------
 

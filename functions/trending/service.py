@@ -1,10 +1,11 @@
 """One trending run: read the active window, rank, hand the result to publish if it changed.
 
-Reads are bounded by the window, not by history: one Query per (hour, partition) of the window for
-views and for comment counts, one BatchGetItem round per list refill to confirm that candidates are
-still published, and one GetItem of the stored rankings. The TRENDING item is written only when
-the digest of the new rankings differs from the stored one; the table's stream then carries it to
-the publish function, which renders v1/trending.json and v1/counters.json from it.
+Reads are bounded by the window, not by history: one Query per hour of the window (each hour's
+view counters and comment counts share a partition: docs/engagement.md), one BatchGetItem round
+per list refill to confirm that candidates are still published, and one GetItem of the stored
+rankings — about ``TrendingWindowHours + 2`` calls. The TRENDING item is written only when the
+digest of the new rankings differs from the stored one; the table's stream then carries it to the
+publish function, which writes the two files it holds (v1/trending.json, v1/counters.json).
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ def run_trending(
     """Recompute the rankings at ``now`` from the counters of the active window."""
     settings = settings or get_settings()
     counters = counters or CounterStore(settings.table_name)
-    hours = window_buckets(now, settings.trending_window_hours)
 
     def published(article_ids: Collection[str]) -> Mapping[str, ListedArticle]:
         return {
@@ -51,13 +51,9 @@ def run_trending(
             if record.status is ArticleStatus.PUBLISHED
         }
 
-    activity = activity_by_article(
-        counters.views_in_window(hours),
-        counters.comments_in_window(hours),
-        now=now,
-        half_life_minutes=settings.trending_half_life_minutes,
-    )
-    result = build_trending(
+    views, comments = counters.counts_in_window(window_buckets(now, settings.trending_window_hours))
+    activity = activity_by_article(views, comments, now=now, half_life_minutes=settings.trending_half_life_minutes)
+    rankings = build_trending(
         activity,
         published,
         now=now,
@@ -66,15 +62,15 @@ def run_trending(
         window_hours=settings.trending_window_hours,
         half_life_minutes=settings.trending_half_life_minutes,
     )
-    digest = result.digest()
+    digest = rankings.digest()
     stored = counters.get_trending()
     written = stored is None or stored.digest != digest
     if written:
-        counters.put_trending(StoredTrending(digest=digest, generated_at=result.generated_at, body=result.body()))
+        counters.put_trending(StoredTrending.of(rankings))
     return TrendingReport(
         candidates=len(activity),
         written=written,
         digest=digest,
-        most_read=len(result.most_read),
-        most_discussed=len(result.most_discussed),
+        most_read=len(rankings.trending.most_read),
+        most_discussed=len(rankings.trending.most_discussed),
     )

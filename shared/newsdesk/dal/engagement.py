@@ -188,11 +188,9 @@ class CounterStore:
                 sk = str(item["SK"])
                 section = str(item.get("section", ""))
                 if (viewed := article_of_view_sk(sk)) is not None:
-                    views.append(ViewCount(article_id=viewed, hour=hour, views=int(item.get("views", 0)), section=section))
+                    views.append(ViewCount(viewed, hour, int(item.get("views", 0)), section))
                 elif (discussed := article_of_comment_sk(sk)) is not None:
-                    comments.append(
-                        CommentCount(article_id=discussed, hour=hour, count=int(item.get("count", 0)), section=section)
-                    )
+                    comments.append(CommentCount(discussed, hour, int(item.get("count", 0)), section))
         return views, comments
 
     # --- comments ---------------------------------------------------------------------------------
