@@ -34,7 +34,7 @@ from newsdesk.errors import (
     UnsupportedMediaType,
 )
 from newsdesk.observability import logger, metrics
-from newsdesk.partners import Principal, principal_from_context
+from newsdesk.partners import Principal
 from newsdesk.problems import internal_error_response, problem_response
 from newsdesk.settings import get_settings
 
@@ -57,7 +57,7 @@ def current_principal() -> Principal:
     if context.get("auth_unavailable") == "true":
         # The key store could not be asked: a retry may succeed, the key may well be valid.
         raise ServiceUnavailable("Keys cannot be checked right now; retry shortly.")
-    principal = principal_from_context(context)
+    principal = Principal.from_authorizer_context(context)
     if principal is None or principal.role != "partner":
         raise Unauthenticated("Send 'Authorization: Bearer <key>' with a valid partner key.")
     logger.append_keys(partner_id=principal.partner_id)
@@ -221,7 +221,7 @@ def handle_record_events() -> Response[str]:
     context = app.current_event.request_context.authorizer.get_lambda
     outcome = engagement_service().record(
         request_body(),
-        principal_from_context(context),
+        Principal.from_authorizer_context(context),
         app.current_event.headers.get("user-agent"),
         datetime.now(UTC),
         keys_unavailable=context.get("auth_unavailable") == "true",

@@ -24,6 +24,7 @@ from newsdesk.errors import NewsdeskError
 from newsdesk.models import content_bytes
 from newsdesk.ninjs import validate_document
 from newsdesk.partners import Partner
+from newsdesk.sanitize import plain_text
 from newsdesk.sections import section_for
 
 
@@ -107,6 +108,7 @@ class Reprocessor:
             "lead": content.lead,
             "image_url": content.lead_image.url if content.lead_image else "",
             "language": content.language,
+            "outlet": plain_text(partner.name) if partner else record.outlet,
             "section": section_for(content.section_hints, partner.section if partner else ""),
             "warnings": validated.warnings,
         }

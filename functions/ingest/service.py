@@ -34,6 +34,7 @@ from newsdesk.errors import (
 from newsdesk.models import ArticleContent, ArticleStatus, Validated, content_bytes
 from newsdesk.ninjs import validate_document
 from newsdesk.partners import Principal
+from newsdesk.sanitize import plain_text
 from newsdesk.sections import section_for
 from newsdesk.versions import VersionOrder, compare_versions
 
@@ -217,7 +218,8 @@ def build_record(
         image_url=content.lead_image.url if content.lead_image else "",
         language=content.language,
         section=section_for(content.section_hints, principal.section),
-        outlet=principal.name,
+        # Plain text once, here: publish renders record fields as they are stored.
+        outlet=plain_text(principal.name),
         published_at=published_at,
         updated_at=content.versioncreated or now,
         received_at=now,

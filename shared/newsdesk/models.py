@@ -115,7 +115,8 @@ def content_to_json(content: ArticleContent) -> dict[str, Any]:
     values["pubstatus"] = content.pubstatus.value
     for name in _TIMES:
         moment = getattr(content, name)
-        values[name] = moment.isoformat() if moment is not None else None
+        # Normalized times are UTC; written with "Z", as the API has always spelled them.
+        values[name] = moment.isoformat().replace("+00:00", "Z") if moment is not None else None
     return values
 
 

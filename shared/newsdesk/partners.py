@@ -146,10 +146,6 @@ class Principal:
             return None
 
 
-def principal_from_context(context: Mapping[str, Any] | None) -> Principal | None:
-    """Who the authorizer identified, from ``requestContext.authorizer.lambda``; None if anonymous."""
-    return Principal.from_authorizer_context(context)
-
 
 # --- keys and ids ------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import pytest
 from ingest.engagement import EngagementService
 from newsdesk.dal import clients as aws
 from newsdesk.dal.engagement import CounterStore
+from newsdesk.dal.keys import COUNTERS_PREFIX, article_of_comment_sk, article_of_view_sk
 from newsdesk.dal.partners import PartnerStore
 from tests.conftest import Partner, Stack, api_event
 from tests.handler.ninjs_builders import article_doc, encode
@@ -93,11 +94,16 @@ def items_with_prefix(stack: Stack, prefix: str) -> list[dict[str, Any]]:
     return [item for item in all_items(stack) if item["PK"]["S"].startswith(prefix)]
 
 
+def view_counters(stack: Stack) -> list[dict[str, Any]]:
+    """Every view counter item (all hours, all shards)."""
+    return [
+        item for item in items_with_prefix(stack, COUNTERS_PREFIX) if article_of_view_sk(item["SK"]["S"]) is not None
+    ]
+
+
 def total_views(stack: Stack, article_id: str) -> int:
     return sum(
-        int(item["views"]["N"])
-        for item in items_with_prefix(stack, "VIEWS#")
-        if item["SK"]["S"].rpartition("#")[0] == article_id
+        int(item["views"]["N"]) for item in view_counters(stack) if article_of_view_sk(item["SK"]["S"]) == article_id
     )
 
 
@@ -107,7 +113,11 @@ def seen_records(stack: Stack, article_id: str) -> list[dict[str, Any]]:
 
 
 def comment_count(stack: Stack, article_id: str) -> int | None:
-    found = [int(item["count"]["N"]) for item in items_with_prefix(stack, "COMMENTS#") if item["SK"]["S"] == article_id]
+    found = [
+        int(item["count"]["N"])
+        for item in items_with_prefix(stack, COUNTERS_PREFIX)
+        if article_of_comment_sk(item["SK"]["S"]) == article_id
+    ]
     assert len(found) <= 1
     return found[0] if found else None
 
@@ -159,7 +169,7 @@ def test_crawler_views_are_ignored(stack: Stack, article: str, lambda_context: A
     )
     assert status == 202
     assert body == {"accepted": 0, "ignored": 2, "ignored_reasons": {"crawler": 2}}
-    assert items_with_prefix(stack, "VIEWS#") == [] and items_with_prefix(stack, "SEEN#") == []
+    assert view_counters(stack) == [] and items_with_prefix(stack, "SEEN#") == []
 
 
 def test_unknown_retracted_and_malformed_events_are_ignored_and_counted(
@@ -288,7 +298,7 @@ def test_the_events_route_writes_dedupe_records_only_and_no_counters(
     assert outcome.accepted == 50
     assert calls.count("BatchWriteItem") == 2
     assert calls.count("UpdateItem") == 0 and calls.count("TransactWriteItems") == 0
-    assert items_with_prefix(stack, "VIEWS#") == []
+    assert view_counters(stack) == []
     # And each dedupe record names its article, hour and section (what the view counter needs)
     records = seen_records(stack, first) + seen_records(stack, second)
     assert len(records) == 50

@@ -300,7 +300,7 @@ def test_openapi_document_describes_the_routes(stack: Stack, lambda_context: Any
     assert status == 200
     assert {"/v1/articles", "/v1/articles/{article_id}"} <= set(body["paths"])
     assert body["paths"]["/v1/articles"]["post"]["requestBody"]["content"]["application/json"]
-    assert "ninjs" in body["components"]["schemas"]
+    assert "Ninjs" in body["components"]["schemas"]
 
 
 # --- Idempotency-Key --------------------------------------------------------------------------

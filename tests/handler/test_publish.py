@@ -647,27 +647,26 @@ def test_rebuild_reports_an_article_it_cannot_publish_and_publishes_the_rest(new
 
 
 def stored_rankings(article_id: str, headline: str, comments: int) -> Any:
+    """The TRENDING item the trending function stores when one story has ``comments`` comments."""
     from newsdesk.dal.engagement import StoredTrending
-    from newsdesk.trending import ArticleCounts, TrendingEntry, TrendingResult
+    from newsdesk.trending import ArticleActivity, ListedArticle, build_trending
 
-    entry = TrendingEntry(
-        id=article_id,
+    story = ListedArticle(
+        article_id=article_id,
         headline=headline,
-        published_at="2026-11-25T08:00:00Z",
+        published_at=datetime(2026, 11, 25, 8, tzinfo=UTC),
         section="defence-industry",
-        count=comments,
     )
-    result = TrendingResult(
-        generated_at="2026-11-25T12:00:00Z",
+    rankings = build_trending(
+        {article_id: ArticleActivity(article_id, "defence-industry", views=0, read_score=0.0, comments=comments)},
+        lambda ids: {article_id: story} if article_id in ids else {},
+        now=datetime(2026, 11, 25, 12, tzinfo=UTC),
+        list_length=10,
+        min_count=3,
         window_hours=48,
         half_life_minutes=360,
-        min_count=3,
-        most_read=[],
-        most_discussed=[entry],
-        sections={"defence-industry": {"most_read": [], "most_discussed": [entry]}},
-        counts={article_id: ArticleCounts(views=0, comments=comments)},
     )
-    return StoredTrending(digest=result.digest(), generated_at=result.generated_at, body=result.body())
+    return StoredTrending.of(rankings)
 
 
 def test_trending_item_becomes_trending_and_counters_files_listed_in_the_manifest(newsroom: Newsroom) -> None:
@@ -676,11 +675,16 @@ def test_trending_item_becomes_trending_and_counters_files_listed_in_the_manifes
     # Given a published story and rankings stored by the trending function
     story = newsroom.post(article_doc())
     newsroom.publish()
-    CounterStore(newsroom.stack.table_name).put_trending(stored_rankings(story["id"], story["headline"], 12))
+    stored = stored_rankings(story["id"], story["headline"], 12)
+    CounterStore(newsroom.stack.table_name).put_trending(stored)
     # When the stream delivers the TRENDING item to publish
     newsroom.watch_puts()
     newsroom.publish()
-    # Then the sidebar and the counters are published, valid against their schemas, in the manifest
+    # Then the files are exactly the ones the item holds, byte for byte
+    files = newsroom.files()
+    assert files["v1/trending.json"] == stored.trending.encode()
+    assert files["v1/counters.json"] == stored.counters.encode()
+    # And the sidebar and the counters are published, valid against their schemas, in the manifest
     trending = newsroom.json("v1/trending.json")
     counters = newsroom.json("v1/counters.json")
     assert trending["most_discussed"][0]["id"] == story["id"] and trending["most_discussed"][0]["count"] == 12

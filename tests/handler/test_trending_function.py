@@ -10,15 +10,19 @@ from typing import Any
 import pytest
 
 from ingest.engagement import EngagementService
-from newsdesk.dal.engagement import CounterStore
-from newsdesk.engagement import ViewIncrement, hour_bucket
+from newsdesk.dal import clients as aws
+from newsdesk.dal.engagement import CounterStore, stored_trending
+from newsdesk.dal.items import from_item
+from newsdesk.dal.keys import COUNTERS_PREFIX, TRENDING_PK, TRENDING_SK, key
 from newsdesk.dal.partners import PartnerStore
-from newsdesk.trending import TRENDING_PATH, trending_snapshot_payloads
+from newsdesk.engagement import ViewIncrement, hour_bucket
+from newsdesk.snapshots import Rankings
 from newsdesk_ops.cli import main
 from newsdesk_ops.target import Target
 from tests.conftest import LambdaContextStub, Partner, Stack, load_event
 from tests.handler.stream import TableStream, count_new_visits
 from tests.handler.test_events_api import BROWSER, publish, retract
+from tests.support.aws_calls import AwsCalls
 
 pytestmark = pytest.mark.handler
 
@@ -84,13 +88,19 @@ def record_comments(stack: Stack, site: dict[str, str], article_id: str, count: 
     EngagementService(counters=counters, articles=counters).record(batch, principal, "comment-service/1.0", at)
 
 
-def stored_body(stack: Stack) -> dict[str, Any]:
-    item = stack.dynamodb.get_item(
-        TableName=stack.table_name, Key={"PK": {"S": "TRENDING"}, "SK": {"S": "CURRENT"}}
-    ).get("Item")
+def stored_rankings(stack: Stack) -> Rankings:
+    """The two files the TRENDING item holds, validated into their models."""
+    item = stack.dynamodb.get_item(TableName=stack.table_name, Key=key(TRENDING_PK, TRENDING_SK)).get("Item")
     assert item is not None
-    body: dict[str, Any] = json.loads(item["body"]["S"])
-    return body
+    stored = stored_trending(from_item(item))
+    assert stored is not None
+    return stored.rankings()
+
+
+def stored_files(stack: Stack) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``v1/trending.json`` and ``v1/counters.json`` as stored, as the frontend will read them."""
+    trending, counters = stored_rankings(stack).texts()
+    return json.loads(trending), json.loads(counters)
 
 
 def listed(entries: list[dict[str, Any]]) -> list[str]:
@@ -132,14 +142,16 @@ def test_the_timer_ranks_the_window_and_hands_the_result_to_publish(
     report = run_timer(NOW, lambda_context)
     # Then the rankings are written, with the single-view story left out of the lists
     assert report["written"] is True and report["candidates"] == 3
-    body = stored_body(stack)
-    assert listed(body["most_read"]) == [stories["tanks"], stories["rocket"]]
-    assert listed(body["most_discussed"]) == [stories["rocket"]]
-    assert listed(body["sections"]["space"]["most_read"]) == [stories["rocket"]]
-    assert body["counts"][stories["quiet"]] == {"views": 1, "comments": 0}
-    # And publish can render the sidebar from it
-    sidebar = trending_snapshot_payloads(body)[TRENDING_PATH]["most_discussed"][0]
+    trending, counters = stored_files(stack)
+    assert listed(trending["most_read"]) == [stories["tanks"], stories["rocket"]]
+    assert listed(trending["most_discussed"]) == [stories["rocket"]]
+    assert listed(trending["sections"]["space"]["most_read"]) == [stories["rocket"]]
+    assert counters["articles"][stories["quiet"]] == {"views": 1, "comments": 0}
+    # And the item holds the sidebar as publish will write it
+    sidebar = trending["most_discussed"][0]
     assert sidebar["headline"] and sidebar["count"] == 12 and sidebar["published_at"].endswith("Z")
+    assert sidebar["path"] == f"/v1/articles/{stories['rocket']}.json"
+    assert trending["generated_at"] == counters["generated_at"] == "2026-11-25T12:02:00Z"
 
 
 def test_unchanged_rankings_write_nothing(
@@ -148,15 +160,32 @@ def test_unchanged_rankings_write_nothing(
     # Given a first run
     record_views(stack, stories["tanks"], 5, NOW)
     assert run_timer(NOW, lambda_context)["written"] is True
-    first = stored_body(stack)
+    first = stored_files(stack)
     # When the timer fires again later with no new events (scores decay, order and counts do not)
     report = run_timer(NOW + timedelta(minutes=5), lambda_context)
     # Then nothing is written
     assert report["written"] is False
-    assert stored_body(stack) == first
+    assert stored_files(stack) == first
     # And a new view changes the counts, so the next run writes
     record_views(stack, stories["quiet"], 1, NOW + timedelta(minutes=6))
     assert run_timer(NOW + timedelta(minutes=10), lambda_context)["written"] is True
+
+
+def test_an_item_stored_before_it_held_the_files_is_written_again(
+    stack: Stack, trending_env: dict[str, str], stories: dict[str, str], lambda_context: Any
+) -> None:
+    # Given a TRENDING item in the earlier layout (one JSON body), with the digest of the same rankings
+    record_views(stack, stories["tanks"], 5, NOW)
+    digest = run_timer(NOW, lambda_context)["digest"]
+    stack.dynamodb.put_item(
+        TableName=stack.table_name,
+        Item={**key(TRENDING_PK, TRENDING_SK), "digest": {"S": digest}, "body": {"S": "{}"}},
+    )
+    # When the timer fires
+    report = run_timer(NOW + timedelta(minutes=5), lambda_context)
+    # Then the item is written again, holding the files
+    assert report["written"] is True and report["digest"] == digest
+    assert listed(stored_files(stack)[0]["most_read"]) == [stories["tanks"]]
 
 
 def test_a_retracted_story_leaves_the_lists_at_the_next_run(
@@ -165,30 +194,70 @@ def test_a_retracted_story_leaves_the_lists_at_the_next_run(
     record_views(stack, stories["tanks"], 9, NOW)
     record_views(stack, stories["rocket"], 3, NOW)
     run_timer(NOW, lambda_context)
-    assert listed(stored_body(stack)["most_read"]) == [stories["tanks"], stories["rocket"]]
+    assert listed(stored_files(stack)[0]["most_read"]) == [stories["tanks"], stories["rocket"]]
     # When the partner retracts the leading story
     retract(partner, lambda_context, stories["tanks"])
     report = run_timer(NOW + timedelta(minutes=5), lambda_context)
     # Then it is gone from every list and from the counts
     assert report["written"] is True
-    body = stored_body(stack)
-    assert listed(body["most_read"]) == [stories["rocket"]]
-    assert stories["tanks"] not in json.dumps(body)
+    trending, counters = stored_files(stack)
+    assert listed(trending["most_read"]) == [stories["rocket"]]
+    assert stories["tanks"] not in json.dumps([trending, counters])
+
+
+def test_a_run_reads_the_window_with_one_query_per_hour(
+    stack: Stack,
+    trending_env: dict[str, str],
+    stories: dict[str, str],
+    site: dict[str, str],
+    lambda_context: Any,
+) -> None:
+    # Given views and comments in three hours of the default window (48 hours)
+    window_hours = int(trending_env["TRENDING_WINDOW_HOURS"])
+    assert window_hours == 48
+    record_views(stack, stories["tanks"], 4, NOW - timedelta(hours=30))
+    record_views(stack, stories["rocket"], 3, NOW - timedelta(hours=2))
+    record_views(stack, stories["rocket"], 2, NOW)
+    record_comments(stack, site, stories["quiet"], 7, NOW)
+    # When the timer fires
+    calls = AwsCalls().watch(aws.dynamodb_client())
+    run_timer(NOW, lambda_context)
+    # Then each hour of the window was one Query (views and comment counts share the hour's
+    # partition), the candidates one BatchGetItem, the stored rankings one GetItem, and the new
+    # ones one PutItem: window hours + 3 calls, where four partitions per hour took 384 Queries.
+    assert dict(calls.calls) == {
+        "dynamodb:Query": window_hours,
+        "dynamodb:BatchGetItem": 1,
+        "dynamodb:GetItem": 1,
+        "dynamodb:PutItem": 1,
+    }
+    # And it read the window's counter items and the three candidates' current items, nothing more
+    counter_items = [
+        item
+        for item in stack.dynamodb.scan(TableName=stack.table_name)["Items"]
+        if item["PK"]["S"].startswith(COUNTERS_PREFIX)
+    ]
+    assert len(counter_items) == 4
+    assert calls.items_read == len(counter_items) + 3
 
 
 def test_history_outside_the_window_is_never_read(
     stack: Stack, trending_env: dict[str, str], stories: dict[str, str], lambda_context: Any
 ) -> None:
-    # Given a run over today's counters
+    # Given a run over today's counters, after the one that stored the rankings
     record_views(stack, stories["tanks"], 5, NOW)
-    before = run_timer(NOW, lambda_context)["items_read"]
+    run_timer(NOW, lambda_context)
+    calls = AwsCalls().watch(aws.dynamodb_client())
+    run_timer(NOW, lambda_context)
+    before = (calls.items_read, calls.count("Query"))
     # When ten days of older counters for 200 articles are added
     counters = CounterStore(stack.table_name)
     old_hours = [hour_bucket(NOW - timedelta(days=3, hours=hour)) for hour in range(0, 240, 6)]
     counters.add_views([ViewIncrement(f"old-{n}", hour, 7, "news") for hour in old_hours for n in range(5)])
-    # Then the next run reads exactly as many items as before
-    after = run_timer(NOW, lambda_context)["items_read"]
-    assert after == before
+    # Then the next run reads exactly as many items, with as many Queries, as before
+    calls.reset()
+    run_timer(NOW, lambda_context)
+    assert (calls.items_read, calls.count("Query")) == before
 
 
 def test_newsdesk_trending_run_recomputes_on_demand(
@@ -204,7 +273,7 @@ def test_newsdesk_trending_run_recomputes_on_demand(
     )
     assert main(["trending", "run"], target=target) == 0
     assert "rankings changed" in capsys.readouterr().out
-    assert listed(stored_body(stack)["most_read"]) == [stories["rocket"]]
+    assert listed(stored_files(stack)[0]["most_read"]) == [stories["rocket"]]
     # And again: nothing new, nothing written
     assert main(["trending", "run"], target=target) == 0
     assert "unchanged" in capsys.readouterr().out

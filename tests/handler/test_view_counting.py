@@ -15,19 +15,36 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from ingest.engagement import EngagementService
+from newsdesk.dal import clients as aws
 from newsdesk.dal.engagement import CounterStore
+from newsdesk.dal.keys import COUNTERS_PREFIX, article_of_view_sk, counters_pk
 from newsdesk.engagement import ViewIncrement
 from tests.conftest import Partner, Stack
 from tests.handler.stream import TableStream, count_new_visits, filtered_for, lambda_event
-from tests.handler.test_events_api import BROWSER, items_with_prefix, post_events, publish, total_views, view
-from tests.handler.test_trending_function import run_timer, stored_body, trending_env  # noqa: F401 (fixture)
+from tests.handler.test_events_api import (
+    BROWSER,
+    items_with_prefix,
+    post_events,
+    publish,
+    total_views,
+    view,
+    view_counters,
+)
+from tests.handler.test_trending_function import run_timer, stored_files, trending_env  # noqa: F401 (fixture)
+from tests.support.aws_calls import AwsCalls
 from trending.counting import count_views, handler
 
 pytestmark = pytest.mark.handler
 
 NOW = datetime(2026, 11, 25, 12, 2, tzinfo=UTC)
+
+
+def stream_records(records: Sequence[dict[str, Any]]) -> list[DynamoDBRecord]:
+    """Records of a Lambda event as the handler hands them on (Powertools' DynamoDBRecord)."""
+    return [DynamoDBRecord(record) for record in records]
 
 
 def record_visits(stack: Stack, visits: Sequence[tuple[str, str]], at: datetime) -> None:
@@ -67,11 +84,12 @@ def test_a_stream_batch_makes_one_counter_update_per_article_and_hour(stack: Sta
     records = filtered_for("ViewCounterFunction", stream.read_records())
     assert len(records) == 200
     # When the view counter gets them as one stream batch
-    counters = CounterStore(stack.table_name)
-    report, failed = count_views(records, counters)
+    calls = AwsCalls().watch(aws.dynamodb_client())
+    report, failed = count_views(stream_records(records), CounterStore(stack.table_name))
     # Then exactly one counter update per (article, hour) carries all 200 views
     assert failed == []
-    assert counters.tally.counter_writes == report.counter_updates == 10
+    assert calls.count("UpdateItem") == report.counter_updates == 10
+    assert sum(calls.calls.values()) == 10
     assert report.views == 200 and report.skipped == 0
     assert sum(total_views(stack, article_id) for article_id in articles) == 200
     assert {total_views(stack, article_id) for article_id in articles} == {40}
@@ -108,11 +126,11 @@ def test_a_dedupe_record_without_attributes_is_read_from_its_key(stack: Stack, a
     (record,) = stream.read_records()
     record["dynamodb"]["NewImage"] = {name: record["dynamodb"]["NewImage"][name] for name in ("PK", "SK")}
     # When
-    report, failed = count_views([record], CounterStore(stack.table_name))
+    report, failed = count_views(stream_records([record]), CounterStore(stack.table_name))
     # Then it counts in its article's hour
     assert (report.views, failed) == (1, [])
-    (counter,) = items_with_prefix(stack, "VIEWS#2026-11-25T12#")
-    assert counter["SK"]["S"].startswith(f"{articles[2]}#") and counter["views"]["N"] == "1"
+    (counter,) = items_with_prefix(stack, counters_pk("2026-11-25T12"))
+    assert article_of_view_sk(counter["SK"]["S"]) == articles[2] and counter["views"]["N"] == "1"
 
 
 def test_a_failed_update_reports_the_records_not_counted_and_the_retry_completes(
@@ -125,14 +143,14 @@ def test_a_failed_update_reports_the_records_not_counted_and_the_retry_completes
     sequence = [record["dynamodb"]["SequenceNumber"] for record in records]
     # When the second counter update fails
     failing = FailingCounters(fail_at=2)
-    report, failed = count_views(records, failing)
+    report, failed = count_views(stream_records(records), failing)
     # Then the first update stands, the third is not tried, and the records of both others are reported
     assert [increment.article_id for increment in failing.applied] == [articles[0]]
     assert (report.counter_updates, report.views, report.failed_records) == (1, 4, 8)
     assert failed == sequence[4:]
     # And the handler's partial batch response names them, so Lambda resumes from the earliest
     resumed = [record for record in records if record["dynamodb"]["SequenceNumber"] in failed]
-    retry_report, retry_failed = count_views(resumed, CounterStore(stack.table_name))
+    retry_report, retry_failed = count_views(stream_records(resumed), CounterStore(stack.table_name))
     assert (retry_report.counter_updates, retry_failed) == (2, [])
 
 
@@ -162,17 +180,17 @@ def test_posted_views_reach_the_rankings_through_the_stream(
         )
         assert status == 202 and body["ignored"] == 0
     # ... which write no counter by themselves
-    assert items_with_prefix(stack, "VIEWS#") == []
+    assert view_counters(stack) == []
     # When the view counter takes the new visits from the stream, and the trending timer fires
     assert count_new_visits(stream, lambda_context) == {"batchItemFailures": []}
     report = run_timer(datetime.now(UTC), lambda_context)
     # Then the rankings see the views
     assert report["written"] is True
-    body = stored_body(stack)
-    assert [entry["id"] for entry in body["most_read"]] == [articles[0], articles[1]]
-    assert body["counts"][articles[0]]["views"] == 4 and body["counts"][articles[1]]["views"] == 3
+    trending, counters = stored_files(stack)
+    assert [entry["id"] for entry in trending["most_read"]] == [articles[0], articles[1]]
+    assert counters["articles"][articles[0]]["views"] == 4 and counters["articles"][articles[1]]["views"] == 3
 
 
 def test_an_event_that_is_not_a_stream_batch_is_ignored(stack: Stack, lambda_context: Any) -> None:
     assert handler({"source": "aws.events"}, lambda_context) == {"batchItemFailures": []}
-    assert json.dumps(items_with_prefix(stack, "VIEWS#")) == "[]"
+    assert items_with_prefix(stack, COUNTERS_PREFIX) == []

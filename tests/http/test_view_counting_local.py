@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 import pytest
 
+from newsdesk.dal.keys import COUNTERS_PREFIX, article_of_view_sk
 from tests.conftest import load_ninjs
 from tests.http.conftest import JSON, LocalApi
 
@@ -39,7 +40,7 @@ def counted_views(api: LocalApi, article_id: str) -> int:
     return sum(
         int(item["views"]["N"])
         for item in items
-        if item["PK"]["S"].startswith("VIEWS#") and item["SK"]["S"].rpartition("#")[0] == article_id
+        if item["PK"]["S"].startswith(COUNTERS_PREFIX) and article_of_view_sk(item["SK"]["S"]) == article_id
     )
 
 

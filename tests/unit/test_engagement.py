@@ -6,23 +6,28 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from newsdesk.dal.keys import (
+    article_and_hour_of_seen_pk,
+    article_of_comment_sk,
+    article_of_view_sk,
+    comment_sk,
+    counters_pk,
+    seen_pk,
+    view_sk,
+)
 from newsdesk.engagement import (
     MALFORMED,
     MAX_EVENTS_PER_BATCH,
-    VIEW_PARTITIONS,
     CommentsEvent,
     NewVisit,
     ViewEvent,
-    article_and_hour_of_seen_pk,
     claims_comments,
     counter_updates,
     events_of,
     hour_bucket,
     is_crawler,
     latest_comment_counts,
-    partition_of,
     seen_expiration,
-    seen_pk,
     validate_events,
     visit_hash,
     visits_of,
@@ -163,10 +168,13 @@ def test_dedupe_records_expire_an_hour_after_their_hour() -> None:
     assert seen_expiration("2026-11-25T10") == int(datetime(2026, 11, 25, 12, tzinfo=UTC).timestamp())
 
 
-def test_partitions_are_stable_and_spread() -> None:
-    partitions = {partition_of(f"article-{n}") for n in range(200)}
-    assert partitions == set(range(VIEW_PARTITIONS))
-    assert partition_of("article-1") == partition_of("article-1")
+def test_an_hour_of_counters_is_one_partition_whose_sort_keys_name_the_article() -> None:
+    assert counters_pk("2026-11-25T10") == "COUNTERS#2026-11-25T10"
+    assert article_of_view_sk(view_sk("a1-b2", 7)) == "a1-b2"
+    assert article_of_comment_sk(comment_sk("a1-b2")) == "a1-b2"
+    # A view counter is not a comment count, and neither is anything else of the hour
+    assert article_of_comment_sk(view_sk("a1", 0)) is None and article_of_view_sk(comment_sk("a1")) is None
+    assert article_of_view_sk("VIEWS#") is None and article_of_comment_sk("COMMENTS#") is None
 
 
 # --- dedupe within a batch and aggregation -----------------------------------------------------
@@ -241,7 +249,7 @@ def test_an_empty_batch_makes_no_updates() -> None:
         (seen_pk("a1-b2", "2026-11-25T10"), ("a1-b2", "2026-11-25T10")),
         ("SEEN#a1#not-an-hour", None),
         ("SEEN#2026-11-25T10", None),
-        ("VIEWS#2026-11-25T10#1", None),
+        ("COUNTERS#2026-11-25T10", None),
         ("ARTICLE#a1", None),
     ],
 )

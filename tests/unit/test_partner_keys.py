@@ -15,7 +15,6 @@ from newsdesk.partners import (
     is_valid_partner_id,
     looks_like_secret,
     new_key_id,
-    principal_from_context,
     slugify,
 )
 
@@ -140,7 +139,7 @@ def test_principal_survives_the_authorizer_context() -> None:
     # Then: flat strings only, as API Gateway requires, and the same principal back
     assert set(context) == {"partner_id", "key_id", "role", "language", "section", "partner_name"}
     assert all(isinstance(value, str) for value in context.values())
-    assert principal_from_context(context) == principal
+    assert Principal.from_authorizer_context(context) == principal
 
 
 @pytest.mark.parametrize(
@@ -169,4 +168,4 @@ def test_principal_survives_the_authorizer_context() -> None:
     ],
 )
 def test_anonymous_or_unexpected_context_is_no_principal(context: dict[str, str] | None) -> None:
-    assert principal_from_context(context) is None
+    assert Principal.from_authorizer_context(context) is None

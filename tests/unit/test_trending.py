@@ -7,20 +7,19 @@ import random
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 
+import jsonschema_rs
 import pytest
 
 from newsdesk.engagement import CommentCount, ViewCount, hour_bucket
+from newsdesk.snapshots import COUNTERS_PATH, TRENDING_PATH, Rankings, json_schemas, render
 from newsdesk.trending import (
-    COUNTERS_PATH,
-    TRENDING_PATH,
+    MAX_COUNTED_ARTICLES,
     ArticleActivity,
     ListedArticle,
-    TrendingResult,
     activity_by_article,
     build_trending,
     decay_weight,
     ranked,
-    trending_snapshot_payloads,
 )
 
 pytestmark = pytest.mark.unit
@@ -61,7 +60,7 @@ class Lookup:
 
 def build(
     activity: Mapping[str, ArticleActivity], lookup: Lookup | None = None, *, list_length: int = 10, min_count: int = 3
-) -> TrendingResult:
+) -> Rankings:
     return build_trending(
         activity,
         lookup or Lookup(),
@@ -94,13 +93,13 @@ def test_fresh_reading_outranks_more_but_older_reading() -> None:
     )
     # Then the fresh story leads, while the entry still shows each story's raw count
     result = build(activity)
-    assert ids(result.most_read) == ["new-story", "old-story"]
-    assert [entry.count for entry in result.most_read] == [4, 10]
+    assert ids(result.trending.most_read) == ["new-story", "old-story"]
+    assert [entry.count for entry in result.trending.most_read] == [4, 10]
     # And with a long half-life the larger count wins again
     slow = activity_by_article(
         [views("old-story", 10, hours_ago=12), views("new-story", 4)], [], now=NOW, half_life_minutes=10_000
     )
-    assert ids(build(slow).most_read) == ["old-story", "new-story"]
+    assert ids(build(slow).trending.most_read) == ["old-story", "new-story"]
 
 
 def test_shards_of_one_hour_are_summed() -> None:
@@ -121,8 +120,8 @@ def test_an_article_below_the_minimum_count_never_trends() -> None:
         half_life_minutes=HALF_LIFE,
     )
     result = build(activity, min_count=3)
-    assert ids(result.most_read) == ["three-views"]
-    assert ids(result.most_discussed) == ["three-comments"]
+    assert ids(result.trending.most_read) == ["three-views"]
+    assert ids(result.trending.most_discussed) == ["three-comments"]
 
 
 def test_ties_are_broken_by_article_id_whatever_the_input_order() -> None:
@@ -134,8 +133,8 @@ def test_ties_are_broken_by_article_id_whatever_the_input_order() -> None:
     first = build(activity_by_article(counts, [], now=NOW, half_life_minutes=HALF_LIFE))
     second = build(activity_by_article(shuffled, [], now=NOW, half_life_minutes=HALF_LIFE))
     # Then the order is by id, and the results are identical
-    assert ids(first.most_read) == ["a", "b", "c", "d", "e"]
-    assert first.body() == second.body()
+    assert ids(first.trending.most_read) == ["a", "b", "c", "d", "e"]
+    assert first.texts() == second.texts()
 
 
 def test_heap_ranking_matches_a_full_sort() -> None:
@@ -174,8 +173,8 @@ def test_an_unpublished_candidate_is_replaced_by_the_next_one() -> None:
     # When
     result = build(activity, lookup, list_length=2)
     # Then the retracted story is nowhere, and the lookup took two rounds, asking once per id
-    assert ids(result.most_read) == ["second", "third"]
-    assert "retracted" not in result.model_dump_json()
+    assert ids(result.trending.most_read) == ["second", "third"]
+    assert "retracted" not in "".join(result.texts())
     assert lookup.calls == [{"retracted", "second"}, {"third"}]
 
 
@@ -191,12 +190,12 @@ def test_lists_per_section_are_ranked_within_the_section() -> None:
         half_life_minutes=HALF_LIFE,
     )
     result = build(activity, Lookup(sections={"space-1": "space", "space-2": "space", "navy-1": "shipbuilding"}))
-    assert ids(result.most_read) == ["space-1", "navy-1", "space-2"]
-    assert list(result.sections) == ["shipbuilding", "space"]
-    assert ids(result.sections["space"].most_read) == ["space-1", "space-2"]
-    assert ids(result.sections["space"].most_discussed) == []
-    assert ids(result.sections["shipbuilding"].most_discussed) == ["navy-1"]
-    assert result.counts["navy-1"].model_dump() == {"views": 20, "comments": 12}
+    assert ids(result.trending.most_read) == ["space-1", "navy-1", "space-2"]
+    assert list(result.trending.sections) == ["shipbuilding", "space"]
+    assert ids(result.trending.sections["space"].most_read) == ["space-1", "space-2"]
+    assert ids(result.trending.sections["space"].most_discussed) == []
+    assert ids(result.trending.sections["shipbuilding"].most_discussed) == ["navy-1"]
+    assert result.counters.articles["navy-1"].model_dump() == {"views": 20, "comments": 12}
 
 
 # --- digest and what publish renders -----------------------------------------------------------
@@ -205,41 +204,95 @@ def test_lists_per_section_are_ranked_within_the_section() -> None:
 def test_the_digest_ignores_the_generation_time_but_not_the_counts() -> None:
     activity = activity_by_article([views("a1", 5)], [], now=NOW, half_life_minutes=HALF_LIFE)
     first = build(activity)
-    later = first.model_copy(update={"generated_at": "2026-11-25T10:35:00Z"})
+    later = build_trending(
+        activity,
+        Lookup(),
+        now=NOW + timedelta(minutes=5),
+        list_length=10,
+        min_count=3,
+        window_hours=48,
+        half_life_minutes=HALF_LIFE,
+    )
+    assert later.trending.generated_at != first.trending.generated_at
     assert later.digest() == first.digest()
     more = build(activity_by_article([views("a1", 6)], [], now=NOW, half_life_minutes=HALF_LIFE))
     assert more.digest() != first.digest()
 
 
-def test_snapshot_payloads_are_the_sidebar_lists_and_the_counts() -> None:
-    # Given a stored body
-    activity = activity_by_article(
-        [views("a1", 7, section="space"), views("a2", 1, section="space")],
-        [comments("a1", 4, section="space")],
-        now=NOW,
-        half_life_minutes=HALF_LIFE,
-    )
-    body = json.loads(build(activity, Lookup(sections={"a1": "space", "a2": "space"})).body())
-    # When
-    payloads = trending_snapshot_payloads(body)
-    # Then
-    assert set(payloads) == {TRENDING_PATH, COUNTERS_PATH}
-    trending = payloads[TRENDING_PATH]
-    assert trending["kind"] == "trending" and trending["generated_at"] == "2026-11-25T10:30:00Z"
-    assert trending["most_read"] == [
-        {
-            "id": "a1",
-            "headline": "Заголовок a1",
-            "published_at": "2026-11-24T08:00:00Z",
-            "section": "space",
-            "count": 7,
-            "path": "/v1/articles/a1.json",
-        }
-    ]
-    assert trending["sections"]["space"]["most_discussed"][0]["count"] == 4
-    assert payloads[COUNTERS_PATH]["articles"] == {
-        "a1": {"views": 7, "comments": 4},
-        "a2": {"views": 1, "comments": 0},
+def sidebar_rankings() -> Rankings:
+    activity = {
+        "a1": ArticleActivity("a1", "space", 7, 6.5, 4),
+        "a2": ArticleActivity("a2", "space", 1, 1.0, 0),
+        "b1": ArticleActivity("b1", "defence-industry", 30, 12.25, 15),
+        "c9": ArticleActivity("c9", "", 5, 5.0, 3),
     }
-    # And rendering is deterministic
-    assert json.dumps(trending_snapshot_payloads(body)) == json.dumps(payloads)
+    sections = {"a1": "space", "a2": "space", "b1": "defence-industry", "c9": "news"}
+    return build(activity, Lookup(sections=sections))
+
+
+def entry(article_id: str, section: str, count: int) -> str:
+    return (
+        f'{{"id":"{article_id}","headline":"Заголовок {article_id}","published_at":"2026-11-24T08:00:00Z",'
+        f'"section":"{section}","count":{count},"path":"/v1/articles/{article_id}.json"}}'
+    )
+
+
+def test_the_files_are_byte_for_byte_what_the_frontend_reads() -> None:
+    # The bytes the frontend depends on (the same as those rendered before trending had one model)
+    files = {path: render(model).decode("utf-8") for path, model in sidebar_rankings().files().items()}
+    b1_read, a1_read, c9_read = entry("b1", "defence-industry", 30), entry("a1", "space", 7), entry("c9", "news", 5)
+    b1_talk, a1_talk, c9_talk = entry("b1", "defence-industry", 15), entry("a1", "space", 4), entry("c9", "news", 3)
+    assert files == {
+        TRENDING_PATH: (
+            '{"schema_version":"v1","kind":"trending","generated_at":"2026-11-25T10:30:00Z","window_hours":48,'
+            '"half_life_minutes":360.0,"min_count":3,'
+            f'"most_read":[{b1_read},{a1_read},{c9_read}],"most_discussed":[{b1_talk},{a1_talk},{c9_talk}],'
+            f'"sections":{{"defence-industry":{{"most_read":[{b1_read}],"most_discussed":[{b1_talk}]}},'
+            f'"space":{{"most_read":[{a1_read}],"most_discussed":[{a1_talk}]}}}}}}\n'
+        ),
+        COUNTERS_PATH: (
+            '{"schema_version":"v1","kind":"counters","generated_at":"2026-11-25T10:30:00Z","window_hours":48,'
+            '"truncated":false,"articles":{"a1":{"views":7,"comments":4},"a2":{"views":1,"comments":0},'
+            '"b1":{"views":30,"comments":15},"c9":{"views":5,"comments":3}}}\n'
+        ),
+    }
+
+
+def test_the_stored_texts_validate_back_into_the_same_models_and_bytes() -> None:
+    rankings = sidebar_rankings()
+    trending, counters = rankings.texts()
+    again = Rankings.from_texts(trending, counters)
+    assert again == rankings
+    assert again.texts() == (trending, counters) and again.digest() == rankings.digest()
+    assert {path: render(model) for path, model in again.files().items()} == {
+        TRENDING_PATH: trending.encode("utf-8"),
+        COUNTERS_PATH: counters.encode("utf-8"),
+    }
+
+
+def test_the_files_validate_against_their_published_schemas() -> None:
+    trending, counters = sidebar_rankings().texts()
+    for kind, text in (("trending", trending), ("counters", counters)):
+        validator = jsonschema_rs.Draft202012Validator(json_schemas()[kind])
+        assert list(validator.iter_errors(json.loads(text))) == []
+
+
+def test_stored_texts_that_do_not_fit_the_models_are_refused() -> None:
+    trending, counters = sidebar_rankings().texts()
+    document = json.loads(trending)
+    document["most_read"][0]["onclick"] = "alert(1)"
+    with pytest.raises(ValueError):
+        Rankings.from_texts(json.dumps(document), counters)
+
+
+def test_counts_are_kept_for_the_most_active_articles_only() -> None:
+    # Given three articles less active than the limit's worth of others
+    activity = {f"a{n:05d}": ArticleActivity(f"a{n:05d}", "news", 2, 0.0, 1) for n in range(MAX_COUNTED_ARTICLES)}
+    activity |= {f"low-{n}": ArticleActivity(f"low-{n}", "news", 1, 0.0, 0) for n in range(3)}
+    # When
+    counters = build(activity, min_count=100).counters
+    # Then the three are left out, the file says so, and the rest are in id order
+    assert counters.truncated is True
+    assert len(counters.articles) == MAX_COUNTED_ARTICLES
+    assert not any(article_id.startswith("low-") for article_id in counters.articles)
+    assert list(counters.articles) == sorted(counters.articles)

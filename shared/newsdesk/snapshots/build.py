@@ -7,7 +7,6 @@ from typing import Literal
 
 from newsdesk.articles import ArticleRecord
 from newsdesk.models import ArticleContent, ArticleStatus, LeadImage, Mention, Rights
-from newsdesk.sanitize import plain_text
 from newsdesk.sections import section_map
 from newsdesk.snapshots.models import (
     ArticleSnapshot,
@@ -37,7 +36,7 @@ def section_ref(slug: str) -> SectionRef:
 
 
 def outlet_ref(record: ArticleRecord) -> OutletRef:
-    return OutletRef(id=record.partner_id, name=plain_text(record.outlet))
+    return OutletRef(id=record.partner_id, name=record.outlet)
 
 
 def _mentions(mentions: list[Mention]) -> list[MentionSnapshot]:
@@ -111,8 +110,8 @@ def article_summary(record: ArticleRecord) -> ArticleSummary:
     return ArticleSummary(
         id=record.article_id,
         revision=record.revision,
-        headline=plain_text(record.headline),
-        lead=plain_text(record.lead),
+        headline=record.headline,
+        lead=record.lead,
         image_url=record.image_url or None,
         section=record.section,
         outlet=outlet_ref(record),
