@@ -9,13 +9,14 @@ SAM := $(SAM_VENV)/bin/sam
 # sam build needs a Python that matches the Lambda runtime (python3.13).
 SAM_PYENV ?= 3.13.0:3.11.7
 
-.PHONY: help install run test test-fast lint format bench build validate clean
+.PHONY: help install run test test-fast lint format bench build validate clean openapi
 
 help:
 	@echo "make run    - start the whole system locally on moto (API, snapshots, timers)"
 	@echo "make test   - run the whole test suite"
 	@echo "make lint   - ruff, mypy, cfn-lint and sam validate --lint"
 	@echo "make bench  - benchmarks, results in bench/results/"
+	@echo "make openapi - regenerate functions/ingest/openapi.json from ingest.contract"
 	@echo "make build  - sam build (needs Python 3.13, e.g. via pyenv)"
 
 $(STAMP): pyproject.toml
@@ -52,6 +53,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The API contract is generated once and committed; a test fails while it is stale.
+openapi: $(STAMP)
+	$(BIN)/python -m ingest.contract
 
 build: $(SAM)
 	PYENV_VERSION=$(SAM_PYENV) $(SAM) build --template template.yaml

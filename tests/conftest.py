@@ -231,7 +231,7 @@ def responses_follow_the_contract(request: pytest.FixtureRequest) -> Iterator[No
     resolve = app.resolve
 
     def checked_resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        result = resolve(event, context)
+        result: dict[str, Any] = resolve(event, context)
         violations.extend(check_lambda_result(event, result))
         return result
 

@@ -133,6 +133,7 @@ class LocalStack:
     stream_arn: str = ""
     _streams: Any = None
     _shards: dict[str, _Shard] = field(default_factory=dict)
+    _positions: dict[str, int] = field(default_factory=dict)  # next sequence number, by shard
     _sources: list[StreamSource] = field(default_factory=list)
     _capacity: CapacityObserver | None = None
 
@@ -148,9 +149,7 @@ class LocalStack:
 
     # --- requests ----------------------------------------------------------------------------
 
-    def request(
-        self, method: str, path: str, *, body: bytes = b"", headers: dict[str, str] | None = None
-    ) -> Response:
+    def request(self, method: str, path: str, *, body: bytes = b"", headers: dict[str, str] | None = None) -> Response:
         """One HTTP request through the template's API (authorizer, route, function)."""
         request = compat.GatewayRequest(
             method=method,
@@ -274,16 +273,42 @@ class LocalStack:
         return dropped
 
     def _read_stream(self) -> list[dict[str, Any]]:
+        self._forget_delivered_records()
         records: list[dict[str, Any]] = []
-        for shard in self._shards.values():
+        for shard_id, shard in self._shards.items():
             if shard.iterator is None:
                 continue
             response = self._streams.get_records(ShardIterator=shard.iterator, Limit=GET_RECORDS_LIMIT)
             shard.iterator = response.get("NextShardIterator")
-            records.extend(
-                compat.lambda_stream_record(record, self.stream_arn, REGION) for record in response.get("Records", [])
-            )
+            for record in response.get("Records", []):
+                records.append(compat.lambda_stream_record(record, self.stream_arn, REGION))
+                self._positions[shard_id] = int(record["dynamodb"]["SequenceNumber"]) + 1
         return records
+
+    def _forget_delivered_records(self) -> None:
+        """Drop the stream records moto holds that every reader has passed (moto internals).
+
+        moto keeps every stream record for ever and deep-copies them, with the whole table, on
+        every TransactWriteItems (as its rollback copy). Left there, each transaction costs more
+        than the one before and a history of a few thousand revisions takes many minutes to
+        write. DynamoDB does neither, so the bench drops what it has delivered: the shard's start
+        moves up by as many records, and sequence numbers stay what they were.
+        """
+        from moto.core.models import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
+
+        table = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables[self.table_name]
+        shard = table.stream_shard
+        if shard is None or not shard.items:
+            return
+        # Every open iterator has read up to the end of what existed at its last read.
+        consumed = (
+            min((self._positions.get(shard_id, 0) for shard_id in self._shards), default=0)
+            - shard.starting_sequence_number
+        )
+        if consumed > 0:
+            del shard.items[:consumed]
+            shard.starting_sequence_number += consumed
 
     # --- the bench's own look at the table -----------------------------------------------------
 
@@ -296,9 +321,7 @@ class LocalStack:
     def item_kinds(self) -> dict[str, int]:
         """Items of the table by the first part of their PK (ARTICLE, SEEN, VIEWS, ...) and SK kind."""
         kinds: dict[str, int] = {}
-        pages = self.dynamodb.get_paginator("scan").paginate(
-            TableName=self.table_name, ProjectionExpression="PK, SK"
-        )
+        pages = self.dynamodb.get_paginator("scan").paginate(TableName=self.table_name, ProjectionExpression="PK, SK")
         for page in pages:
             for item in page["Items"]:
                 pk = next(iter(item["PK"].values()))

@@ -144,3 +144,11 @@ def test_a_store_that_keeps_racing_ends_in_a_conflict_not_a_loop(store: FakeArti
 
     with pytest.raises(VersionConflict):
         submit(IngestService(store=AlwaysRaced(), archive=archive), article_doc())
+
+
+def test_record_fields_lists_show_are_plain_text_before_they_are_stored(service: IngestService) -> None:
+    """Publish renders record fields as they are stored, so markup must never get that far."""
+    marked_up = replace(OBORONKA, name="<i>Oboronka</i> Daily")
+    doc = article_doc(headline="<b>Жирный</b> заголовок", descriptions=[{"role": "summary", "value": "<em>Лид</em>"}])
+    record = service.submit(encode(doc), marked_up, request_id="r", now=NOW).record
+    assert (record.headline, record.lead, record.outlet) == ("Жирный заголовок", "Лид", "Oboronka Daily")

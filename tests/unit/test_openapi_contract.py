@@ -188,10 +188,12 @@ def test_event_batch_envelope_as_the_code_reads_it() -> None:
 
     schema = served_contract().validator("/components/schemas/EventBatch")
     view = {"type": "view", "article_id": "a1", "visitor": "v"}
-    for batch in ([], {"events": []}, [view] * 50, {"events": [view] * 50, "site": "x"}):
+    valid: list[Any] = [[], {"events": []}, [view] * 50, {"events": [view] * 50, "site": "x"}]
+    refused: list[Any] = [[view] * 51, {"events": [view] * 51}, {"events": {}}, {}, "x", 3]
+    for batch in valid:
         engagement.events_of(batch)
         assert schema.is_valid(batch), batch
-    for batch in ([view] * 51, {"events": [view] * 51}, {"events": {}}, {}, "x", 3):
+    for batch in refused:
         with pytest.raises(ValidationFailed):
             engagement.events_of(batch)
         assert not schema.is_valid(batch), batch

@@ -129,12 +129,6 @@ def test_tombstone_is_small_and_says_why() -> None:
     }
 
 
-def test_summary_is_plain_text_even_if_a_record_carried_markup() -> None:
-    summary = article_summary(record(headline="<b>Жирный</b> заголовок", outlet="<i>Outlet</i>"))
-    assert summary.headline == "Жирный заголовок"
-    assert summary.outlet.name == "Outlet"
-
-
 # --- Schemas -------------------------------------------------------------------------------------
 
 
