@@ -246,6 +246,7 @@ def test_checker_accepts_what_the_document_describes(contract: Contract) -> None
     assert contract.violations("GET", "/v1/nothing", 404, {"content-type": PROBLEM}, problem(404, "not-found")) == []
     gateway = {"content-type": "application/json"}
     assert contract.violations("POST", "/v1/events", 413, gateway, b'{"message": "Request Entity Too Large"}') == []
+    assert contract.violations("PATCH", "/v1/events", 404, gateway, b'{"message": "Not Found"}') == []
 
 
 @pytest.mark.parametrize(
@@ -264,7 +265,8 @@ def test_checker_accepts_what_the_document_describes(contract: Contract) -> None
         ("PUT", "/v1/articles/aabc", 409, {"content-type": PROBLEM}, problem(400, "version-conflict"), "body"),
         ("DELETE", "/v1/articles/aabc", 204, {}, b"{}", "without a body"),
         ("PATCH", "/v1/articles/aabc", 405, {"content-type": PROBLEM}, problem(405, "x"), "404 problem"),
-        ("GET", "/v1/nothing", 404, {"content-type": "application/json"}, problem(404, "not-found"), "content type"),
+        ("GET", "/v1/nothing", 404, {"content-type": "text/plain"}, problem(404, "not-found"), "content type"),
+        ("GET", "/v1/nothing", 404, {"content-type": "application/json"}, problem(404, "not-found"), "body /:"),
         ("POST", "/v1/events", 202, {"content-type": "application/json"}, b"not json", "not JSON"),
     ],
 )

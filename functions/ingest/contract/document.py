@@ -37,8 +37,8 @@ INFO = {
         "Partners submit IPTC ninjs 2.x articles; the site reports readers' views and comment counts. "
         "Send `Authorization: Bearer <key>`. Every error Newsdesk answers is RFC 9457 "
         "`application/problem+json` (the `type`s are listed in docs/api.md); a method and path no route "
-        "takes get a 404 problem (`components/responses/NoRoute`). API Gateway itself may answer 413, 500 "
-        'or 503 with `{"message": "..."}` (`GatewayMessage`).'
+        "takes get a 404 (`components/responses/NoRoute`). API Gateway itself may answer 404 (no route), 413, "
+        '500 or 503 with `{"message": "..."}` (`GatewayMessage`).'
     ),
 }
 SECURITY_SCHEMES = {
@@ -195,7 +195,10 @@ def build_document() -> dict[str, Any]:
         **ninjs_schemas(),
     }
     no_route = problem_response([not_found])
-    no_route["description"] = "No route takes this method and path (`not-found`)"
+    # The ingest app (and the local stack) answer a 404 problem; the deployed HTTP API has no $default
+    # route, so there API Gateway answers {"message": "Not Found"} before any function runs.
+    no_route["description"] = "No route takes this method and path: a `not-found` problem, or API Gateway's own"
+    no_route["content"][JSON] = {"schema": {"$ref": SCHEMAS + "GatewayMessage"}}
     return {
         "openapi": "3.1.0",
         "info": INFO,
