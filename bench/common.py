@@ -163,8 +163,24 @@ def report(result: BenchResult, results_dir: Path = RESULTS_DIR) -> tuple[Path, 
     }
     json_path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     markdown_path.write_text(as_markdown(result, measured_at, machine), encoding="utf-8")
-    print(f"written: {json_path.relative_to(REPOSITORY)}, {markdown_path.relative_to(REPOSITORY)}\n")
+    print(f"written: {_shown(json_path)}, {_shown(markdown_path)}\n")
     return json_path, markdown_path
+
+
+def main_of(run: Any, argv: Sequence[str] | None = None) -> None:
+    """The command line of one benchmark module: ``python -m bench.NAME [--quick] [--results-dir DIR]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repetitions")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where to write NAME.json and .md")
+    arguments = parser.parse_args(argv)
+    report(run(quick=arguments.quick), arguments.results_dir)
+
+
+def _shown(path: Path) -> str:
+    resolved = path.resolve()
+    return str(resolved.relative_to(REPOSITORY)) if resolved.is_relative_to(REPOSITORY) else str(path)
 
 
 def as_text(result: BenchResult) -> str:

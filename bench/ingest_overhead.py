@@ -1,103 +1,69 @@
-"""Handler overhead: the full ingest handler against the same SDK calls made directly.
+"""Handler overhead on moto: the warm ingest handler against the same SDK calls, both against moto
+in this process.
 
-Issue 2: "the full ingest handler for >= 200 articles of about 5 KB, against the same S3 and
-DynamoDB SDK calls made directly, same moto, same process. Target <= 1.2x."
+Issue 2 asked for this figure (target <= 1.2x); issue 7 keeps it, labelled for what it is: the SDK
+side here includes moto's own Python work for every call (parsing, conditions, its in-memory
+table), which is much heavier than botocore's client-side work against real AWS. Against moto the
+ratio looks smaller than against a fake transport only because moto is slow; the figure issue 7
+targets is ``bench.ingest_warm`` (fake transport, no emulator).
 
-How it is measured, all in one process under moto's in-process ``mock_aws``:
-
-1. Calibration (not timed): every article is POSTed once through ``ingest.app.handler``, with
-   botocore hooks on the handler's clients recording each SDK call and its parameters. This is
-   where the call list per request comes from, and it warms every cache a warm Lambda has.
-2. Each measured round POSTs every article again as a new story (its ``uri`` carries the round),
-   so each request takes the create path (201) like the calibration did. The direct side replays,
-   per article, exactly the recorded calls with the recorded parameters, the article id rewritten
-   to a fresh one so that every conditional write still succeeds and every read still misses.
-   Direct parameters are prepared before the clock starts: building them is the handler's work.
-3. Handler and direct runs alternate in blocks of articles (ABAB, the order flipping from block
-   to block) so that drift of the machine affects both sides alike. The ratio is the median over
-   rounds of (handler total / direct total).
-4. A cProfile pass over further POSTs shows where the handler's own time goes.
+1. The POST event comes from the local gateway once (``bench.support.ingest``).
+2. Calibration (untimed): each of 200 articles (~5 KB) is POSTed once; botocore hooks record each
+   call with its parameters and the client it was made on.
+3. Rounds: every article is POSTed again as a new story (round-specific ``uri``: the create path,
+   201); the direct side replays the recorded calls on the same clients with the article id
+   renamed, so that conditional writes still succeed and reads still miss. Handler and direct
+   alternate in blocks of 10. Ratio = median over rounds of (handler total / direct total).
+4. Off the clock after every request, the items it wrote are deleted and moto's stream records
+   dropped: moto's TransactWriteItems deep-copies the whole table (stream records included), so
+   without this the bench would measure moto's copying, which grows with the table.
+5. A cProfile pass over 60 more POSTs: the handler's own code from which no SDK call is reached.
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
 import cProfile
-import gc
 import hashlib
-import json
-import math
-import os
 import pstats
-import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from botocore import xform_name
-
-from bench.support.articles import article_body, article_uri
-from bench.common import (
-    BenchResult,
-    BenchStack,
-    Table,
-    Verdict,
-    emulated_stack,
-    median,
-    ms,
-    percentile,
-    ratio,
-    report,
+from bench.common import BenchResult, Table, Verdict, main_of, median, ms, percentile, ratio
+from bench.support.articles import article_body
+from bench.support.capacity import CapacityObserver
+from bench.support.ingest import (
+    LambdaContext,
+    ReadyCall,
+    Sample,
+    capture_ingest_event,
+    interleaved_rounds,
+    load_handler,
+    post_event,
+    replay_plan,
+    timed,
 )
+from bench.support.sdk import SdkCall
+from bench.support.stack import LocalStack, local_stack, quiet
 
 NAME = "ingest_overhead"
-TARGET = 1.2
+TARGET = 1.2  # issue 2's target, for this moto-based figure
 ARTICLES = 200
+QUICK_ARTICLES = 60
 ROUNDS = 9
 BLOCK_SIZE = 10
 PROFILED_ARTICLES = 60
-
 TOP_PROFILE_ITEMS = 15
-
-
-# --------------------------------------------------------------------------------------------------
-# Recording and replaying the handler's SDK calls
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SdkCall:
-    service: str
-    operation: str
-    params: dict[str, Any]
-
-
-class CallRecorder:
-    """Records every API call made through the given clients, with the parameters the caller passed."""
-
-    def __init__(self, clients: list[Any]) -> None:
-        self._clients = clients
-        self.calls: list[SdkCall] = []
-
-    def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        self.calls.append(SdkCall(model.service_model.service_name, model.name, copy.deepcopy(params)))
-
-    def take(self) -> list[SdkCall]:
-        taken, self.calls = self.calls, []
-        return taken
-
-    @contextlib.contextmanager
-    def recording(self) -> Iterator[CallRecorder]:
-        for client in self._clients:
-            client.meta.events.register("provide-client-params", self._record)
-        try:
-            yield self
-        finally:
-            for client in self._clients:
-                client.meta.events.unregister("provide-client-params", self._record)
+_HANDLER_CODE_MARKERS = (
+    "/newsdesk/",
+    "/ingest/",
+    "aws_lambda_powertools",
+    "jsonschema",
+    "referencing",
+    "pydantic",
+    "nh3",
+)
 
 
 def _renamed(value: Any, old: str, new: str) -> Any:
@@ -117,60 +83,45 @@ def fresh_article_id(article_id: str, tag: str) -> str:
     return "d" + digest[: len(article_id) - 1]
 
 
-def renamed_calls(calls: list[SdkCall], old_id: str, new_id: str) -> list[SdkCall]:
-    """The same calls about another article: same operations, same payload sizes, other keys."""
-    return [SdkCall(call.service, call.operation, _renamed(call.params, old_id, new_id)) for call in calls]
-
-
-ReadyCall = tuple[Callable[..., Any], dict[str, Any]]
-
-
-def replay_plan(calls: list[SdkCall], clients: dict[str, Any]) -> list[ReadyCall]:
-    return [(getattr(clients[call.service], xform_name(call.operation)), call.params) for call in calls]
-
-
-def written_keys(calls: list[SdkCall]) -> list[dict[str, Any]]:
-    """The DynamoDB keys (PK, SK) the calls write."""
-    items: list[dict[str, Any]] = []
-    for call in calls:
-        if call.operation == "TransactWriteItems":
-            for entry in call.params["TransactItems"]:
-                for operation in entry.values():
-                    items.append(operation.get("Item") or operation["Key"])
-        elif call.operation == "PutItem":
-            items.append(call.params["Item"])
-        elif call.operation in ("UpdateItem", "DeleteItem"):
-            items.append(call.params["Key"])
-    return [{"PK": item["PK"], "SK": item["SK"]} for item in items]
-
-
-def _article_id_of(calls: list[SdkCall]) -> str:
-    get_item = next(call for call in calls if call.operation == "GetItem")
-    return str(get_item.params["Key"]["PK"]["S"]).removeprefix("ARTICLE#")
+def renamed(calls: list[SdkCall], old_id: str, new_id: str) -> list[SdkCall]:
+    return [
+        SdkCall(
+            call.service,
+            call.operation,
+            _renamed(call.params, old_id, new_id),
+            wire=_renamed(call.wire, old_id, new_id),
+            client=call.client,
+        )
+        for call in calls
+    ]
 
 
 class TableReset:
-    """Brings moto's table back to its starting content after each article, off the clock.
+    """Brings moto's table back to its starting content after each request, off the clock (moto internals)."""
 
-    moto deep-copies the whole table, stream records included, on every TransactWriteItems (as a
-    rollback copy). Left alone, that cost grows with every article written and the bench turns
-    quadratic, measuring moto's copying instead of the handler; DynamoDB's cost does not grow with
-    the table. Deleting what an article wrote and dropping the emulator's stream records keeps
-    every request working against the same small table (this reaches into moto's internals).
-    """
-
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, stack: LocalStack) -> None:
         from moto.core.models import DEFAULT_ACCOUNT_ID
         from moto.dynamodb.models import dynamodb_backends
 
-        self._client = client
-        self._table_name = table_name
-        self._table = dynamodb_backends[DEFAULT_ACCOUNT_ID][client.meta.region_name].tables[table_name]
+        self._stack = stack
+        self._observer = CapacityObserver(stack.dynamodb)
+        self._table = dynamodb_backends[DEFAULT_ACCOUNT_ID][stack.dynamodb.meta.region_name].tables[stack.table_name]
+
+    def written(self, calls: list[SdkCall]) -> list[dict[str, Any]]:
+        keys = []
+        for call in calls:
+            if (
+                call.service == "dynamodb"
+                and call.wire
+                and call.operation in ("PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem")
+            ):
+                keys.extend(write.key for write in self._observer.writes_of(call.operation, call.wire))
+        return keys
 
     def forget(self, keys: list[dict[str, Any]]) -> None:
-        if keys:
-            self._client.batch_write_item(
-                RequestItems={self._table_name: [{"DeleteRequest": {"Key": key}} for key in keys]}
+        for start in range(0, len(keys), 25):
+            self._stack.dynamodb.batch_write_item(
+                RequestItems={self._stack.table_name: [{"DeleteRequest": {"Key": k}} for k in keys[start : start + 25]]}
             )
         # A deleted item leaves its partition behind as an empty mapping, which moto copies too.
         for partition in [key for key, items in self._table.items.items() if not items]:
@@ -179,199 +130,92 @@ class TableReset:
             self._table.stream_shard.items.clear()
 
 
-# --------------------------------------------------------------------------------------------------
-# The measurement
-# --------------------------------------------------------------------------------------------------
-
-
 @dataclass
-class Sample:
-    wall: float
-    cpu: float
-
-
-@contextlib.contextmanager
-def quiet_stdout() -> Iterator[None]:
-    """The handler prints its metrics (EMF) to stdout, as in Lambda; here they go to /dev/null."""
-    with open(os.devnull, "w", encoding="utf-8") as sink, contextlib.redirect_stdout(sink):
-        yield
-
-
-@dataclass(frozen=True)
-class HandlerJob:
-    event: dict[str, Any]
-    written: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class DirectJob:
+class Job:
+    event: dict[str, Any] | None
     plan: list[ReadyCall]
     written: list[dict[str, Any]]
 
 
-class IngestBench:
-    """The handler and the direct calls, on the same clients, against the same emulated stack."""
-
-    def __init__(self, stack: BenchStack) -> None:
-        from ingest import app
-        from newsdesk import aws
-        from newsdesk.partners import PartnerStore
-        from tests.conftest import LambdaContextStub, api_event
-
-        self._app = app
-        self._api_event = api_event
-        self._context = LambdaContextStub()
-        partners = PartnerStore(stack.table_name)
-        _, secret = partners.add_partner("Оборонные ведомости", "ru", "defence-industry")
-        principal = partners.resolve(secret)
-        if principal is None:
-            raise RuntimeError("the partner just created does not resolve")
-        self.partner_id = principal.partner_id
-        self._authorizer = principal.to_authorizer_context()
-        self.clients = {"dynamodb": aws.dynamodb_client(), "s3": aws.s3_client()}
-        self._reset = TableReset(self.clients["dynamodb"], stack.table_name)
-
-    def event(self, body: bytes) -> dict[str, Any]:
-        return self._api_event(
-            "POST",
-            "/v1/articles",
-            body=body,
-            headers={"content-type": "application/json; charset=utf-8"},
-            authorizer=self._authorizer,
-        )
-
-    def handler_job(self, index: int, tag: str, recorded: list[SdkCall], recorded_id: str) -> HandlerJob:
-        from newsdesk.articles import article_id_for
-
-        article_id = article_id_for(self.partner_id, article_uri(index, tag))
-        written = written_keys(renamed_calls(recorded, recorded_id, article_id))
-        return HandlerJob(self.event(article_body(index, tag)), written)
-
-    def direct_job(self, tag: str, recorded: list[SdkCall], recorded_id: str) -> DirectJob:
-        calls = renamed_calls(recorded, recorded_id, fresh_article_id(recorded_id, tag))
-        return DirectJob(replay_plan(calls, self.clients), written_keys(calls))
-
-    def post(self, job: HandlerJob) -> Sample:
-        wall, cpu = time.perf_counter(), time.process_time()
-        response = self._app.handler(job.event, self._context)
-        sample = Sample(time.perf_counter() - wall, time.process_time() - cpu)
-        if response["statusCode"] != 201:
-            raise RuntimeError(f"handler answered {response['statusCode']}: {response.get('body')}")
-        self.forget(job.written)
-        return sample
-
-    def forget(self, written: list[dict[str, Any]]) -> None:
-        self._reset.forget(written)
-
-    def replay(self, job: DirectJob) -> Sample:
-        wall, cpu = time.perf_counter(), time.process_time()
-        responses = [call(**params) for call, params in job.plan]
-        sample = Sample(time.perf_counter() - wall, time.process_time() - cpu)
-        if any("Item" in response for response in responses):
-            raise RuntimeError("a replayed read found an item: the replay is not on the create path")
-        self._reset.forget(job.written)
-        return sample
-
-    def calibrate(self, bodies: list[bytes]) -> list[list[SdkCall]]:
-        """POST each body once, recording the SDK calls each request makes."""
-        recorder = CallRecorder(list(self.clients.values()))
-        recorded: list[list[SdkCall]] = []
-        for body in bodies:
-            with recorder.recording():
-                self.post(HandlerJob(self.event(body), []))
-            calls = recorder.take()
-            self._reset.forget(written_keys(calls))
-            recorded.append(calls)
-        return recorded
-
-
-def run() -> BenchResult:
+def run(quick: bool = False) -> BenchResult:
     started = time.perf_counter()
-    with emulated_stack() as stack, quiet_stdout():
-        bench = IngestBench(stack)
-        documents = [article_body(index, "calibration") for index in range(ARTICLES)]
-        recorded = bench.calibrate(documents)
-        recorded_ids = [_article_id_of(calls) for calls in recorded]
-        # One untimed replay warms the direct path as calibration warmed the handler.
-        for index, calls in enumerate(recorded):
-            bench.replay(bench.direct_job("warm-up", calls, recorded_ids[index]))
+    articles = QUICK_ARTICLES if quick else ARTICLES
+    context = LambdaContext()
+    with local_stack(stream=False) as stack, quiet():
+        setup = capture_ingest_event(stack)
+        handler = load_handler(setup.handler)
+        reset = TableReset(stack)
+        reset.forget(reset.written([c for c in stack.log.calls if c.origin == setup.function_id]))
 
-        handler_samples: list[Sample] = []
-        direct_samples: list[Sample] = []
-        rounds: list[dict[str, float]] = []
-        for round_number in range(ROUNDS):
+        def post(event: dict[str, Any]) -> tuple[Sample, dict[str, Any]]:
+            sample, answer = timed(lambda: handler(event, context))
+            if answer["statusCode"] != 201:
+                raise RuntimeError(f"POST answered {answer['statusCode']}: {answer.get('body')}")
+            return sample, answer
+
+        # Calibration: the calls of each request, the article id they concern, what they wrote.
+        recorded: list[list[SdkCall]] = []
+        recorded_ids: list[str] = []
+        for index in range(articles):
+            with stack.log.segment() as calls:
+                _, answer = post(post_event(setup.event, article_body(index, "calibration")))
+            own = list(calls)  # the handler is called directly: every call in the segment is its own
+            recorded.append(own)
+            recorded_ids.append(_id_of(answer))
+            reset.forget(reset.written(own))
+        stack.log.enabled = False
+        for index, calls in enumerate(recorded):  # one untimed replay warms the direct path
+            warm = renamed(calls, recorded_ids[index], fresh_article_id(recorded_ids[index], "warm-up"))
+            for method, params in replay_plan(warm, {}):
+                method(**params)
+            reset.forget(reset.written(warm))
+
+        jobs: dict[tuple[str, int], Job] = {}
+
+        def prepare_round(round_number: int) -> None:
+            jobs.clear()
             tag = f"round{round_number}"
-            handler_jobs = [
-                bench.handler_job(index, tag, calls, recorded_ids[index]) for index, calls in enumerate(recorded)
-            ]
-            direct_jobs = [bench.direct_job(tag, calls, recorded_ids[index]) for index, calls in enumerate(recorded)]
-            gc.collect()
-            round_handler: list[Sample] = []
-            round_direct: list[Sample] = []
-            for block_number, start in enumerate(range(0, ARTICLES, BLOCK_SIZE)):
-                block = range(start, min(start + BLOCK_SIZE, ARTICLES))
-                handler_first = (round_number + block_number) % 2 == 0
-                for side in ("handler", "direct") if handler_first else ("direct", "handler"):
-                    if side == "handler":
-                        round_handler.extend(bench.post(handler_jobs[i]) for i in block)
-                    else:
-                        round_direct.extend(bench.replay(direct_jobs[i]) for i in block)
-            handler_samples.extend(round_handler)
-            direct_samples.extend(round_direct)
-            rounds.append(
-                {
-                    "handler_wall_s": sum(s.wall for s in round_handler),
-                    "direct_wall_s": sum(s.wall for s in round_direct),
-                    "handler_cpu_s": sum(s.cpu for s in round_handler),
-                    "direct_cpu_s": sum(s.cpu for s in round_direct),
-                }
-            )
-        profile = profile_handler(bench, recorded, recorded_ids)
-        steps = time_pure_steps(documents[:PROFILED_ARTICLES])
+            for index in range(articles):
+                jobs["handler", index] = Job(post_event(setup.event, article_body(index, tag)), [], [])
+                direct = renamed(recorded[index], recorded_ids[index], fresh_article_id(recorded_ids[index], tag))
+                jobs["direct", index] = Job(None, replay_plan(direct, {}), reset.written(direct))
+
+        def handler_side(_round: int, index: int) -> Sample:
+            job = jobs["handler", index]
+            assert job.event is not None
+            sample, answer = post(job.event)
+            # What it wrote: the calibration's writes, renamed to this request's article (no hooks
+            # run while timing).
+            reset.forget(reset.written(renamed(recorded[index], recorded_ids[index], _id_of(answer))))
+            return sample
+
+        def direct_side(_round: int, index: int) -> Sample:
+            job = jobs["direct", index]
+            sample, responses = timed(lambda: [method(**params) for method, params in job.plan])
+            if any("Item" in response for response in responses):
+                raise RuntimeError("a replayed read found an item: the replay is not on the create path")
+            reset.forget(job.written)
+            return sample
+
+        totals, handler_samples, direct_samples = interleaved_rounds(
+            ROUNDS, articles, BLOCK_SIZE, handler_side, direct_side, prepare_round
+        )
+        profile = profile_handler(stack, setup, handler, context, reset, PROFILED_ARTICLES if not quick else 20)
+        stack.log.enabled = True
     return build_result(
-        documents,
-        recorded,
-        handler_samples,
-        direct_samples,
-        rounds,
-        profile,
-        steps,
-        time.perf_counter() - started,
+        articles, recorded, totals, handler_samples, direct_samples, profile, time.perf_counter() - started
     )
 
 
-# --------------------------------------------------------------------------------------------------
-# Where the handler's time goes
-# --------------------------------------------------------------------------------------------------
+def _id_of(answer: dict[str, Any]) -> str:
+    import json
 
-_SDK_ENTRY = ("botocore/client.py", "_make_api_call")
-# Steps of one POST, by (file suffix, function): the stages a reader of the code recognizes.
-_STAGES = [
-    ("ingest/app.py", "handler", "handler (everything)"),
-    ("ingest/service.py", "submit", "IngestService.submit"),
-    ("newsdesk/ninjs.py", "validate_document", "validate_document"),
-    ("newsdesk/ninjs.py", "_check_schema", "  schema check (jsonschema)"),
-    ("newsdesk/ninjs.py", "article", "  normalization (_Normalizer.article)"),
-    ("newsdesk/ninjs.py", "canonical_hash", "  canonical_hash"),
-    ("newsdesk/ninjs.py", "_unusable_values", "  _unusable_values"),
-    ("ingest/service.py", "parse_json", "parse_json"),
-    ("ingest/service.py", "build_record", "build_record"),
-    ("newsdesk/store.py", "get", "ArticleStore.get (incl. SDK)"),
-    ("newsdesk/archive.py", "put_raw", "Archive.put_raw (incl. SDK)"),
-    ("newsdesk/store.py", "put_revision", "ArticleStore.put_revision (incl. SDK)"),
-    ("newsdesk/dynamo.py", "to_item", "  to_item"),
-    ("ingest/app.py", "outcome_response", "outcome_response"),
-    ("botocore/client.py", "_make_api_call", "SDK calls (botocore _make_api_call)"),
-]
-_HANDLER_CODE_MARKERS = (
-    "/newsdesk/",
-    "/ingest/",
-    "aws_lambda_powertools",
-    "jsonschema",
-    "referencing",
-    "pydantic",
-    "nh3",
-)
+    return str(json.loads(answer["body"])["id"])
+
+
+# --------------------------------------------------------------------------------------------------
+# Where the handler's own time goes
+# --------------------------------------------------------------------------------------------------
 
 FunctionKey = tuple[str, int, str]
 
@@ -379,41 +223,33 @@ FunctionKey = tuple[str, int, str]
 @dataclass
 class Profile:
     posts: int
-    stages: list[tuple[str, int, float]]
     own_code: list[tuple[str, int, float, float]]
     sdk_seconds: float
     handler_seconds: float
 
 
-def profile_handler(bench: IngestBench, recorded: list[list[SdkCall]], recorded_ids: list[str]) -> Profile:
-    jobs = [
-        bench.handler_job(index, "profile", recorded[index], recorded_ids[index]) for index in range(PROFILED_ARTICLES)
-    ]
+def profile_handler(
+    stack: LocalStack, setup: Any, handler: Any, context: Any, reset: TableReset, posts: int
+) -> Profile:
     profiler = cProfile.Profile()
-    for job in jobs:
-        # Only the handler: the table reset after each POST stays out of the profile.
-        profiler.enable()
-        bench.post(HandlerJob(job.event, []))
-        profiler.disable()
-        bench.forget(job.written)
+    for index in range(posts):
+        event = post_event(setup.event, article_body(index, "profile"))
+        stack.log.enabled = True
+        with stack.log.segment() as calls:
+            profiler.enable()
+            handler(event, context)
+            profiler.disable()
+        stack.log.enabled = False
+        reset.forget(reset.written(calls))
     stats: dict[FunctionKey, tuple[int, int, float, float, dict[FunctionKey, Any]]] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
 
     def find(suffix: str, name: str) -> list[FunctionKey]:
         return [key for key in stats if key[2] == name and key[0].endswith(suffix)]
 
-    def cumulative(keys: list[FunctionKey]) -> tuple[int, float]:
-        return sum(stats[key][1] for key in keys), sum(stats[key][3] for key in keys)
-
-    stages = []
-    for suffix, name, label in _STAGES:
-        keys = find(suffix, name)
-        if keys:
-            calls, seconds = cumulative(keys)
-            stages.append((label, calls, seconds))
-    sdk_keys = find(*_SDK_ENTRY)
-    _, sdk_seconds = cumulative(sdk_keys)
-    _, handler_seconds = cumulative(find("ingest/app.py", "handler"))
-
+    sdk_keys = find("botocore/client.py", "_make_api_call")
+    sdk_seconds = sum(stats[key][3] for key in sdk_keys)
+    module = setup.handler.rpartition(".")[0].replace(".", "/") + ".py"
+    handler_seconds = sum(stats[key][3] for key in find(module, setup.handler.rpartition(".")[2]))
     # Functions from which an SDK call can be reached wrap the SDK; the rest are the handler's own work.
     reaches_sdk = set(sdk_keys)
     pending = list(sdk_keys)
@@ -431,7 +267,7 @@ def profile_handler(bench: IngestBench, recorded: list[list[SdkCall]], recorded_
         key=lambda item: item[2],
         reverse=True,
     )[:TOP_PROFILE_ITEMS]
-    return Profile(PROFILED_ARTICLES, stages, own_code, sdk_seconds, handler_seconds)
+    return Profile(posts, own_code, sdk_seconds, handler_seconds)
 
 
 def _describe(key: FunctionKey) -> str:
@@ -443,198 +279,127 @@ def _describe(key: FunctionKey) -> str:
     return f"{filename}:{line} {name}"
 
 
-def time_pure_steps(bodies: list[bytes]) -> list[tuple[str, float]]:
-    """Per-document seconds of the handler's CPU-only steps, timed without a profiler (best of 5)."""
-    from ingest.service import parse_json
-    from newsdesk import ninjs
-
-    documents = [parse_json(body) for body in bodies]
-    steps: list[tuple[str, Callable[[Any], object]]] = [
-        ("parse_json", parse_json),
-        ("validate_document (all of it)", lambda doc: ninjs.validate_document(doc, default_language="ru")),
-        ("  schema check (jsonschema)", ninjs._check_schema),
-        ("  normalization", lambda doc: ninjs._Normalizer(doc, default_language="ru").article()),
-        ("  canonical_hash", ninjs.canonical_hash),
-    ]
-    timed = []
-    for label, step in steps:
-        inputs = bodies if step is parse_json else documents
-        best = math.inf
-        for _ in range(5):
-            started = time.perf_counter()
-            for item in inputs:
-                step(item)
-            best = min(best, time.perf_counter() - started)
-        timed.append((label, best / len(inputs)))
-    return timed
-
-
 # --------------------------------------------------------------------------------------------------
 # Reporting
 # --------------------------------------------------------------------------------------------------
 
 
 def build_result(
-    documents: list[bytes],
+    articles: int,
     recorded: list[list[SdkCall]],
+    totals: list[Any],
     handler: list[Sample],
     direct: list[Sample],
-    rounds: list[dict[str, float]],
     profile: Profile,
-    steps: list[tuple[str, float]],
     elapsed: float,
 ) -> BenchResult:
-    round_ratios = [ratio(r["handler_wall_s"], r["direct_wall_s"]) for r in rounds]
-    round_cpu_ratios = [ratio(r["handler_cpu_s"], r["direct_cpu_s"]) for r in rounds]
+    round_ratios = [ratio(t.handler_wall, t.direct_wall) for t in totals]
+    round_cpu_ratios = [ratio(t.handler_cpu, t.direct_cpu) for t in totals]
     wall_ratio = median(round_ratios)
-    handler_wall = [s.wall for s in handler]
-    direct_wall = [s.wall for s in direct]
-    handler_cpu = [s.cpu for s in handler]
-    direct_cpu = [s.cpu for s in direct]
-    own_work = median(handler_wall) - median(direct_wall)
-    sequences = Counter(" → ".join(f"{c.service}:{c.operation}" for c in calls) for calls in recorded)
-    sizes = sorted(len(document) for document in documents)
-    per_post = 1 / profile.posts
-
+    handler_wall, direct_wall = [s.wall for s in handler], [s.wall for s in direct]
+    handler_cpu, direct_cpu = [s.cpu for s in handler], [s.cpu for s in direct]
+    sequences = Counter(" → ".join(call.name for call in calls) for calls in recorded)
+    per_post = 1 / max(profile.posts, 1)
     verdicts = [
-        Verdict("handler / direct SDK calls, wall time (median of round totals)", wall_ratio, TARGET),
-        Verdict("handler / direct SDK calls, CPU time (median of round totals)", median(round_cpu_ratios),
-                TARGET, primary=False),
-    ]  # fmt: skip
+        Verdict(
+            "handler / same SDK calls on moto, wall (median of round totals; issue 2's figure)",
+            wall_ratio,
+            TARGET,
+            primary=False,
+        ),
+    ]
     summary = Table(
-        ["measure", "handler", "direct SDK calls", "handler / direct"],
+        ["measure", "handler", "same SDK calls", "handler / calls"],
         [
             [
-                "per article, median wall (ms)",
+                "per POST, median wall (ms)",
                 ms(median(handler_wall)),
                 ms(median(direct_wall)),
                 f"{ratio(median(handler_wall), median(direct_wall)):.2f}x",
             ],
             [
-                "per article, p90 wall (ms)",
+                "per POST, p90 wall (ms)",
                 ms(percentile(handler_wall, 0.9)),
                 ms(percentile(direct_wall, 0.9)),
                 f"{ratio(percentile(handler_wall, 0.9), percentile(direct_wall, 0.9)):.2f}x",
             ],
             [
-                "per article, median CPU (ms)",
+                "per POST, median CPU (ms)",
                 ms(median(handler_cpu)),
                 ms(median(direct_cpu)),
                 f"{ratio(median(handler_cpu), median(direct_cpu)):.2f}x",
             ],
             [
-                f"total of {ARTICLES} articles, wall (ms, median round)",
-                ms(median([r["handler_wall_s"] for r in rounds])),
-                ms(median([r["direct_wall_s"] for r in rounds])),
+                f"total of {articles} POSTs, wall (ms, median round)",
+                ms(median([t.handler_wall for t in totals])),
+                ms(median([t.direct_wall for t in totals])),
                 f"{wall_ratio:.2f}x",
             ],
-            [
-                f"total of {ARTICLES} articles, CPU (ms, median round)",
-                ms(median([r["handler_cpu_s"] for r in rounds])),
-                ms(median([r["direct_cpu_s"] for r in rounds])),
-                f"{median(round_cpu_ratios):.2f}x",
-            ],
-            [
-                "handler's own work per article (median wall, ms)",
-                ms(own_work),
-                "",
-                "",
-            ],
+            ["handler's own work per POST (median wall, ms)", ms(median(handler_wall) - median(direct_wall)), "", ""],
         ],
     )
     rounds_table = Table(
-        ["round", "handler wall (ms)", "direct wall (ms)", "ratio", "CPU ratio"],
+        ["round", "handler wall (ms)", "calls wall (ms)", "ratio", "CPU ratio"],
         [
-            [
-                str(number),
-                ms(r["handler_wall_s"]),
-                ms(r["direct_wall_s"]),
-                f"{round_ratios[number]:.2f}x",
-                f"{round_cpu_ratios[number]:.2f}x",
-            ]
-            for number, r in enumerate(rounds)
+            [str(n), ms(t.handler_wall), ms(t.direct_wall), f"{round_ratios[n]:.2f}x", f"{round_cpu_ratios[n]:.2f}x"]
+            for n, t in enumerate(totals)
         ],
     )
     calls_table = Table(
         ["SDK calls of one POST (create path), in order", "requests"],
         [[sequence, str(count)] for sequence, count in sequences.most_common()],
     )
-    stages_table = Table(
-        ["stage (cProfile, cumulative)", "calls", "ms per POST", "% of handler"],
-        [
-            [label, str(calls), ms(seconds * per_post), f"{100 * ratio(seconds, profile.handler_seconds):.0f}%"]
-            for label, calls, seconds in profile.stages
-        ],
-    )
     own_table = Table(
-        ["handler's own code that reaches no SDK call (cumulative)", "calls", "ms per POST", "self ms per POST"],
+        [
+            "handler's own code that reaches no SDK call (cProfile, cumulative)",
+            "calls",
+            "ms per POST",
+            "self ms per POST",
+        ],
         [
             [name, str(calls), ms(seconds * per_post), ms(own * per_post)]
             for name, calls, seconds, own in profile.own_code
         ],
     )
-    steps_table = Table(
-        ["CPU-only step of a POST, timed without profiler", "ms per article", "share of handler's own work"],
-        [[label, ms(seconds), f"{100 * ratio(seconds, own_work):.0f}%"] for label, seconds in steps],
-    )
     notes = [
-        f"{ARTICLES} distinct ninjs articles, {sizes[0]}–{sizes[-1]} bytes (median {sizes[len(sizes) // 2]}), "
-        f"Russian text, lead image, rights and mentions; each POST creates a new article (201).",
-        f"{ROUNDS} rounds; in each, handler and direct runs alternate in blocks of {BLOCK_SIZE} articles "
-        "(order flipping every block). Direct = the calls recorded from the handler, replayed with "
-        "the same parameters (article id renamed) on the same clients, parameters built off the clock.",
-        "moto runs in this process, so the SDK side includes the emulator's own work; against real "
-        "AWS the network round trips dominate and the ratio would be far closer to 1.",
+        "moto runs in this process: the SDK side includes the emulator's work for every call, so this ratio is "
+        "smaller than against real AWS's client-side cost; see ingest_warm for the fake-transport figure.",
+        f"{ROUNDS} rounds; handler and direct alternate in blocks of {BLOCK_SIZE}; direct = the recorded calls, "
+        "same parameters (article id renamed), same clients.",
         f"cProfile over {profile.posts} more POSTs: SDK calls take "
         f"{100 * ratio(profile.sdk_seconds, profile.handler_seconds):.0f}% of the handler's profiled time "
-        "(cProfile inflates pure-Python code, so read the shares, not the absolute times).",
+        "(cProfile inflates pure-Python code: read shares, not absolute times).",
         f"bench took {elapsed:.1f} s.",
     ]
     return BenchResult(
         name=NAME,
-        title="Ingest handler overhead vs direct SDK calls (moto, one process)",
+        title="Ingest handler vs the same SDK calls, both against moto in process (issue 2's figure)",
         verdicts=verdicts,
         tables={
             "Summary": summary,
             "Rounds": rounds_table,
             "SDK calls per request": calls_table,
-            "Where one POST spends its time": stages_table,
             "Top own-code costs": own_table,
-            "CPU-only steps, timed directly": steps_table,
         },
         notes=notes,
         data={
-            "articles": ARTICLES,
-            "rounds": rounds,
+            "articles": articles,
+            "rounds": [t.as_dict() for t in totals],
             "round_ratios": round_ratios,
-            "round_cpu_ratios": round_cpu_ratios,
-            "document_bytes": {"min": sizes[0], "median": sizes[len(sizes) // 2], "max": sizes[-1]},
-            "sdk_calls_per_request": dict(sequences),
-            "per_article_ms": {
+            "ratio": wall_ratio,
+            "per_post_ms": {
                 "handler_wall_median": median(handler_wall) * 1000,
                 "direct_wall_median": median(direct_wall) * 1000,
-                "handler_wall_p90": percentile(handler_wall, 0.9) * 1000,
-                "direct_wall_p90": percentile(direct_wall, 0.9) * 1000,
-                "handler_cpu_median": median(handler_cpu) * 1000,
-                "direct_cpu_median": median(direct_cpu) * 1000,
             },
-            "profile": {
-                "posts": profile.posts,
-                "handler_s": profile.handler_seconds,
-                "sdk_s": profile.sdk_seconds,
-                "stages": [{"stage": s, "calls": c, "seconds": t} for s, c, t in profile.stages],
-                "own_code": [
-                    {"function": f, "calls": c, "cumulative_s": t, "self_s": o} for f, c, t, o in profile.own_code
-                ],
-            },
-            "pure_steps_ms": {label.strip(): seconds * 1000 for label, seconds in steps},
+            "sdk_calls_per_request": dict(sequences),
+            "profile": {"posts": profile.posts, "handler_s": profile.handler_seconds, "sdk_s": profile.sdk_seconds},
             "elapsed_s": elapsed,
         },
     )
 
 
 def main() -> None:
-    report(run())
+    main_of(run)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.core.models import MockAWS
 
 from newsdesk_ops.template import (
     DEFAULT_TEMPLATE_PATH,
@@ -47,11 +48,19 @@ def template() -> dict[str, Any]:
     return load_template()
 
 
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[MockAWS]:
+    # One mock for the module: starting one per test made each test load boto3's service models again.
+    with mock_aws() as mock:
+        yield mock
+
+
 @pytest.fixture
-def aws(aws_env: None) -> Iterator[Clients]:
-    """Emulated DynamoDB and S3 in eu-west-1 (fake credentials come from conftest's aws_env)."""
-    with mock_aws():
-        yield Clients(dynamodb=boto3.client("dynamodb"), s3=boto3.client("s3"))
+def aws(aws_env: None, emulator: MockAWS) -> Iterator[Clients]:
+    """Emulated DynamoDB and S3 in eu-west-1 (fake credentials come from conftest's aws_env), empty
+    for every test: moto's reset drops whatever the previous test created."""
+    yield Clients(dynamodb=boto3.client("dynamodb"), s3=boto3.client("s3"))
+    emulator.reset()
 
 
 def write_template(tmp_path: Path, text: str) -> dict[str, Any]:

@@ -166,7 +166,7 @@ class CapacityObserver:
     def before(self, call: SdkCall) -> list[ItemWrite] | None:
         if call.service != "dynamodb" or call.operation not in WRITE_OPERATIONS:
             return None
-        writes = self._writes_of(call.operation, call.wire)
+        writes = self.writes_of(call.operation, call.wire)
         for write in writes:
             write.before = self._get(write.table, write.key)
         return writes
@@ -185,7 +185,8 @@ class CapacityObserver:
     def _key_of(self, table: str, item: dict[str, Any]) -> dict[str, Any]:
         return {name: item[name] for name in self.shape(table).keys}
 
-    def _writes_of(self, operation: str, wire: dict[str, Any]) -> list[ItemWrite]:
+    def writes_of(self, operation: str, wire: dict[str, Any]) -> list[ItemWrite]:
+        """The items a write call (as sent on the wire) writes, with their keys."""
         if operation == "PutItem":
             table = wire["TableName"]
             return [ItemWrite("Put", table, self._key_of(table, wire["Item"]), sent_item=wire["Item"])]
@@ -229,8 +230,9 @@ class CapacityObserver:
             table_wcu += factor * charged
             on_indexes = self._index_cost(write) if call.succeeded else 0
             index_wcu += on_indexes
+            outcome = f"{item_size(write.after)} B" if call.succeeded else "condition failed"
             detail.append(
-                f"{write.kind} {_key_text(write.key)}: {before} -> {item_size(write.after)} B, "
+                f"{write.kind} {_key_text(write.key)}: {before} B -> {outcome}, "
                 f"{factor * charged} WCU" + (f" + {on_indexes} on indexes" if on_indexes else "")
             )
         return WriteCost(call.name, call.succeeded, len(writes), table_wcu, index_wcu, detail)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import json
 import threading
 from collections import Counter
@@ -42,6 +43,9 @@ class SdkCall:
     parsed: dict[str, Any] = field(default_factory=dict)
     error_code: str = ""
     observed: Any = None  # what an observer noted before the call (see SdkLog.observer)
+    http: tuple[int, dict[str, str], bytes] | None = None  # raw response, with capture_http
+    origin: str = ""  # the function running when the call was made (set by the local stack)
+    client: Any = field(default=None, repr=False, compare=False)  # the client the call was made on
     sequence: int = 0
 
     @property
@@ -74,7 +78,9 @@ Observer = Callable[[SdkCall], Any]
 class SdkLog:
     """Every call made through the clients it is attached to, in order (thread-safe)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, capture_http: bool = False) -> None:
+        self.capture_http = capture_http
+        self.origin = ""
         self.calls: list[SdkCall] = []
         self.observer: Observer | None = None
         self.after_observer: Callable[[SdkCall], None] | None = None
@@ -82,22 +88,27 @@ class SdkLog:
         self._lock = threading.Lock()
         self._pending = threading.local()
         self._sequence = 0
+        self._attached: dict[int, dict[str, Any]] = {}
 
     # --- attaching ----------------------------------------------------------------------------
 
     def attach(self, client: Any) -> None:
         events = client.meta.events
-        events.register("provide-client-params", self._on_params)
-        events.register("before-call", self._on_before_call)
-        events.register("after-call", self._on_after_call)
-        events.register("after-call-error", self._on_call_error)
+        # Bound per client, so that each call knows the client it was made on (for replays).
+        handlers = {
+            "provide-client-params": functools.partial(self._on_params, client=client),
+            "before-call": self._on_before_call,
+            "after-call": self._on_after_call,
+            "after-call-error": self._on_call_error,
+        }
+        for event, handler in handlers.items():
+            events.register(event, handler)
+        self._attached[id(client)] = handlers
 
     def detach(self, client: Any) -> None:
         events = client.meta.events
-        events.unregister("provide-client-params", self._on_params)
-        events.unregister("before-call", self._on_before_call)
-        events.unregister("after-call", self._on_after_call)
-        events.unregister("after-call-error", self._on_call_error)
+        for event, handler in self._attached.pop(id(client), {}).items():
+            events.unregister(event, handler)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -121,10 +132,11 @@ class SdkLog:
 
     # --- hooks --------------------------------------------------------------------------------
 
-    def _on_params(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+    def _on_params(self, params: dict[str, Any], model: Any, client: Any = None, **_: Any) -> None:
         if not self.enabled:
             return
-        call = SdkCall(model.service_model.service_name, model.name, copy.deepcopy(params))
+        call = SdkCall(model.service_model.service_name, model.name, copy.deepcopy(params), origin=self.origin)
+        call.client = client
         stack = getattr(self._pending, "stack", None)
         if stack is None:
             stack = self._pending.stack = []
@@ -149,6 +161,11 @@ class SdkLog:
         call.status = int(getattr(http_response, "status_code", 0) or 0)
         call.parsed = parsed if isinstance(parsed, dict) else {}
         call.error_code = str(call.parsed.get("Error", {}).get("Code", "")) if not call.succeeded else ""
+        if self.capture_http:
+            raw = getattr(http_response, "raw", None)
+            # moto's raw body is a BytesIO: read it without consuming what the caller will read.
+            body = raw.getvalue() if hasattr(raw, "getvalue") else http_response.content
+            call.http = (call.status, dict(http_response.headers), bytes(body))
         if self.after_observer is not None:
             self.after_observer(call)
         with self._lock:

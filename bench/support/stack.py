@@ -22,6 +22,8 @@ import json
 import os
 import sys
 import uuid
+import warnings
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -103,8 +105,10 @@ class Response:
 
 
 @dataclass
-class _Shard:
-    iterator: str | None
+class Invocation:
+    function: str  # logical id
+    event: Any
+    result: Any = None
 
 
 @dataclass
@@ -132,10 +136,42 @@ class LocalStack:
     snapshot_bucket: str
     stream_arn: str = ""
     _streams: Any = None
-    _shards: dict[str, _Shard] = field(default_factory=dict)
-    _positions: dict[str, int] = field(default_factory=dict)  # next sequence number, by shard
+    _position: int = 0  # the next sequence number to deliver
     _sources: list[StreamSource] = field(default_factory=list)
     _capacity: CapacityObserver | None = None
+    # The last function invocations (logical id, event), in order: what AWS would have sent.
+    invocations: deque[Invocation] = field(default_factory=lambda: deque(maxlen=100))
+
+    def last_invocation(self, logical_id: str) -> Invocation:
+        for invocation in reversed(self.invocations):
+            if invocation.function == logical_id:
+                return invocation
+        raise LookupError(f"{logical_id} has not been invoked")
+
+    def handler_of(self, logical_id: str) -> str:
+        """The ``Handler`` of a function of the template (e.g. ``ingest.app.handler``)."""
+        properties = self.template["Resources"][logical_id].get("Properties") or {}
+        globals_ = (self.template.get("Globals") or {}).get("Function") or {}
+        return str(properties.get("Handler") or globals_["Handler"])
+
+    def function_for(self, handler_prefix: str) -> str:
+        """The logical id of the function whose handler starts with ``handler_prefix``."""
+        for logical_id, resource in self.template["Resources"].items():
+            if resource.get("Type") == "AWS::Serverless::Function" and self.handler_of(logical_id).startswith(
+                handler_prefix
+            ):
+                return str(logical_id)
+        raise KeyError(f"no function with a handler in {handler_prefix}")
+
+    def function_environment(self, logical_id: str) -> dict[str, str]:
+        """What this one function gets in Lambda: its template variables and the runtime's."""
+        resource = self.template["Resources"][logical_id]
+        name = (resource.get("Properties") or {}).get("FunctionName") or f"{STACK_NAME}-{logical_id}"
+        return {
+            **FAKE_AWS_ENVIRONMENT,
+            **compat.function_environment(self.template, logical_id, self.resources),
+            "AWS_LAMBDA_FUNCTION_NAME": str(name) if isinstance(name, str) else f"{STACK_NAME}-{logical_id}",
+        }
 
     # --- capacity ----------------------------------------------------------------------------
 
@@ -230,12 +266,9 @@ class LocalStack:
         self._streams = unwatched_client(
             "dynamodbstreams", region_name=REGION, config=Config(account_id_endpoint_mode="disabled")
         )
-        shards = self._streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
-        for shard in shards:
-            iterator = self._streams.get_shard_iterator(
-                StreamArn=self.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
-            )["ShardIterator"]
-            self._shards[shard["ShardId"]] = _Shard(iterator)
+        shard = self._moto_shard()
+        # Start at the end: only what is written from now on is delivered.
+        self._position = shard.starting_sequence_number + len(shard.items) if shard is not None else 0
         self._sources = [
             StreamSource(source.function_logical_id, source.batch_size, tuple(source.filter_patterns))
             for source in compat.stream_sources(self.template)
@@ -273,20 +306,38 @@ class LocalStack:
         return dropped
 
     def _read_stream(self) -> list[dict[str, Any]]:
+        """The next records, read from where the last read stopped.
+
+        A fresh iterator at the position is taken for every read rather than following
+        NextShardIterator: moto replaces the whole table object when it rolls back a cancelled
+        transaction, and iterators taken before keep reading the old table's stream, which no
+        longer grows (moto internals; DynamoDB has no such thing).
+        """
         self._forget_delivered_records()
-        records: list[dict[str, Any]] = []
-        for shard_id, shard in self._shards.items():
-            if shard.iterator is None:
-                continue
-            response = self._streams.get_records(ShardIterator=shard.iterator, Limit=GET_RECORDS_LIMIT)
-            shard.iterator = response.get("NextShardIterator")
-            for record in response.get("Records", []):
-                records.append(compat.lambda_stream_record(record, self.stream_arn, REGION))
-                self._positions[shard_id] = int(record["dynamodb"]["SequenceNumber"]) + 1
+        shard = self._moto_shard()
+        if shard is None:
+            return []
+        iterator = self._streams.get_shard_iterator(
+            StreamArn=self.stream_arn,
+            ShardId=shard.id,
+            ShardIteratorType="AT_SEQUENCE_NUMBER",
+            SequenceNumber=str(self._position),
+        )["ShardIterator"]
+        response = self._streams.get_records(ShardIterator=iterator, Limit=GET_RECORDS_LIMIT)
+        records = []
+        for record in response.get("Records", []):
+            records.append(compat.lambda_stream_record(record, self.stream_arn, REGION))
+            self._position = int(record["dynamodb"]["SequenceNumber"]) + 1
         return records
 
+    def _moto_shard(self) -> Any:
+        from moto.core.models import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
+
+        return dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables[self.table_name].stream_shard
+
     def _forget_delivered_records(self) -> None:
-        """Drop the stream records moto holds that every reader has passed (moto internals).
+        """Drop the stream records moto holds that the bench has delivered (moto internals).
 
         moto keeps every stream record for ever and deep-copies them, with the whole table, on
         every TransactWriteItems (as its rollback copy). Left there, each transaction costs more
@@ -294,18 +345,10 @@ class LocalStack:
         write. DynamoDB does neither, so the bench drops what it has delivered: the shard's start
         moves up by as many records, and sequence numbers stay what they were.
         """
-        from moto.core.models import DEFAULT_ACCOUNT_ID
-        from moto.dynamodb.models import dynamodb_backends
-
-        table = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables[self.table_name]
-        shard = table.stream_shard
+        shard = self._moto_shard()
         if shard is None or not shard.items:
             return
-        # Every open iterator has read up to the end of what existed at its last read.
-        consumed = (
-            min((self._positions.get(shard_id, 0) for shard_id in self._shards), default=0)
-            - shard.starting_sequence_number
-        )
+        consumed = self._position - shard.starting_sequence_number
         if consumed > 0:
             del shard.items[:consumed]
             shard.starting_sequence_number += consumed
@@ -334,12 +377,46 @@ class LocalStack:
 
 
 @contextlib.contextmanager
+def without_transaction_snapshots() -> Iterator[None]:
+    """Skip moto's rollback copy of the whole table on every TransactWriteItems (moto internals).
+
+    moto deep-copies every table a transaction touches, once per item of the transaction, so
+    that it can restore them if the transaction is cancelled; the cost grows with the table, and
+    writing a history of thousands of revisions through transactions takes many minutes. This
+    is emulator cost that DynamoDB does not have. While this is active a cancelled transaction
+    would keep its partial writes, so callers must check that every write they make succeeds
+    (the benches check every answer of the API).
+    """
+    import copy
+
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models.table import Table
+
+    class _KeepTables:
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(copy, name)
+
+    saved = models.copy
+    models.copy = _KeepTables()  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        models.copy = saved
+
+
+@contextlib.contextmanager
 def local_stack(*, stream: bool = True) -> Iterator[LocalStack]:
     """The template's resources in moto (in process) and its functions behind a local gateway."""
     import boto3
     from moto import mock_aws
 
     log = SdkLog()
+    # Requests that record no metric (reads, refusals) make Powertools warn; nothing to see here.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     with (
         patched_environment(FAKE_AWS_ENVIRONMENT, remove=_FOREIGN_AWS_VARIABLES),
         mock_aws(),
@@ -355,6 +432,20 @@ def local_stack(*, stream: bool = True) -> Iterator[LocalStack]:
         with patched_environment(environment), watch_clients(log):
             forget_function_state(template)
             functions = compat.LocalFunctions(template, stack_name=STACK_NAME, region=REGION)
+            invocations: deque[Invocation] = deque(maxlen=100)
+            invoke_function = functions.invoke
+
+            def invoke(logical_id: str, event: Any) -> Any:
+                invocation = Invocation(logical_id, event)
+                invocations.append(invocation)
+                outer, log.origin = log.origin, logical_id
+                try:
+                    invocation.result = invoke_function(logical_id, event)
+                finally:
+                    log.origin = outer
+                return invocation.result
+
+            functions.invoke = invoke
             stack = LocalStack(
                 template=template,
                 resources=resources,
@@ -367,6 +458,7 @@ def local_stack(*, stream: bool = True) -> Iterator[LocalStack]:
                 table_name=environment["TABLE_NAME"],
                 archive_bucket=environment["ARCHIVE_BUCKET"],
                 snapshot_bucket=environment.get("SNAPSHOT_BUCKET", ""),
+                invocations=invocations,
             )
             if stream:
                 stack.open_stream()

@@ -46,7 +46,7 @@ def trending_env(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> dict[str, str
     for logical_id, resource in template["Resources"].items():
         if resource.get("Type") == BUCKET_TYPE:
             resources.buckets[logical_id] = physical_name("newsdesk-test", logical_id)
-    environment = function_environment(template, "TrendingFunction", resources)
+    environment: dict[str, str] = function_environment(template, "TrendingFunction", resources)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()

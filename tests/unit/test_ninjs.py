@@ -759,13 +759,27 @@ def test_a_changed_document_gets_another_hash() -> None:
     assert validate(document).canonical_hash != validate(changed).canonical_hash
 
 
-def test_validation_is_deterministic() -> None:
-    # When
-    first = validate(load_ninjs("en_agency.json"))
-    second = validate(load_ninjs("en_agency.json"))
+def _reverse_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _reverse_keys(item) for key, item in reversed(list(value.items()))}
+    if isinstance(value, list):
+        return [_reverse_keys(item) for item in value]
+    return value
 
-    # Then
-    assert first == second
+
+def test_validation_is_deterministic() -> None:
+    # Given a document with unknown fields, and the same with the keys of every object in reverse order
+    document = load_ninjs("with_unknown_fields.json")
+    reordered = _reverse_keys(document)
+    assert list(reordered) != list(document)
+
+    # When
+    first = validate(document)
+    second = validate(reordered)
+
+    # Then the outcome does not depend on the order: same content, hash and warnings (in the same order)
+    assert len(first.warnings) > 1
+    assert second == first
 
 
 # --- Hostile input ------------------------------------------------------------------------------

@@ -91,9 +91,21 @@ def test_render_is_compact_utf8_with_non_ascii_as_is_and_a_final_newline() -> No
 
 
 def test_same_state_renders_the_same_bytes() -> None:
-    first = render(article_snapshot(record(), content()))
-    second = render(article_snapshot(record(), content()))
-    assert first == second
+    # Given an article's page, and the same state read back another way: its times in UTC rather
+    # than Moscow time, and a later re-ingest of the same bytes (received and archived again)
+    original = render(article_snapshot(record(), content()))
+    same_state = record(
+        published_at=datetime(2026, 11, 25, 6, 0, tzinfo=UTC),
+        updated_at=datetime(2026, 11, 25, 7, 30, tzinfo=UTC),
+        received_at=datetime(2026, 12, 1, 8, 0, tzinfo=UTC),
+        archive_key="raw/oboronka-daily/abcdefgh234567/00000003-1111111111111111.json",
+    )
+
+    # Then the bytes are equal, so publish rewrites nothing
+    assert render(article_snapshot(same_state, content())) == original
+    # And a change a reader sees changes them (the equality above is not that of a constant)
+    assert render(article_snapshot(record(revision=4), content())) != original
+    assert render(article_snapshot(record(), content(headline="Другой заголовок"))) != original
 
 
 def test_times_are_utc_with_z_whatever_offset_the_source_used() -> None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 import jsonschema_rs
 import pytest
 
 from newsdesk.engagement import CommentCount, ViewCount, hour_bucket
-from newsdesk.snapshots import COUNTERS_PATH, TRENDING_PATH, Rankings, json_schemas, render
+from newsdesk.snapshots import COUNTERS_PATH, TRENDING_PATH, Rankings, TrendingEntrySnapshot, json_schemas, render
 from newsdesk.trending import (
     MAX_COUNTED_ARTICLES,
     ArticleActivity,
@@ -72,8 +72,8 @@ def build(
     )
 
 
-def ids(entries: list[object]) -> list[str]:
-    return [entry.id for entry in entries]  # type: ignore[attr-defined]
+def ids(entries: Sequence[TrendingEntrySnapshot]) -> list[str]:
+    return [entry.id for entry in entries]
 
 
 # --- decay -------------------------------------------------------------------------------------

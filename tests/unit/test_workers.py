@@ -113,8 +113,15 @@ def test_unsupported_patterns_are_refused_up_front(pattern: dict[str, Any]) -> N
 
 
 def test_template_patterns_are_supported_locally() -> None:
-    for source in stream_sources(load_template()):
-        for pattern in source.filter_patterns:
+    # Given the filter patterns of every stream source in template.yaml
+    patterns = {source.function_logical_id: source.filter_patterns for source in stream_sources(load_template())}
+
+    # Then both stream functions filter (were there none, the loop below would check nothing)
+    assert {"PublishFunction", "ViewCounterFunction"} <= set(patterns)
+    assert all(patterns.values()), patterns
+    # And the local poller accepts every pattern (validate_pattern raises UnsupportedPattern)
+    for function_patterns in patterns.values():
+        for pattern in function_patterns:
             validate_pattern(pattern)
 
 
