@@ -8,12 +8,15 @@ SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 # sam build needs a Python that matches the Lambda runtime (python3.13).
 SAM_PYENV ?= 3.13.0:3.11.7
+# SAM CLI would otherwise send usage telemetry to AWS on every lint and build.
+export SAM_CLI_TELEMETRY := 0
 
 .PHONY: help install run test test-fast lint format bench build validate clean openapi
 
 help:
 	@echo "make run    - start the whole system locally on moto (API, snapshots, timers)"
-	@echo "make test   - run the whole test suite"
+	@echo "make test   - run the whole test suite (the 10 slowest tests are listed at the end)"
+	@echo "make test-fast - the unit tier only (pytest -m unit), in seconds"
 	@echo "make lint   - ruff, mypy, cfn-lint and sam validate --lint"
 	@echo "make bench  - benchmarks, results in bench/results/"
 	@echo "make openapi - regenerate functions/ingest/openapi.json from ingest.contract"
@@ -31,7 +34,7 @@ run: $(STAMP)
 	$(BIN)/python -m newsdesk_ops.local_stack
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest -n 2 --durations=10 tests
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "unit" tests

@@ -1,6 +1,6 @@
-"""What every benchmark shares: statistics, the emulated stack, and how results are reported.
+"""What every benchmark shares: statistics, results and how they are reported, the environment.
 
-A benchmark module exposes ``run() -> BenchResult``; :func:`report` prints it and writes
+A benchmark module exposes ``run(quick) -> BenchResult``; :func:`report` prints it and writes
 ``bench/results/{name}.json`` and ``.md``. Targets are ratios measured in one run, so that the
 verdict does not depend on how fast the machine is.
 """
@@ -33,10 +33,6 @@ FAKE_AWS_ENVIRONMENT = {
     "AWS_LAMBDA_FUNCTION_NAME": "newsdesk-bench-ingest",
     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
 }
-# Variables of a developer's shell that would point boto3 elsewhere than the emulator.
-_FOREIGN_AWS_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_PROFILE")
-BENCH_STACK_NAME = "newsdesk-bench"
-INGEST_FUNCTION = "IngestFunction"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -209,30 +205,8 @@ def as_markdown(result: BenchResult, measured_at: str, machine: dict[str, Any]) 
 
 
 # --------------------------------------------------------------------------------------------------
-# The emulated stack
+# Environment
 # --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BenchStack:
-    """Resources made from template.yaml in moto, and the environment the ingest function gets."""
-
-    table_name: str
-    archive_bucket: str
-    environment: dict[str, str]
-
-
-def forget_process_state() -> None:
-    """Drop what a warm Lambda process caches (clients, settings, services), as a new one would."""
-    from ingest import app, idempotency
-    from newsdesk import aws
-    from newsdesk.settings import get_settings
-
-    aws.reset_clients()
-    get_settings.cache_clear()
-    app.ingest_service.cache_clear()
-    idempotency._idempotent_run.cache_clear()
-    idempotency._config.cache_clear()
 
 
 @contextmanager
@@ -249,58 +223,3 @@ def patched_environment(variables: dict[str, str], remove: Sequence[str] = ()) -
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-@contextmanager
-def emulated_stack() -> Iterator[BenchStack]:
-    """moto in this process, with the table and buckets of template.yaml and the function's env set.
-
-    The same construction as the tests' ``stack`` fixture: template.yaml is the only list of
-    resources. Cached clients are dropped on entry and exit so that they bind to this emulator.
-    """
-    import boto3
-    from moto import mock_aws
-
-    from newsdesk_ops.template import create_resources, function_environment, load_template
-
-    with patched_environment(FAKE_AWS_ENVIRONMENT, remove=_FOREIGN_AWS_VARIABLES), mock_aws():
-        template = load_template()
-        resources = create_resources(
-            template, stack_name=BENCH_STACK_NAME, dynamodb=boto3.client("dynamodb"), s3=boto3.client("s3")
-        )
-        environment = function_environment(template, INGEST_FUNCTION, resources)
-        with patched_environment(environment):
-            forget_process_state()
-            try:
-                yield BenchStack(
-                    table_name=environment["TABLE_NAME"],
-                    archive_bucket=environment["ARCHIVE_BUCKET"],
-                    environment=environment,
-                )
-            finally:
-                forget_process_state()
-
-
-def lambda_environment() -> dict[str, str]:
-    """The environment of the ingest function for a child process: template variables, fake AWS.
-
-    Resource names are resolved as the local stack names them; nothing is created, because a
-    child that only imports and builds clients never calls AWS.
-    """
-    from newsdesk_ops.template import (
-        BUCKET_TYPE,
-        TABLE_TYPE,
-        LocalResources,
-        function_environment,
-        load_template,
-        physical_name,
-    )
-
-    template = load_template()
-    resources = LocalResources(stack_name=BENCH_STACK_NAME, region=FAKE_AWS_ENVIRONMENT["AWS_REGION"])
-    for logical_id, resource in template["Resources"].items():
-        if resource.get("Type") == TABLE_TYPE:
-            resources.tables[logical_id] = physical_name(BENCH_STACK_NAME, logical_id)
-        elif resource.get("Type") == BUCKET_TYPE:
-            resources.buckets[logical_id] = physical_name(BENCH_STACK_NAME, logical_id)
-    return {**FAKE_AWS_ENVIRONMENT, **function_environment(template, INGEST_FUNCTION, resources)}

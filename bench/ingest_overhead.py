@@ -108,7 +108,7 @@ class TableReset:
         self._table = dynamodb_backends[DEFAULT_ACCOUNT_ID][stack.dynamodb.meta.region_name].tables[stack.table_name]
 
     def written(self, calls: list[SdkCall]) -> list[dict[str, Any]]:
-        keys = []
+        keys: list[dict[str, Any]] = []
         for call in calls:
             if (
                 call.service == "dynamodb"

@@ -96,7 +96,10 @@ def load(directory: Path, name: str) -> dict[str, Any] | None:
 def _ratio_text(figure: dict[str, Any] | None) -> str:
     if not figure:
         return "-"
-    return f"{figure['whole_process']:.2f}x ({figure['numerator_ms']:.0f} / {figure['denominator_ms']:.0f} ms)"
+    return (
+        f"{figure['whole_process']:.2f}x ({figure['numerator_ms']:.0f} / {figure['denominator_ms']:.0f} ms); "
+        f"CPU {figure['cpu']:.2f}x"
+    )
 
 
 def cold_start_rows(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[list[str]]:
@@ -105,7 +108,7 @@ def cold_start_rows(before: dict[str, Any] | None, after: dict[str, Any] | None)
 
     old, new = by_numerator(before), by_numerator(after)
     rows = []
-    for key in sorted({*old, *new}, key=lambda k: (not (new.get(k) or old.get(k))["gated"], k)):
+    for key in sorted({*old, *new}, key=lambda k: (not {**old, **new}[k]["gated"], k)):
         figure = new.get(key) or old[key]
         target = "<= 1.30x" if figure["gated"] else "informational"
         rows.append(
@@ -170,7 +173,8 @@ def wcu_rows(before: dict[str, Any] | None, after: dict[str, Any] | None) -> lis
 
 def publish_rows(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[list[str]]:
     def phases(document: dict[str, Any] | None) -> list[dict[str, Any]]:
-        return (document or {}).get("data", {}).get("phases", [])
+        phases: list[dict[str, Any]] = (document or {}).get("data", {}).get("phases", [])
+        return phases
 
     old, new = phases(before), phases(after)
     rows = []
@@ -189,10 +193,12 @@ def publish_rows(before: dict[str, Any] | None, after: dict[str, Any] | None) ->
 
 def trending_rows(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[list[str]]:
     def run_of(document: dict[str, Any] | None) -> dict[str, Any]:
-        return (document or {}).get("data", {}).get("run", {})
+        run: dict[str, Any] = (document or {}).get("data", {}).get("run", {})
+        return run
 
     def idle_of(document: dict[str, Any] | None) -> dict[str, Any]:
-        return (document or {}).get("data", {}).get("idle", {})
+        idle: dict[str, Any] = (document or {}).get("data", {}).get("idle", {})
+        return idle
 
     def calls(run: dict[str, Any]) -> str:
         if not run:
@@ -282,7 +288,7 @@ def summarize(after_dir: Path, before_dir: Path, make_test: tuple[Path | None, P
         "before": {name: (doc or {}).get("date", "missing") for name, doc in before.items()},
         "after": {name: (doc or {}).get("date", "missing") for name, doc in after.items()},
     }
-    machine = next((doc["machine"] for doc in after.values() if doc), {})
+    machine: dict[str, Any] = next((doc["machine"] for doc in after.values() if doc), {})
     notes = [
         "BEFORE: the tree before the restructuring (bench/results/before/); AFTER: this checkout (bench/results/). "
         "Each ratio is measured within one run of one tree; counts do not depend on the machine.",

@@ -19,12 +19,18 @@ The history is made the way production makes it, on moto in this process (``benc
 
 moto's own cost grows with the table (its Scan and Query walk every item in Python), so the
 seconds column measures the emulator more than the code; the items read are what DynamoDB bills.
+
+Issue 3's figures are kept beside them: after each rebuild one article is updated and its stream
+batch published (PUTs, at most 1 file + 3 lists + 1 manifest; items read, the same with all the
+history as fresh), the same batch is delivered again (no PUT), and the rebuilds themselves, run
+after the stream has published everything, write nothing.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.common import BenchResult, Table, Verdict, main_of, ratio
@@ -47,7 +53,8 @@ def _revision(index: int, revision: int) -> bytes:
     document = article_document(index, f"urn:newsml:oboronvedomosti.example:bench:publish:{index}")
     if revision > 1:
         document["version"] = str(revision)
-        document["versioncreated"] = f"2026-12-{1 + revision % 28:02d}T10:{revision % 60:02d}:00+03:00"
+        moment = datetime(2026, 12, 1, tzinfo=UTC) + timedelta(hours=revision)
+        document["versioncreated"] = moment.isoformat()
         document["headlines"][0]["value"] += f" (редакция {revision})"
     return encode(document)
 
@@ -62,12 +69,33 @@ def rebuild(stack: LocalStack, label: str) -> dict[str, Any]:
     summary = [line for line in output.splitlines() if line.startswith("Published ")]
     return {
         "label": label,
+        "puts": sum(1 for c in calls if c.service == "s3" and c.operation == "PutObject"),
         "items_read": items_read(calls),
         "calls": dict(sorted(count_by_name([c for c in calls if c.service == "dynamodb"]).items())),
         "table_items": stack.table_item_count(),
         "items_by_kind": stack.item_kinds(),
         "seconds": seconds,
         "cli_summary": summary[-1] if summary else "",
+    }
+
+
+def one_update(stack: LocalStack, headers: dict[str, str], revisions: list[int]) -> dict[str, Any]:
+    """Issue 3's figure: one article updated, its stream record published; PUTs and items read of publish."""
+    publish = stack.function_for("publish.")
+    revisions[0] += 1
+    response = stack.request("POST", "/v1/articles", body=_revision(0, revisions[0]), headers=headers)
+    if response.status != 200:
+        raise RuntimeError(f"update answered {response.status}: {response.body[:300]!r}")
+    with stack.log.segment() as calls:
+        stack.pump(only={publish})
+    own = [call for call in calls if call.origin == publish]
+    with stack.log.segment() as again:  # the same stream batch delivered once more: nothing to write
+        stack.invoke(publish, stack.last_invocation(publish).event)
+    return {
+        "puts": sum(1 for c in own if c.service == "s3" and c.operation == "PutObject"),
+        "items_read": items_read(own),
+        "calls": len([c for c in own if c.service == "dynamodb"]),
+        "redelivered_puts": sum(1 for c in again if c.service == "s3" and c.operation == "PutObject"),
     }
 
 
@@ -80,6 +108,7 @@ def measure(articles: int, revisions: int, view_events: int) -> tuple[list[dict[
 
         started = time.perf_counter()
         ids: list[str] = []
+        revision_of = [1] * articles  # the latest revision posted, by article
         for index in range(articles):
             response = stack.request("POST", "/v1/articles", body=_revision(index, 1), headers=headers)
             if response.status != 201:
@@ -90,11 +119,14 @@ def measure(articles: int, revisions: int, view_events: int) -> tuple[list[dict[
         stack.pump()
         seconds["post articles"] = time.perf_counter() - started
         phases.append(rebuild(stack, f"{articles} articles, fresh"))
+        phases[-1]["update"] = one_update(stack, headers, revision_of)
+        stack.pump()
 
         started = time.perf_counter()
         for number in range(revisions):
-            index, revision = number % articles, 2 + number // articles
-            response = stack.request("POST", "/v1/articles", body=_revision(index, revision), headers=headers)
+            index = number % articles
+            revision_of[index] += 1
+            response = stack.request("POST", "/v1/articles", body=_revision(index, revision_of[index]), headers=headers)
             if response.status != 200:
                 raise RuntimeError(f"update answered {response.status}: {response.body[:300]!r}")
             if (number + 1) % STREAM_EVERY == 0:
@@ -102,6 +134,8 @@ def measure(articles: int, revisions: int, view_events: int) -> tuple[list[dict[
         stack.pump()
         seconds["post revisions"] = time.perf_counter() - started
         phases.append(rebuild(stack, f"after {revisions:,} more revisions"))
+        phases[-1]["update"] = one_update(stack, headers, revision_of)
+        stack.pump()
 
         started = time.perf_counter()
         before = stack.table_item_count()
@@ -129,6 +163,7 @@ def measure(articles: int, revisions: int, view_events: int) -> tuple[list[dict[
         seconds["post views"] = time.perf_counter() - started
         added = stack.table_item_count() - before
         phases.append(rebuild(stack, f"after {requests * EVENTS_PER_REQUEST:,} views ({added:,} records added)"))
+        phases[-1]["update"] = one_update(stack, headers, revision_of)
     return phases, {"setup_seconds": seconds, "records_added_by_views": added}
 
 
@@ -149,6 +184,22 @@ def run(quick: bool = False) -> BenchResult:
             ratio(viewed["items_read"], fresh["items_read"]),
             ITEMS_READ_TARGET,
         ),
+        Verdict(
+            "items read by publish for one update, with all the history vs fresh (issue 3)",
+            ratio(viewed["update"]["items_read"], fresh["update"]["items_read"]),
+            ITEMS_READ_TARGET,
+        ),
+        Verdict(
+            "PUTs of publish runs with nothing changed: rebuilds after the stream, a stream batch delivered "
+            "again (a count; issue 3 target 0)",
+            float(sum(p["puts"] for p in phases) + sum(p["update"]["redelivered_puts"] for p in phases)),
+            0.0,
+        ),
+        Verdict(
+            "PUTs of one update / (1 + its 3 lists + 1), worst phase (issue 3)",
+            max(p["update"]["puts"] for p in phases) / 5,
+            1.0,
+        ),
     ]
     table = Table(
         ["state of the table", "items in table", "items read", "per article", "DynamoDB calls", "seconds (moto)"],
@@ -160,6 +211,27 @@ def run(quick: bool = False) -> BenchResult:
                 f"{p['items_read'] / articles:.1f}",
                 ", ".join(f"{name.split(':')[1]} {count}" for name, count in p["calls"].items()),
                 f"{p['seconds']:.1f}",
+            ]
+            for p in phases
+        ],
+    )
+    updates = Table(
+        [
+            "state of the table",
+            "one update: PUTs (ceiling 5)",
+            "items read",
+            "DynamoDB calls",
+            "same batch again: PUTs",
+            "rebuild: PUTs",
+        ],
+        [
+            [
+                p["label"],
+                str(p["update"]["puts"]),
+                str(p["update"]["items_read"]),
+                str(p["update"]["calls"]),
+                str(p["update"]["redelivered_puts"]),
+                str(p["puts"]),
             ]
             for p in phases
         ],
@@ -186,7 +258,11 @@ def run(quick: bool = False) -> BenchResult:
         name=NAME,
         title="Items read by `newsdesk publish --all` for the same articles as history grows",
         verdicts=verdicts,
-        tables={"publish --all": table, "What the table holds": kinds},
+        tables={
+            "publish --all": table,
+            "Publish of one update, and runs with nothing changed (issue 3)": updates,
+            "What the table holds": kinds,
+        },
         notes=notes,
         data={"articles": articles, "revisions": revisions, "view_events": view_events, "phases": phases, **facts},
     )

@@ -4,6 +4,8 @@ Issue 7, part 7: "One trending run makes 384 Queries at the default 48-hour wind
 partitions x views and comments); keep the items read as today but bring the calls to the order of
 the window hours (for example hourly rollups), and say what the 5-second local timers cost an idle
 stack."
+It also keeps issue 4's figures: counter writes per 1,000 views of 50 articles, and the CPU of
+ranking 100,000 articles with the heap top-k against a full sort.
 
 1. One run: on moto in this process (``bench.support.stack``), a partner posts articles, readers'
    views go through ``POST /v1/events`` and the view counter (the table's stream), the site posts
@@ -19,16 +21,19 @@ stack."
 
 from __future__ import annotations
 
+import gc
 import json
+import random
 import statistics
 import time
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from bench.common import BenchResult, Table, Verdict, main_of, ratio
 from bench.support import compat
 from bench.support.articles import article_document, encode
-from bench.support.sdk import SdkLog, count_by_name, items_read, watch_clients
+from bench.support.sdk import SdkLog, count_by_name, items_read, items_written, watch_clients
 from bench.support.stack import local_stack, quiet, without_transaction_snapshots
 
 NAME = "trending_queries"
@@ -38,6 +43,12 @@ IDLE_TICKS = 6
 QUICK_IDLE_TICKS = 3
 # "Of the order of the window hours": at most two calls per hour of the window (today: eight).
 CALLS_PER_WINDOW_HOUR_TARGET = 2.0
+WRITES_ARTICLES = 50
+WRITES_EVENTS = 1000
+RANKED_ARTICLES = 100_000
+SECTIONS = 8
+LIST_LENGTH = 10
+CPU_ROUNDS = 7
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
@@ -106,6 +117,113 @@ def one_run() -> dict[str, Any]:
         }
 
 
+def counter_writes() -> dict[str, Any]:
+    """Issue 4's figure: 1,000 views of 50 articles by 20 readers, 20 requests in random arrival order.
+
+    The events route writes dedupe records; the view counter turns each stream batch (the
+    template's batch size) into counter writes. Target: at most one counter write per article.
+    """
+    with local_stack() as stack, without_transaction_snapshots():
+        key = stack.add_partner("Оборонные ведомости", "oborona", section="defence-industry")
+        headers = {"authorization": f"Bearer {key}", "content-type": "application/json; charset=utf-8"}
+        ids = []
+        for index in range(WRITES_ARTICLES):
+            document = article_document(index, f"urn:newsml:oboronvedomosti.example:bench:counting:{index}")
+            response = stack.request("POST", "/v1/articles", body=encode(document), headers=headers)
+            if response.status != 201:
+                raise RuntimeError(f"POST answered {response.status}: {response.body[:300]!r}")
+            ids.append(response.json()["id"])
+        stack.pump()
+        views = [
+            {"type": "view", "article_id": article_id, "visitor": f"reader-{reader}"}
+            for reader in range(WRITES_EVENTS // WRITES_ARTICLES)
+            for article_id in ids
+        ]
+        random.Random(5).shuffle(views)
+        events_route = stack.function_for("ingest.")
+        counter = next(
+            source.function_logical_id
+            for source in compat.stream_sources(stack.template)
+            if source.handler.startswith("trending.")
+        )
+        with stack.log.segment() as request_calls:
+            for start in range(0, len(views), 50):
+                response = stack.request(
+                    "POST",
+                    "/v1/events",
+                    body=json.dumps(views[start : start + 50]).encode(),
+                    headers={"content-type": "application/json", "user-agent": BROWSER},
+                )
+                if response.status != 202:
+                    raise RuntimeError(f"POST /v1/events answered {response.status}")
+        with stack.log.segment() as stream_calls:
+            stack.pump()
+        request_writes = [c for c in request_calls if c.origin == events_route]
+        counter_calls = [c for c in stream_calls if c.origin == counter]
+        return {
+            "events": len(views),
+            "articles": WRITES_ARTICLES,
+            "request_writes": items_written(request_writes),
+            "counter_writes": items_written(counter_calls),
+            "counter_calls": dict(count_by_name([c for c in counter_calls if c.service == "dynamodb"])),
+            "counter_invocations": sum(1 for i in stack.invocations if i.function == counter),
+            "batch_size": next(
+                s.batch_size for s in compat.stream_sources(stack.template) if s.function_logical_id == counter
+            ),
+        }
+
+
+def ranking_cpu() -> dict[str, float] | str:
+    """Issue 4's figure: CPU of ranking 100,000 articles, the heap top-k of newsdesk.trending vs a full sort."""
+    try:
+        from newsdesk.trending import METRICS, ArticleActivity, ranked
+    except ImportError as error:
+        return f"not measured: {error}"
+    rng = random.Random(17)
+    activities = [
+        ArticleActivity(
+            article_id=f"a{n:06d}",
+            section=f"section-{n % SECTIONS}",
+            views=(views := int(rng.paretovariate(1.2))),
+            read_score=views * rng.random(),
+            comments=int(rng.paretovariate(1.5)) - 1,
+        )
+        for n in range(RANKED_ARTICLES)
+    ]
+    groups = [activities] + [[a for a in activities if a.section == f"section-{s}"] for s in range(SECTIONS)]
+
+    def heap_top_k() -> list[list[Any]]:
+        return [list(islice(ranked(group, metric, 3), LIST_LENGTH)) for metric in METRICS for group in groups]
+
+    def full_sort() -> list[list[Any]]:
+        # The same filter and order as trending.ranked, by a full sort.
+        read = [
+            sorted((a for a in g if a.views >= 3), key=lambda a: (-a.read_score, a.article_id))[:LIST_LENGTH]
+            for g in groups
+        ]
+        discussed = [
+            sorted((a for a in g if a.comments >= 3), key=lambda a: (-float(a.comments), a.article_id))[:LIST_LENGTH]
+            for g in groups
+        ]
+        return read + discussed
+
+    if heap_top_k() != full_sort():
+        raise RuntimeError("the two rankings disagree")
+    times: dict[str, list[float]] = {"heap": [], "sort": []}
+    for round_ in range(CPU_ROUNDS):
+        # Alternating order; the garbage collector paused while timing (as timeit does).
+        for name in ("heap", "sort") if round_ % 2 == 0 else ("sort", "heap"):
+            gc.collect()
+            gc.disable()
+            try:
+                started = time.process_time()
+                heap_top_k() if name == "heap" else full_sort()
+                times[name].append(time.process_time() - started)
+            finally:
+                gc.enable()
+    return {"heap_s": statistics.median(times["heap"]), "sort_s": statistics.median(times["sort"])}
+
+
 def idle_stack(ticks: int) -> dict[str, Any]:
     """Fire every enabled schedule of the template on an empty local stack, tick after tick."""
     log = SdkLog()
@@ -160,7 +278,9 @@ def idle_stack(ticks: int) -> dict[str, Any]:
 
 def run(quick: bool = False) -> BenchResult:
     started = time.perf_counter()
+    cpu = ranking_cpu()  # first, while this process holds no emulated tables
     single = one_run()
+    writes = counter_writes()
     idle = idle_stack(QUICK_IDLE_TICKS if quick else IDLE_TICKS)
     calls_per_hour = ratio(single["all_calls"], single["window_hours"])
     verdicts = [
@@ -171,6 +291,53 @@ def run(quick: bool = False) -> BenchResult:
             CALLS_PER_WINDOW_HOUR_TARGET,
         )
     ]
+    verdicts.append(
+        Verdict(
+            f"counter writes per {writes['events']:,} views of {writes['articles']} articles / {writes['articles']} "
+            "(issue 4)",
+            ratio(writes["counter_writes"], writes["articles"]),
+            1.0,
+        )
+    )
+    if isinstance(cpu, dict):
+        verdicts.append(
+            Verdict(
+                "ranking CPU of 100,000 articles, heap top-k vs full sort (issue 4)",
+                ratio(cpu["heap_s"], cpu["sort_s"]),
+                1.0,
+            )
+        )
+    writes_table = Table(
+        [
+            "views",
+            "articles",
+            "dedupe records (events route)",
+            "counter writes (view counter)",
+            "view counter invocations",
+            "batch size",
+            "view counter calls",
+        ],
+        [
+            [
+                str(writes["events"]),
+                str(writes["articles"]),
+                str(writes["request_writes"]),
+                str(writes["counter_writes"]),
+                str(writes["counter_invocations"]),
+                str(writes["batch_size"]),
+                ", ".join(f"{k.split(':')[1]} {v}" for k, v in sorted(writes["counter_calls"].items())),
+            ]
+        ],
+    )
+    ranking_table = Table(
+        ["ranking 100,000 articles, 18 lists of 10", "CPU ms (median of 7)"],
+        [
+            ["heap top-k (newsdesk.trending.ranked)", f"{cpu['heap_s'] * 1000:.1f}"],
+            ["full sort", f"{cpu['sort_s'] * 1000:.1f}"],
+        ]
+        if isinstance(cpu, dict)
+        else [[cpu, "-"]],
+    )
     run_table = Table(
         ["window (h)", "Query calls", "all DynamoDB calls", "calls per window hour", "items read", "calls by kind"],
         [
@@ -212,9 +379,14 @@ def run(quick: bool = False) -> BenchResult:
         name=NAME,
         title="Trending: DynamoDB calls per run at the default window; the local timers on an idle stack",
         verdicts=verdicts,
-        tables={"One trending run": run_table, "Idle local stack, timers only": idle_table},
+        tables={
+            "One trending run": run_table,
+            "Idle local stack, timers only": idle_table,
+            "Writes per 1,000 views (issue 4)": writes_table,
+            "Ranking CPU (issue 4)": ranking_table,
+        },
         notes=notes,
-        data={"run": single, "idle": idle},
+        data={"run": single, "idle": idle, "counter_writes": writes, "ranking_cpu": cpu},
     )
 
 

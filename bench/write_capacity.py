@@ -117,7 +117,12 @@ def measure() -> tuple[list[Operation], dict[str, Any]]:
         capacity = stack.capacity()
         ingest = stack.function_for("ingest.")
         race = RaceInjector(stack, ingest)
-        stack.log.observer = lambda call: (race(call), capacity.before(call))[1]
+
+        def observe(call: SdkCall) -> Any:
+            race(call)  # first, so that the capacity observer sees the item the write will meet
+            return capacity.before(call)
+
+        stack.log.observer = observe
 
         def run_operation(label: str, action: Any, origin: str = ingest) -> Operation:
             with stack.log.segment() as calls:
@@ -228,7 +233,7 @@ def _write_calls(calls: list[SdkCall]) -> list[SdkCall]:
 
 
 def _version(document: dict[str, Any], version: int) -> dict[str, Any]:
-    changed = json.loads(json.dumps(document))
+    changed: dict[str, Any] = json.loads(json.dumps(document))
     changed["version"] = str(version)
     changed["versioncreated"] = f"2026-12-{version:02d}T10:00:00+03:00"
     changed["headlines"][0]["value"] += f" (версия {version})"

@@ -164,7 +164,7 @@ class SdkLog:
         if self.capture_http:
             raw = getattr(http_response, "raw", None)
             # moto's raw body is a BytesIO: read it without consuming what the caller will read.
-            body = raw.getvalue() if hasattr(raw, "getvalue") else http_response.content
+            body = raw.getvalue() if raw is not None and hasattr(raw, "getvalue") else http_response.content
             call.http = (call.status, dict(http_response.headers), bytes(body))
         if self.after_observer is not None:
             self.after_observer(call)
@@ -199,6 +199,21 @@ def count_by_name(calls: list[SdkCall]) -> Counter[str]:
 
 def items_read(calls: list[SdkCall]) -> int:
     return sum(call.items_read for call in calls)
+
+
+def items_written(calls: list[SdkCall]) -> int:
+    """DynamoDB items written (or attempted) by the calls, from the requests as sent."""
+    total = 0
+    for call in calls:
+        if call.service != "dynamodb":
+            continue
+        if call.operation in ("PutItem", "UpdateItem", "DeleteItem"):
+            total += 1
+        elif call.operation == "TransactWriteItems":
+            total += len(call.wire.get("TransactItems", []))
+        elif call.operation == "BatchWriteItem":
+            total += sum(len(requests) for requests in call.wire.get("RequestItems", {}).values())
+    return total
 
 
 # --------------------------------------------------------------------------------------------------

@@ -400,12 +400,12 @@ def without_transaction_snapshots() -> Iterator[None]:
         def __getattr__(self, name: str) -> Any:
             return getattr(copy, name)
 
-    saved = models.copy
-    models.copy = _KeepTables()  # type: ignore[assignment]
+    saved = models.copy  # type: ignore[attr-defined]
+    models.copy = _KeepTables()  # type: ignore[attr-defined,assignment]
     try:
         yield
     finally:
-        models.copy = saved
+        models.copy = saved  # type: ignore[attr-defined]
 
 
 @contextlib.contextmanager

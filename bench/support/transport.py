@@ -59,11 +59,11 @@ class FakeTransport:
         self.neutral = 0
 
     def __call__(self, request: Any, event_name: str = "", **_: Any) -> AWSResponse:
-        _, service, operation = event_name.split(".", 2)
+        service, operation = event_name.split(".", 2)[1:]
         queue = self._script.get(f"{service}:{operation}")
         if queue:
-            status, headers, body = queue.popleft()
-            raw = base64.b64decode(body)
+            status, headers, encoded = queue.popleft()
+            raw = base64.b64decode(encoded)
             self.answered += 1
         else:
             status, headers, raw = _neutral(service)

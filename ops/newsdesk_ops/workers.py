@@ -4,7 +4,9 @@
   template: reads the table's stream from moto, drops records the event's FilterCriteria reject,
   and invokes the function with batches shaped like Lambda's, retrying what it reports as failed.
 - :func:`timers` — every ``Schedule``/``ScheduleV2`` event: the function gets an EventBridge
-  scheduled event every ``NEWSDESK_LOCAL_TIMER_SECONDS`` seconds (default 5) instead of its rate.
+  scheduled event every ``NEWSDESK_LOCAL_TIMER_SECONDS`` seconds (default 5) instead of its rate
+  while the stack is busy (its table changed within the schedule's rate), and at its own rate
+  when the stack is idle (see :func:`timer_due`).
 - :class:`SnapshotServer` — CloudFront in front of the snapshot bucket: GET/HEAD of
   ``s3://{bucket}/{key}`` over HTTP with the object's own headers, 304 on a matching
   ``If-None-Match``, and CORS so a page on another local port can fetch the files.
@@ -19,13 +21,15 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import functools
 import json
 import logging
 import os
+import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
@@ -62,6 +66,27 @@ LOCAL_MAX_RETRIES = 3
 RETRY_BACKOFF_SECONDS = 0.2
 GET_RECORDS_LIMIT = 1000
 STOP_TIMEOUT_SECONDS = 10.0
+
+
+# --------------------------------------------------------------------------------------------------
+# When the local tables last changed (the stream pollers see it; the timers use it)
+# --------------------------------------------------------------------------------------------------
+
+_last_change: dict[str, float] = {}
+_last_change_lock = threading.Lock()
+
+
+def note_table_change(table: str) -> None:
+    """Remember that ``table`` changed now: its stream carried a record."""
+    with _last_change_lock:
+        _last_change[table] = time.monotonic()
+
+
+def seconds_since_change(tables: Iterable[str]) -> float:
+    """Seconds since any of these tables last changed (infinite when none was seen to change)."""
+    with _last_change_lock:
+        changes = [_last_change[table] for table in tables if table in _last_change]
+    return time.monotonic() - max(changes) if changes else float("inf")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -201,7 +226,9 @@ class StreamPoller:
         invoke: Invoke,
         region: str,
         poll_seconds: float = STREAM_POLL_SECONDS,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
+        """``on_change`` is called whenever a read returns records, whether or not they pass the filters."""
         for pattern in source.filter_patterns:
             validate_pattern(pattern)
         self.source = source
@@ -210,6 +237,7 @@ class StreamPoller:
         self._invoke = invoke
         self._region = region
         self._poll_seconds = poll_seconds
+        self._on_change = on_change
         self._iterators: dict[str, str | None] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -261,6 +289,8 @@ class StreamPoller:
             response = self._streams.get_records(ShardIterator=iterator, Limit=GET_RECORDS_LIMIT)
             # No next iterator: the shard is closed and fully read.
             self._iterators[shard_id] = response.get("NextShardIterator")
+            if response.get("Records") and self._on_change is not None:
+                self._on_change()
             records = [
                 lambda_stream_record(record, self.stream_arn, self._region) for record in response.get("Records", [])
             ]
@@ -377,7 +407,14 @@ def stream_poller(stack: RunningStack) -> Callable[[], None]:
         stream_arn = dynamodb.describe_table(TableName=table)["Table"].get("LatestStreamArn")
         if not stream_arn:
             raise ValueError(f"{source.function_logical_id}: table {source.table_logical_id} has no stream")
-        poller = StreamPoller(source, stream_arn, streams=streams, invoke=stack.functions.invoke, region=stack.region)
+        poller = StreamPoller(
+            source,
+            stream_arn,
+            streams=streams,
+            invoke=stack.functions.invoke,
+            region=stack.region,
+            on_change=functools.partial(note_table_change, table),
+        )
         poller.start()
         pollers.append(poller)
         log.info("stream %s -> %s (%d filter(s))", table, source.function_logical_id, len(source.filter_patterns))
@@ -423,10 +460,40 @@ def timer_seconds() -> float:
     return seconds
 
 
+_RATE = re.compile(r"rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def rate_seconds(expression: str) -> float | None:
+    """The period of a ``rate(...)`` schedule expression in seconds; None for cron or anything else."""
+    match = _RATE.fullmatch(expression.strip())
+    if match is None:
+        return None
+    return float(int(match.group(1)) * _UNIT_SECONDS[match.group(2).removesuffix("s")])
+
+
+def timer_due(rate: float | None, quiet_for: float, since_fired: float) -> bool:
+    """Whether a local timer tick invokes the function.
+
+    Every tick does while the stack is busy: its table changed less than one rate ago, so the
+    function may have new work (views to rank, an embargo to release) and a developer sees the
+    result within seconds. An idle stack fires each schedule at its own rate, as EventBridge would:
+    an idle tick costs nothing, where a trending run Queries every hour of the window (moto walks
+    the whole table for each Query, so an idle stack with history spent most of a core on it).
+    What only the clock changes (an embargo ending, an hour leaving the window) is picked up at
+    the rate, as in AWS. A schedule that is not a rate (cron) fires every tick.
+    """
+    return rate is None or quiet_for < rate or since_fired >= rate
+
+
 def timers(stack: RunningStack) -> Callable[[], None]:
-    """Worker: every enabled schedule of the template fires every ``NEWSDESK_LOCAL_TIMER_SECONDS``."""
+    """Worker: every enabled schedule of the template fires every ``NEWSDESK_LOCAL_TIMER_SECONDS``
+    while the stack is busy, and at its own rate while it is idle (:func:`timer_due`)."""
     seconds = timer_seconds()
     sources = [source for source in schedule_sources(stack.template) if source.enabled]
+    rates = {(source.function_logical_id, source.event_name): rate_seconds(source.expression) for source in sources}
+    last_fired: dict[tuple[str, str], float] = {}
+    tables = list(stack.resources.tables.values())
     stop_requested = threading.Event()
     stack_name = stack.resources.stack_name
 
@@ -441,9 +508,15 @@ def timers(stack: RunningStack) -> Callable[[], None]:
 
     def run() -> None:
         while not stop_requested.wait(seconds):
+            quiet_for = seconds_since_change(tables)
             for source in sources:
                 if stop_requested.is_set():
                     return
+                name = (source.function_logical_id, source.event_name)
+                since_fired = time.monotonic() - last_fired.get(name, float("-inf"))
+                if not timer_due(rates[name], quiet_for, since_fired):
+                    continue
+                last_fired[name] = time.monotonic()
                 fire(source)
 
     thread = threading.Thread(target=run, name="local-timers", daemon=True)
@@ -451,7 +524,7 @@ def timers(stack: RunningStack) -> Callable[[], None]:
         thread.start()
         for source in sources:
             log.info(
-                "timer %s.%s (%s) every %g s locally",
+                "timer %s.%s (%s) every %g s locally while the table changes, at its rate when idle",
                 source.function_logical_id,
                 source.event_name,
                 source.expression,

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from ingest import authorizer
-from newsdesk.observability import logger
 from newsdesk.dal.partners import PartnerStore
+from newsdesk.observability import logger
 from newsdesk.settings import get_settings
 
 pytestmark = pytest.mark.handler

@@ -287,3 +287,69 @@ def test_poller_bisects_a_crashing_batch_and_drops_only_the_poisoned_record() ->
     # Then every other record got through and record 3 alone was dropped after its retries
     assert delivered == ["1", "2", "4"]
     assert (poller.delivered, poller.dropped) == (3, 1)
+
+
+# --- Local timers: busy and idle ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "seconds"),
+    [
+        ("rate(5 minutes)", 300.0),
+        ("rate(1 minute)", 60.0),
+        ("rate(2 hours)", 7200.0),
+        ("rate(1 day)", 86400.0),
+        ("cron(0 12 * * ? *)", None),
+        ("", None),
+    ],
+)
+def test_rate_expressions_give_their_period(expression: str, seconds: float | None) -> None:
+    from newsdesk_ops.workers import rate_seconds
+
+    assert rate_seconds(expression) == seconds
+
+
+def test_a_timer_fires_every_tick_while_the_table_changes_and_at_its_rate_when_idle() -> None:
+    from newsdesk_ops.workers import timer_due
+
+    rate = 300.0
+    # Busy: the table changed within the rate, so every tick fires, however recently it fired
+    assert timer_due(rate, quiet_for=10.0, since_fired=5.0)
+    assert timer_due(rate, quiet_for=299.0, since_fired=5.0)
+    # Idle: no change for a whole rate; a tick fires only once the rate has passed since the last one
+    assert not timer_due(rate, quiet_for=float("inf"), since_fired=5.0)
+    assert not timer_due(rate, quiet_for=400.0, since_fired=299.0)
+    assert timer_due(rate, quiet_for=400.0, since_fired=300.0)
+    # Never fired yet: it fires at the first tick; a cron schedule fires every tick
+    assert timer_due(rate, quiet_for=float("inf"), since_fired=float("inf"))
+    assert timer_due(None, quiet_for=float("inf"), since_fired=1.0)
+
+
+def test_the_poller_reports_a_table_change_for_any_record_read_even_one_filtered_out() -> None:
+    from newsdesk_ops.workers import StreamPoller
+
+    (source,) = [s for s in stream_sources(load_template()) if s.function_logical_id == "PublishFunction"]
+    changes: list[int] = []
+    streams = FakeStreams([stream_record(1, sk="REV#00000001")])
+    poller = StreamPoller(
+        source,
+        "arn:stream",
+        streams=streams,
+        invoke=lambda _fn, _event: {},
+        region="eu-west-1",
+        on_change=lambda: changes.append(1),
+    )
+    poller.open()
+    # When a read returns a record the filter drops, and then a read returns nothing
+    assert poller.poll_once() == 0
+    assert poller.poll_once() == 0
+    # Then the table changed once
+    assert changes == [1]
+
+
+def test_seconds_since_change_follows_the_newest_change_of_the_given_tables() -> None:
+    from newsdesk_ops.workers import note_table_change, seconds_since_change
+
+    assert seconds_since_change(["never-changed"]) == float("inf")
+    note_table_change("test-workers-table")
+    assert 0 <= seconds_since_change(["never-changed", "test-workers-table"]) < float("inf")
