@@ -16,9 +16,10 @@ import importlib
 import inspect
 import sys
 import time
+from pathlib import Path
 
 from bench import BENCHMARKS
-from bench.common import BenchResult, report
+from bench.common import RESULTS_DIR, BenchResult, report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", metavar="name", help=f"any of {', '.join(BENCHMARKS)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repetitions")
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when a target is missed")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where to write NAME.json and .md")
     arguments = parser.parse_args(argv)
     if unknown := sorted(set(arguments.names) - set(BENCHMARKS)):
         parser.error(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(BENCHMARKS)} (or: issue7)")
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(f"bench.{name}")
         takes_quick = "quick" in inspect.signature(module.run).parameters
         result: BenchResult = module.run(quick=arguments.quick) if takes_quick else module.run()
-        report(result)
+        report(result, arguments.results_dir)
         results.append(result)
 
     print(f"== Summary ({time.perf_counter() - started:.0f} s) ==")

@@ -234,7 +234,8 @@ def handle_record_events() -> Response[str]:
 def parse_etag(value: str) -> int | None:
     """If-Match carries the ETag we sent: '"3"' (weak or strong); anything else matches nothing."""
     tag = value.strip().removeprefix("W/").strip('"')
-    return int(tag) if tag.isdigit() else None
+    # isascii: str.isdigit also accepts "²" and other digits int() refuses; 18 digits: any revision.
+    return int(tag) if tag.isascii() and tag.isdigit() and len(tag) <= 18 else None
 
 
 @app.exception_handler(NewsdeskError)  # type: ignore[untyped-decorator]

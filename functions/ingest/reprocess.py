@@ -40,7 +40,7 @@ class Outcome(StrEnum):
 class Articles(Protocol):
     def get(self, article_id: str) -> ArticleRecord | None: ...
 
-    def replace_current(self, record: ArticleRecord, *, expected_revision: int) -> bool: ...
+    def replace_current(self, record: ArticleRecord, *, expected: ArticleRecord) -> bool: ...
 
 
 class Archive(Protocol):
@@ -89,7 +89,7 @@ class Reprocessor:
             outcome = Outcome.WOULD_UPDATE
         else:
             self.archive.put_normalized(renewed.normalized_key, normalized)
-            replaced = self.articles.replace_current(renewed, expected_revision=record.revision)
+            replaced = self.articles.replace_current(renewed, expected=record)
             outcome = Outcome.UPDATED if replaced else Outcome.MOVED_ON
         report.add(article_id, outcome)
         return outcome

@@ -20,6 +20,7 @@ from newsdesk.articles import (
     RevisionRaced,
     archive_key_for,
     article_id_for,
+    is_article_id,
     normalized_key_for,
     status_for,
 )
@@ -28,6 +29,7 @@ from newsdesk.errors import (
     MalformedRequest,
     NotFound,
     PreconditionFailed,
+    ServiceUnavailable,
     ValidationFailed,
     VersionConflict,
 )
@@ -108,6 +110,9 @@ class IngestService:
             normalized = content_bytes(validated.content)
             record = replace(
                 record,
+                archive_key=archive_key_for(
+                    principal.partner_id, article_id, record.revision, hashlib.sha256(raw).hexdigest()
+                ),
                 normalized_key=normalized_key_for(
                     principal.partner_id, article_id, record.revision, hashlib.sha256(normalized).hexdigest()
                 ),
@@ -152,14 +157,23 @@ class IngestService:
         raise VersionConflict("The article is being changed by other requests right now; retry shortly.")
 
     def owned(self, article_id: str, principal: Principal) -> ArticleRecord:
-        """The article if it belongs to this partner; anyone else's is indistinguishable from none."""
-        current = self.store.get(article_id)
+        """The article if it belongs to this partner; anyone else's is indistinguishable from none.
+
+        An id that cannot be one of ours is not looked up (a path of any length would otherwise
+        reach DynamoDB, which refuses keys over 2 KB).
+        """
+        current = self.store.get(article_id) if is_article_id(article_id) else None
         if current is None or current.partner_id != principal.partner_id:
-            raise NotFound(f"No article {article_id}.")
+            raise NotFound(f"No article {article_id[:64]}.")
         return current
 
     def normalized_of(self, record: ArticleRecord) -> dict[str, Any]:
         """The article as ingest normalized it (the stored JSON form of :class:`ArticleContent`)."""
+        if not record.normalized_key:
+            # Only a record written before normalized articles were stored (docs/design.md, "Upgrading").
+            raise ServiceUnavailable(
+                f"Article {record.article_id} has not been normalized yet; an operator runs `newsdesk reprocess`."
+            )
         return self.archive.get_normalized(record.normalized_key)
 
 
@@ -174,6 +188,9 @@ def parse_json(raw: bytes) -> object:
         ) from error
     except RecursionError as error:
         raise MalformedRequest("The body nests too deeply.") from error
+    except ValueError as error:
+        # Python refuses integer literals of more than 4,300 digits (CVE-2020-10735): not JSON we can use.
+        raise MalformedRequest(f"The body holds a number Newsdesk cannot read: {error}.") from error
 
 
 def check_order(content: ArticleContent, current: ArticleRecord, *, explicit_replace: bool) -> None:
@@ -201,7 +218,10 @@ def build_record(
 ) -> ArticleRecord:
     content = validated.content
     revision = current.revision + 1 if current else 1
-    published_at = current.published_at if current else (content.firstcreated or content.versioncreated or now)
+    # A partner's clock decides when a story was first published, never that it is in the future:
+    # lists sort by this time, and a story "first created" next year would top them until then.
+    claimed = content.firstcreated or content.versioncreated or now
+    published_at = current.published_at if current else min(claimed, now)
     return ArticleRecord(
         article_id=article_id,
         partner_id=principal.partner_id,
@@ -209,7 +229,7 @@ def build_record(
         revision=revision,
         status=status_for(content, now),
         content_hash=validated.canonical_hash,
-        archive_key=archive_key_for(principal.partner_id, article_id, revision, validated.canonical_hash),
+        archive_key="",  # set by submit, from the raw bytes
         version=content.version,
         versioncreated=content.versioncreated,
         embargoed_until=content.embargoed,

@@ -275,6 +275,11 @@ def register_reprocess(commands: Subparsers) -> None:
     which.add_argument("--all", dest="reprocess_all", action="store_true", help="every article")
     which.add_argument("article_ids", nargs="*", default=[], metavar="ID", help="these articles")
     reprocess.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    reprocess.add_argument(
+        "--scan",
+        action="store_true",
+        help="with --all: find articles by scanning the table (upgrading records written before ArticleIndex)",
+    )
     reprocess.set_defaults(run=reprocess_run)
 
 
@@ -292,7 +297,11 @@ def reprocess_run(args: argparse.Namespace, runtime: Runtime) -> int:
         partners=PartnerStore(target.table_name, dynamodb),
         dry_run=args.dry_run,
     )
-    article_ids = [record.article_id for record in articles.all_current()] if args.reprocess_all else args.article_ids
+    if args.reprocess_all:
+        found = articles.scan_article_ids() if args.scan else (record.article_id for record in articles.all_current())
+        article_ids = list(found)
+    else:
+        article_ids = args.article_ids
     report = ReprocessReport()
     with progress_bar("articles") as progress:
         for done, article_id in enumerate(article_ids, start=1):

@@ -5,8 +5,8 @@
   and invokes the function with batches shaped like Lambda's, retrying what it reports as failed.
 - :func:`timers` — every ``Schedule``/``ScheduleV2`` event: the function gets an EventBridge
   scheduled event every ``NEWSDESK_LOCAL_TIMER_SECONDS`` seconds (default 5) instead of its rate
-  while the stack is busy (its table changed within the schedule's rate), and at its own rate
-  when the stack is idle (see :func:`timer_due`).
+  while the stack is busy (its table changed in the last minute), and at its own rate when the
+  stack is idle (see :func:`timer_due`).
 - :class:`SnapshotServer` — CloudFront in front of the snapshot bucket: GET/HEAD of
   ``s3://{bucket}/{key}`` over HTTP with the object's own headers, 304 on a matching
   ``If-None-Match``, and CORS so a page on another local port can fetch the files.
@@ -460,6 +460,8 @@ def timer_seconds() -> float:
     return seconds
 
 
+# How long after a change of the table the local timers keep firing at the local period.
+LOCAL_BUSY_SECONDS = 60.0
 _RATE = re.compile(r"rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
@@ -475,15 +477,18 @@ def rate_seconds(expression: str) -> float | None:
 def timer_due(rate: float | None, quiet_for: float, since_fired: float) -> bool:
     """Whether a local timer tick invokes the function.
 
-    Every tick does while the stack is busy: its table changed less than one rate ago, so the
-    function may have new work (views to rank, an embargo to release) and a developer sees the
-    result within seconds. An idle stack fires each schedule at its own rate, as EventBridge would:
-    an idle tick costs nothing, where a trending run Queries every hour of the window (moto walks
-    the whole table for each Query, so an idle stack with history spent most of a core on it).
-    What only the clock changes (an embargo ending, an hour leaving the window) is picked up at
-    the rate, as in AWS. A schedule that is not a rate (cron) fires every tick.
+    Every tick does while the stack is busy: its table changed within the last
+    ``LOCAL_BUSY_SECONDS`` (or the schedule's rate, if shorter), so the function may have new work
+    (views to rank, an embargo to release) and a developer sees the result within seconds. An
+    idle stack fires each schedule at its own rate, as EventBridge would: an idle tick costs
+    nothing, where a trending run Queries every hour of the window (and moto walks the whole table
+    for each Query, so an idle stack with history spent most of a core on it). What only the clock
+    changes (an embargo ending later, an hour leaving the window) is picked up at the rate, as in
+    AWS. A schedule that is not a rate (cron) fires every tick.
     """
-    return rate is None or quiet_for < rate or since_fired >= rate
+    if rate is None:
+        return True
+    return quiet_for < min(rate, LOCAL_BUSY_SECONDS) or since_fired >= rate
 
 
 def timers(stack: RunningStack) -> Callable[[], None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
@@ -13,8 +14,13 @@ from newsdesk.models import ArticleContent, ArticleStatus, PubStatus
 
 
 def utc_text(moment: datetime) -> str:
-    """The one spelling of a time in keys and snapshots: UTC, whole seconds, fixed width, "Z"."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The one spelling of a time in keys and snapshots: UTC, whole seconds, fixed width, "Z".
+
+    Years are always four digits (strftime writes year 999 as "999"), so that the text sorts as
+    the time does and reads back.
+    """
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
 
 
 class RevisionRaced(Exception):
@@ -27,9 +33,18 @@ def article_id_for(partner_id: str, uri: str) -> str:
     return "a" + base64.b32encode(digest[:15]).decode("ascii").lower()
 
 
-def archive_key_for(partner_id: str, article_id: str, revision: int, content_hash: str) -> str:
-    """Raw bytes of one revision. The content hash in the key keeps racing writers apart."""
-    return f"raw/{partner_id}/{article_id}/{revision:08d}-{content_hash[:16]}.json"
+_ARTICLE_ID = re.compile(r"a[a-z2-7]{24}")
+
+
+def is_article_id(candidate: str) -> bool:
+    """Whether ``candidate`` has the shape :func:`article_id_for` gives: anything else names no article."""
+    return _ARTICLE_ID.fullmatch(candidate) is not None
+
+
+def archive_key_for(partner_id: str, article_id: str, revision: int, raw_digest: str) -> str:
+    """Raw bytes of one revision, keyed by the SHA-256 of those very bytes: racing writers, and a
+    retry that serializes the same document differently, each keep their own object."""
+    return f"raw/{partner_id}/{article_id}/{revision:08d}-{raw_digest[:16]}.json"
 
 
 def normalized_key_for(partner_id: str, article_id: str, revision: int, normalized_digest: str) -> str:

@@ -40,9 +40,9 @@ class FakeArticleStore:
         self.current[record.article_id] = stored
         return stored
 
-    def replace_current(self, record: ArticleRecord, *, expected_revision: int) -> bool:
+    def replace_current(self, record: ArticleRecord, *, expected: ArticleRecord) -> bool:
         existing = self.current.get(record.article_id)
-        if existing is None or existing.revision != expected_revision:
+        if existing is None or (existing.revision, existing.status) != (expected.revision, expected.status):
             return False
         self.current[record.article_id] = record
         return True

@@ -310,16 +310,20 @@ def test_rate_expressions_give_their_period(expression: str, seconds: float | No
 
 
 def test_a_timer_fires_every_tick_while_the_table_changes_and_at_its_rate_when_idle() -> None:
-    from newsdesk_ops.workers import timer_due
+    from newsdesk_ops.workers import LOCAL_BUSY_SECONDS, timer_due
 
     rate = 300.0
-    # Busy: the table changed within the rate, so every tick fires, however recently it fired
+    assert LOCAL_BUSY_SECONDS == 60.0
+    # Busy: the table changed in the last minute, so every tick fires, however recently it fired
     assert timer_due(rate, quiet_for=10.0, since_fired=5.0)
-    assert timer_due(rate, quiet_for=299.0, since_fired=5.0)
-    # Idle: no change for a whole rate; a tick fires only once the rate has passed since the last one
-    assert not timer_due(rate, quiet_for=float("inf"), since_fired=5.0)
-    assert not timer_due(rate, quiet_for=400.0, since_fired=299.0)
-    assert timer_due(rate, quiet_for=400.0, since_fired=300.0)
+    assert timer_due(rate, quiet_for=59.0, since_fired=5.0)
+    # Idle: no change for a minute; a tick fires only once the rate has passed since the last one
+    assert not timer_due(rate, quiet_for=60.0, since_fired=5.0)
+    assert not timer_due(rate, quiet_for=float("inf"), since_fired=299.0)
+    assert timer_due(rate, quiet_for=float("inf"), since_fired=300.0)
+    # A schedule faster than a minute counts as busy only within its own rate
+    assert timer_due(30.0, quiet_for=29.0, since_fired=5.0)
+    assert not timer_due(30.0, quiet_for=31.0, since_fired=5.0)
     # Never fired yet: it fires at the first tick; a cron schedule fires every tick
     assert timer_due(rate, quiet_for=float("inf"), since_fired=float("inf"))
     assert timer_due(None, quiet_for=float("inf"), since_fired=1.0)

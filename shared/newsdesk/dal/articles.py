@@ -125,12 +125,27 @@ class ArticleStore:
                 raise RevisionRaced(record.article_id) from error
             raise
 
-    def replace_current(self, record: ArticleRecord, *, expected_revision: int) -> bool:
-        """Rewrite CURRENT in place (same revision; e.g. re-normalized content). False if it moved on."""
+    def replace_current(self, record: ArticleRecord, *, expected: ArticleRecord) -> bool:
+        """Rewrite CURRENT in place (e.g. re-normalized content); False if it moved on since ``expected``.
+
+        Moving on includes a change of status at the same revision (the embargo timer releases a
+        story without a new revision), so a rewrite never puts back a state the story has left.
+        """
         try:
-            self.advance_current(record, previous_revision=expected_revision)
-        except RevisionRaced:
-            return False
+            self._client.put_item(
+                TableName=self._table,
+                Item=current_item(record),
+                ConditionExpression="revision = :revision AND #status = :status",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":revision": {"N": str(expected.revision)},
+                    ":status": {"S": expected.status.value},
+                },
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
         return True
 
     def revisions(self, article_id: str) -> list[dict[str, Any]]:
@@ -231,6 +246,21 @@ class ArticleStore:
                     batch = []
         if batch:
             yield from self.current_items(batch)
+
+    def scan_article_ids(self) -> Iterator[str]:
+        """Every article id, by scanning the whole table: only for upgrading a stack whose records
+        predate ArticleIndex (``newsdesk reprocess --all --scan``); everything else reads the index."""
+        pages = self._client.get_paginator("scan").paginate(
+            TableName=self._table,
+            FilterExpression="SK = :current AND begins_with(PK, :article)",
+            ExpressionAttributeValues={":current": {"S": keys.CURRENT}, ":article": {"S": keys.ARTICLE_PREFIX}},
+            ProjectionExpression="PK",
+        )
+        for page in pages:
+            for item in page.get("Items", []):
+                article_id = keys.article_id_of(item[keys.PK]["S"])
+                if article_id is not None:
+                    yield article_id
 
     def current_many(self, article_ids: list[str]) -> dict[str, ArticleRecord]:
         """The CURRENT state of each of these articles that exists."""

@@ -5,8 +5,10 @@ is the one that makes the change real, so a crash part-way leaves only items nob
 
 - ``add_partner``: the key's lookup item, then the key item, then the directory item (the commit:
   only then is the secret shown). A clash or a failed call on the directory item removes the two
-  key items again; a process that dies before it leaves a key item and a lookup for a secret that
-  was never shown to anyone (unusable; ``partners revoke`` removes it from the listing).
+  key items again, unless the directory item turns out to be this very partner (a lost response,
+  or the SDK's retry of a call that had landed): then the partner was created. A process that dies
+  before the directory item leaves a key item and a lookup for a secret that was never shown to
+  anyone (unusable; ``partners revoke-key`` removes it from the listing).
 - ``add_key``: the lookup item, then the key item (the secret is shown after both).
 - ``revoke_key``: the lookup item goes first (the key stops working at once), then the key item
   is marked revoked. A crash in between is finished by revoking again.
@@ -96,9 +98,13 @@ class PartnerStore:
         try:
             created = self._put_new({**directory_item, **_json(asdict(partner))})
         except Exception:
+            # The write may have landed and only its response been lost: then the partner is ours.
+            if self.get_partner(partner.partner_id) == partner:
+                return partner, secret
             self._forget(written)
             raise
-        if not created:
+        # A condition failure can be our own earlier attempt (the SDK retries a timed-out call).
+        if not created and self.get_partner(partner.partner_id) != partner:
             self._forget(written)
             raise PartnerAlreadyExists(
                 f"Partner id {partner.partner_id!r} is taken; pass another partner id (CLI: --id)."

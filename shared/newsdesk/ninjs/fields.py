@@ -67,11 +67,12 @@ def parse_date_time(value: str) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.strip().upper())
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        # An offset can carry a time at either end of the calendar out of range in UTC.
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def http_url(value: str | None) -> str:
