@@ -13,7 +13,7 @@ pydantic alone costs more at cold start than the rest of the handler (bench/resu
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -111,13 +111,28 @@ _TIMES = ("versioncreated", "firstcreated", "embargoed")
 
 def content_to_json(content: ArticleContent) -> dict[str, Any]:
     """The JSON object stored beside the raw bytes (times as ISO 8601 text, enums as their values)."""
-    values = asdict(content)
+    # By hand rather than dataclasses.asdict, which deep-copies every value on every write.
+    values = {name: getattr(content, name) for name in _CONTENT_FIELDS}
+    values["sources"] = list(content.sources)
+    values["section_hints"] = list(content.section_hints)
+    values["rights"] = _flat(content.rights)
+    values["lead_image"] = _flat(content.lead_image) if content.lead_image else None
+    mentions = content.mentions
+    values["mentions"] = {kind: [_flat(mention) for mention in getattr(mentions, kind)] for kind in _MENTION_KINDS}
     values["pubstatus"] = content.pubstatus.value
     for name in _TIMES:
         moment = getattr(content, name)
         # Normalized times are UTC; written with "Z", as the API has always spelled them.
         values[name] = moment.isoformat().replace("+00:00", "Z") if moment is not None else None
     return values
+
+
+def _flat(value: Rights | LeadImage | Mention) -> dict[str, Any]:
+    return {name: getattr(value, name) for name in value.__dataclass_fields__}
+
+
+_CONTENT_FIELDS = tuple(ArticleContent.__dataclass_fields__)
+_MENTION_KINDS = tuple(Mentions.__dataclass_fields__)
 
 
 def content_bytes(content: ArticleContent) -> bytes:
