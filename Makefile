@@ -11,7 +11,7 @@ SAM_PYENV ?= 3.13.0:3.11.7
 # SAM CLI would otherwise send usage telemetry to AWS on every lint and build.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install run test test-fast lint format bench build validate clean openapi
+.PHONY: help install run test test-fast lint format bench build validate clean openapi schemas
 
 help:
 	@echo "make run    - start the whole system locally on moto (API, snapshots, timers)"
@@ -20,6 +20,7 @@ help:
 	@echo "make lint   - ruff, mypy, cfn-lint and sam validate --lint"
 	@echo "make bench  - benchmarks, results in bench/results/"
 	@echo "make openapi - regenerate functions/ingest/openapi.json from ingest.contract"
+	@echo "make schemas - regenerate the snapshot JSON Schemas (shared/newsdesk/snapshots/schemas/*.json)"
 	@echo "make build  - sam build (needs Python 3.13, e.g. via pyenv)"
 
 $(STAMP): pyproject.toml
@@ -60,6 +61,10 @@ bench: $(STAMP)
 # The API contract is generated once and committed; a test fails while it is stale.
 openapi: $(STAMP)
 	$(BIN)/python -m ingest.contract
+
+# The snapshot schemas likewise: generated from the models with pydantic, committed, read at runtime.
+schemas: $(STAMP)
+	$(BIN)/python -m newsdesk.snapshots.schemas
 
 build: $(SAM)
 	PYENV_VERSION=$(SAM_PYENV) $(SAM) build --template template.yaml

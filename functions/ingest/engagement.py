@@ -31,23 +31,17 @@ from typing import Any, Protocol
 
 from ingest.service import parse_json
 from newsdesk.articles import ArticleRecord
-from newsdesk.engagement import (
-    CRAWLER,
-    DUPLICATE,
-    NOT_PUBLISHED,
-    UNKNOWN_ARTICLE,
-    CommentCount,
+from newsdesk.engagement import CRAWLER, DUPLICATE, NOT_PUBLISHED, UNKNOWN_ARTICLE, CommentCount, Visit, is_crawler
+from newsdesk.errors import Forbidden, ServiceUnavailable, Unauthenticated
+from newsdesk.events import (
     CommentsEvent,
     ViewEvent,
-    Visit,
     claims_comments,
     events_of,
-    is_crawler,
     latest_comment_counts,
     validate_events,
     visits_of,
 )
-from newsdesk.errors import Forbidden, ServiceUnavailable, Unauthenticated
 from newsdesk.models import ArticleStatus
 from newsdesk.partners import Principal
 

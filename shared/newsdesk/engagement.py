@@ -1,10 +1,11 @@
 """Engagement signals (views and comment counts): the domain rules, with no AWS in them.
 
-A request to ``POST /v1/events`` carries a batch of events. This module says what a valid batch
-and a valid event are, which user agents are crawlers, how a visitor is remembered without being
-stored, which hour a counter counts in, and how the new visits that the table's stream reports
-collapse into the few counter updates that are actually written (design and costs:
-docs/engagement.md).
+A request to ``POST /v1/events`` carries a batch of events (what a valid batch and a valid event
+are: :mod:`newsdesk.events`, the events route's pydantic models). This module says which user
+agents are crawlers, how a visitor is remembered without being stored, which hour a counter counts
+in, and how the new visits that the table's stream reports collapse into the few counter updates
+that are actually written (design and costs: docs/engagement.md). It imports no pydantic: the view
+counter, trending and publish functions load it on their cold start.
 
 Every function that needs the time takes it as a parameter (``now``), so tests pin the clock.
 """
@@ -13,17 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, TypeAdapter, ValidationError
-
-from newsdesk.errors import FieldError, ValidationFailed
-
-MAX_EVENTS_PER_BATCH = 50
 # One article's view counter of an hour is spread over this many items (a random shard per write),
 # so that a viral article's writes are not limited by what a single item can absorb, and an hour's
 # partition has many distinct sort keys to split on (docs/engagement.md, "Data layout, and why").
@@ -41,8 +35,6 @@ UNKNOWN_ARTICLE = "unknown_article"
 NOT_PUBLISHED = "not_published"
 DUPLICATE = "duplicate"
 
-_ARTICLE_ID = r"^[a-z0-9][a-z0-9-]{0,79}$"
-
 # Known crawlers, link previewers, headless browsers and monitors. Matched case-insensitively
 # anywhere in the User-Agent; "bot" alone covers Googlebot, bingbot, YandexBot, AhrefsBot, ...
 _CRAWLER_PATTERN = re.compile(
@@ -53,94 +45,7 @@ _CRAWLER_PATTERN = re.compile(
 )
 
 
-# --- events ------------------------------------------------------------------------------------
-
-
-class _Event(BaseModel):
-    # Unknown fields are ignored so that the site can add fields before Newsdesk reads them.
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    article_id: str = Field(pattern=_ARTICLE_ID)
-
-
-class ViewEvent(_Event):
-    """A reader's browser showed an article. ``visitor`` is an opaque id the site keeps per reader."""
-
-    type: Literal["view"]
-    visitor: str = Field(min_length=1, max_length=256)
-
-
-class CommentsEvent(_Event):
-    """The comment service's current, absolute comment count of an article (a resend is harmless)."""
-
-    type: Literal["comments"]
-    count: StrictInt = Field(ge=0, le=1_000_000_000)
-
-
-EngagementEvent = Annotated[ViewEvent | CommentsEvent, Field(discriminator="type")]
-_EVENT_ADAPTER: TypeAdapter[ViewEvent | CommentsEvent] = TypeAdapter(EngagementEvent)
-
-
-@dataclass
-class EventBatch:
-    """The valid events of a batch, and how many of the others were ignored, by reason."""
-
-    views: list[ViewEvent] = field(default_factory=list)
-    comments: list[CommentsEvent] = field(default_factory=list)
-    ignored: Counter[str] = field(default_factory=Counter)
-
-
-def events_of(document: object) -> list[Any]:
-    """The raw events of a request body: ``{"events": [...]}`` or a bare JSON array.
-
-    Only the envelope can fail the whole request (422 with a JSON pointer); each event inside a
-    valid envelope is judged on its own by :func:`validate_events`.
-    """
-    if isinstance(document, list):
-        events, pointer = document, ""
-    elif isinstance(document, dict):
-        if "events" not in document:
-            raise ValidationFailed(
-                'Send {"events": [...]} or a JSON array of events.',
-                [FieldError(pointer="/events", message="required")],
-            )
-        events, pointer = document["events"], "/events"
-        if not isinstance(events, list):
-            raise ValidationFailed(
-                "events must be a JSON array.", [FieldError(pointer=pointer, message="must be an array")]
-            )
-    else:
-        raise ValidationFailed(
-            "The body must be a JSON object with an events array, or an array of events.",
-            [FieldError(pointer="", message="must be an object or an array")],
-        )
-    if len(events) > MAX_EVENTS_PER_BATCH:
-        raise ValidationFailed(
-            f"A batch holds at most {MAX_EVENTS_PER_BATCH} events; this one has {len(events)}.",
-            [FieldError(pointer=pointer, message=f"at most {MAX_EVENTS_PER_BATCH} items")],
-        )
-    return events
-
-
-def claims_comments(raw_event: object) -> bool:
-    """Whether an event asks to set a comment count (which needs the site's key), valid or not."""
-    return isinstance(raw_event, dict) and raw_event.get("type") == "comments"
-
-
-def validate_events(raw_events: Iterable[object]) -> EventBatch:
-    """Split raw events into valid views and comment counts; anything else is counted as malformed."""
-    batch = EventBatch()
-    for raw_event in raw_events:
-        try:
-            event = _EVENT_ADAPTER.validate_python(raw_event)
-        except ValidationError:
-            batch.ignored[MALFORMED] += 1
-            continue
-        if isinstance(event, ViewEvent):
-            batch.views.append(event)
-        else:
-            batch.comments.append(event)
-    return batch
+# --- crawlers ----------------------------------------------------------------------------------
 
 
 def is_crawler(user_agent: str | None) -> bool:
@@ -232,15 +137,6 @@ class ViewCount:
     section: str
 
 
-def visits_of(views: Sequence[ViewEvent], now: datetime) -> tuple[list[Visit], int]:
-    """The distinct visits of a batch at ``now``, in first-seen order, and how many were repeats."""
-    hour = hour_bucket(now)
-    seen: dict[Visit, None] = {}
-    for event in views:
-        seen.setdefault(Visit(event.article_id, hour, visit_hash(event.visitor, event.article_id, hour)))
-    return list(seen), len(views) - len(seen)
-
-
 @dataclass(frozen=True)
 class NewVisit:
     """A dedupe record the table's stream reports as inserted: one view to count.
@@ -284,15 +180,3 @@ def counter_updates(visits: Iterable[NewVisit]) -> list[CounterUpdate]:
         increment = ViewIncrement(article_id=article_id, hour=hour, views=len(ordered), section=ordered[-1].section)
         updates.append(CounterUpdate(increment, tuple(visit.sequence_number for visit in ordered)))
     return sorted(updates, key=lambda update: (update.first_sequence_number, update.increment.article_id))
-
-
-def latest_comment_counts(
-    events: Sequence[CommentsEvent], now: datetime, sections: dict[str, str]
-) -> list[CommentCount]:
-    """One absolute count per article: the last one in the batch wins, as it would on a resend."""
-    latest = {event.article_id: event.count for event in events}
-    hour = hour_bucket(now)
-    return [
-        CommentCount(article_id=article_id, hour=hour, count=count, section=sections.get(article_id, ""))
-        for article_id, count in sorted(latest.items())
-    ]

@@ -17,23 +17,25 @@ from newsdesk.dal.keys import (
 )
 from newsdesk.engagement import (
     MALFORMED,
-    MAX_EVENTS_PER_BATCH,
-    CommentsEvent,
     NewVisit,
-    ViewEvent,
-    claims_comments,
     counter_updates,
-    events_of,
     hour_bucket,
     is_crawler,
-    latest_comment_counts,
     seen_expiration,
-    validate_events,
     visit_hash,
-    visits_of,
     window_buckets,
 )
 from newsdesk.errors import ValidationFailed
+from newsdesk.events import (
+    MAX_EVENTS_PER_BATCH,
+    CommentsEvent,
+    ViewEvent,
+    claims_comments,
+    events_of,
+    latest_comment_counts,
+    validate_events,
+    visits_of,
+)
 
 pytestmark = pytest.mark.unit
 

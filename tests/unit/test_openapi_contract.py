@@ -143,9 +143,9 @@ def test_article_model_has_the_fields_of_the_normalized_article() -> None:
 
 
 def test_event_models_mirror_the_engagement_rules() -> None:
-    from newsdesk import engagement
+    from newsdesk import engagement, events
 
-    assert bodies.MAX_EVENTS_PER_BATCH == engagement.MAX_EVENTS_PER_BATCH
+    assert bodies.MAX_EVENTS_PER_BATCH == events.MAX_EVENTS_PER_BATCH
     reasons = {
         engagement.MALFORMED,
         engagement.CRAWLER,
@@ -177,13 +177,13 @@ def test_event_models_mirror_the_engagement_rules() -> None:
     # Then the document's event schema takes exactly those the code counts
     schema = served_contract().validator("/components/schemas/EventBatch")
     for sample in samples:
-        counted = not engagement.validate_events([sample]).ignored
+        counted = not events.validate_events([sample]).ignored
         assert schema.is_valid([sample]) == counted, sample
         assert schema.is_valid({"events": [sample]}) == counted, sample
 
 
 def test_event_batch_envelope_as_the_code_reads_it() -> None:
-    from newsdesk import engagement
+    from newsdesk import events
     from newsdesk.errors import ValidationFailed
 
     schema = served_contract().validator("/components/schemas/EventBatch")
@@ -191,11 +191,11 @@ def test_event_batch_envelope_as_the_code_reads_it() -> None:
     valid: list[Any] = [[], {"events": []}, [view] * 50, {"events": [view] * 50, "site": "x"}]
     refused: list[Any] = [[view] * 51, {"events": [view] * 51}, {"events": {}}, {}, "x", 3]
     for batch in valid:
-        engagement.events_of(batch)
+        events.events_of(batch)
         assert schema.is_valid(batch), batch
     for batch in refused:
         with pytest.raises(ValidationFailed):
-            engagement.events_of(batch)
+            events.events_of(batch)
         assert not schema.is_valid(batch), batch
 
 

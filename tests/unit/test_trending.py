@@ -11,7 +11,15 @@ import jsonschema_rs
 import pytest
 
 from newsdesk.engagement import CommentCount, ViewCount, hour_bucket
-from newsdesk.snapshots import COUNTERS_PATH, TRENDING_PATH, Rankings, TrendingEntrySnapshot, json_schemas, render
+from newsdesk.snapshots import (
+    COUNTERS_PATH,
+    TRENDING_PATH,
+    ArticleCountsSnapshot,
+    Rankings,
+    TrendingEntrySnapshot,
+    json_schemas,
+    render,
+)
 from newsdesk.trending import (
     MAX_COUNTED_ARTICLES,
     ArticleActivity,
@@ -195,7 +203,7 @@ def test_lists_per_section_are_ranked_within_the_section() -> None:
     assert ids(result.trending.sections["space"].most_read) == ["space-1", "space-2"]
     assert ids(result.trending.sections["space"].most_discussed) == []
     assert ids(result.trending.sections["shipbuilding"].most_discussed) == ["navy-1"]
-    assert result.counters.articles["navy-1"].model_dump() == {"views": 20, "comments": 12}
+    assert result.counters.articles["navy-1"] == ArticleCountsSnapshot(views=20, comments=12)
 
 
 # --- digest and what publish renders -----------------------------------------------------------

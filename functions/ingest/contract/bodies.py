@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from newsdesk.models import ArticleStatus, PubStatus
 
-# Mirrors of newsdesk.engagement (a test checks that they agree with the code that validates events).
+# Mirrors of newsdesk.events and newsdesk.engagement (a test checks that they agree with the code that
+# validates events).
 MAX_EVENTS_PER_BATCH = 50
 ARTICLE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
 IgnoredReason = Literal["crawler", "duplicate", "malformed", "not_published", "unknown_article"]

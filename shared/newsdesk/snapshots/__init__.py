@@ -1,15 +1,17 @@
 """The public JSON snapshots the website reads (under ``v1/`` in the snapshot bucket).
 
-- :mod:`~newsdesk.snapshots.models` — article, tombstone, list and manifest models
+- :mod:`~newsdesk.snapshots.models` — article, tombstone, list and manifest models (frozen dataclasses)
 - :mod:`~newsdesk.snapshots.trending` — the trending and counters models, and :class:`Rankings`
   (one trending run's two files)
 - :mod:`~newsdesk.snapshots.build` — from an article's record and content to its snapshots
 - :mod:`~newsdesk.snapshots.paths` — bucket keys and Cache-Control of each kind of file
-- :mod:`~newsdesk.snapshots.render` — the bytes of a file
-- :mod:`~newsdesk.snapshots.schemas` — the JSON Schemas published beside the files
+- :mod:`~newsdesk.snapshots.render` — the bytes of a file, and a stored file read back into its model
+- :mod:`~newsdesk.snapshots.schemas` — the JSON Schemas published beside the files: generated from the
+  models with pydantic at development time (``make schemas``) and committed as package data
 
-Nothing here talks to AWS (the bucket is :mod:`newsdesk.dal.snapshots`). The names other modules
-use are re-exported here.
+Nothing here talks to AWS (the bucket is :mod:`newsdesk.dal.snapshots`), and nothing here imports
+pydantic at runtime (publish and trending load this package on their cold start). The names other
+modules use are re-exported here.
 """
 
 from newsdesk.snapshots.build import (
@@ -56,7 +58,7 @@ from newsdesk.snapshots.paths import (
     schema_path,
     section_path,
 )
-from newsdesk.snapshots.render import render, render_json, sha256_of
+from newsdesk.snapshots.render import parse, render, render_json, sha256_of, to_json
 from newsdesk.snapshots.schemas import SNAPSHOT_KINDS, json_schemas, schema_fingerprint
 from newsdesk.snapshots.trending import (
     ArticleCountsSnapshot,
@@ -112,6 +114,7 @@ __all__ = [
     "json_schemas",
     "outlet_path",
     "outlet_ref",
+    "parse",
     "render",
     "render_json",
     "schema_fingerprint",
@@ -119,5 +122,6 @@ __all__ = [
     "section_path",
     "section_ref",
     "sha256_of",
+    "to_json",
     "tombstone_snapshot",
 ]

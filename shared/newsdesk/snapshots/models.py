@@ -9,40 +9,68 @@ Text rules for the frontend: ``body_html`` is sanitized HTML (allowlisted tags, 
 links); every other string is plain text (no markup; insert it as text, never as HTML); URL fields
 hold absolute http(s) URLs or ``""``. Wording such as "Права на данный материал принадлежат …"
 or "Источник: …" is the frontend's; snapshots carry the structured fields.
+
+The models are plain frozen dataclasses: publish and trending build them on every cold start, and
+importing pydantic would cost more than the rest of those functions' own code. pydantic reads them
+only to generate the committed schemas (:mod:`newsdesk.snapshots.schemas`, at development time):
+a field's ``description`` is dataclass field metadata, which pydantic takes as its ``Field``
+argument, and :class:`JsonSchema` marks a type whose schema is spelled out here.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
-
-from newsdesk.articles import utc_text
+from typing import Annotated, Any, ClassVar, Literal
 
 SCHEMA_VERSION = "v1"
 
-# One spelling for every time ("2026-11-25T08:00:00Z"), whatever offset the source used.
-UtcTime = Annotated[
-    datetime,
-    PlainSerializer(utc_text, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
-]
+
+class JsonSchema:
+    """``Annotated`` metadata: the JSON Schema of a type, as published.
+
+    pydantic finds the hook below by its name when it generates the schemas; nothing else reads it,
+    so this module needs no pydantic.
+    """
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return dict(self.schema)
 
 
-class SnapshotModel(BaseModel):
-    # Every field is always written, so the published schema lists every field as required.
-    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_serialization_defaults_required=True)
+# One spelling for every time ("2026-11-25T08:00:00Z", newsdesk.articles.utc_text), whatever offset
+# the source used: rendered by newsdesk.snapshots.render.
+UtcTime = Annotated[datetime, JsonSchema({"type": "string", "format": "date-time"})]
+
+
+def described(text: str) -> dict[str, str]:
+    """Field metadata that the published schema shows as the field's description."""
+    return {"description": text}
+
+
+class SnapshotModel:
+    """Base of every snapshot model (each one a ``@dataclass(frozen=True, kw_only=True)``)."""
+
+    # Read by pydantic when it generates the schemas: unknown fields are refused, and every field is
+    # always written, so the published schema lists every field as required.
+    __pydantic_config__: ClassVar[dict[str, Any]] = {
+        "extra": "forbid",
+        "json_schema_serialization_defaults_required": True,
+    }
 
 
 # --- Parts ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, kw_only=True)
 class SectionRef(SnapshotModel):
     slug: str
     title: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class OutletRef(SnapshotModel):
     """The partner outlet that supplied the article (``id`` names its list: outlets/{id}.json)."""
 
@@ -50,29 +78,33 @@ class OutletRef(SnapshotModel):
     name: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class RightsSnapshot(SnapshotModel):
     """Structured rights; the frontend words them ("Права на данный материал принадлежат {holder}")."""
 
     holder: str
     notice: str
     usage_terms: str
-    info_url: str = Field(description="Absolute http(s) URL or empty")
+    info_url: str = field(metadata=described("Absolute http(s) URL or empty"))
 
 
+@dataclass(frozen=True, kw_only=True)
 class ImageSnapshot(SnapshotModel):
-    url: str = Field(description="Absolute http(s) URL")
+    url: str = field(metadata=described("Absolute http(s) URL"))
     caption: str
-    credit: str = Field(description='Who to credit (the frontend adds "Источник: ")')
+    credit: str = field(metadata=described('Who to credit (the frontend adds "Источник: ")'))
     width: int | None
     height: int | None
     mimetype: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class MentionSnapshot(SnapshotModel):
     name: str
     uri: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class MentionsSnapshot(SnapshotModel):
     """Mentions grouped as the site shows them."""
 
@@ -85,6 +117,7 @@ class MentionsSnapshot(SnapshotModel):
 # --- Files ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, kw_only=True)
 class ArticleSnapshot(SnapshotModel):
     """``v1/articles/{id}.json`` of a published article: everything its page shows."""
 
@@ -96,7 +129,7 @@ class ArticleSnapshot(SnapshotModel):
     headline: str
     subheadline: str
     lead: str
-    body_html: str = Field(description="Sanitized HTML")
+    body_html: str = field(metadata=described("Sanitized HTML"))
     byline: str
     language: str
     section: SectionRef
@@ -109,6 +142,7 @@ class ArticleSnapshot(SnapshotModel):
     updated_at: UtcTime
 
 
+@dataclass(frozen=True, kw_only=True)
 class TombstoneSnapshot(SnapshotModel):
     """``v1/articles/{id}.json`` of an article that was published and no longer is."""
 
@@ -120,14 +154,15 @@ class TombstoneSnapshot(SnapshotModel):
     updated_at: UtcTime
 
 
+@dataclass(frozen=True, kw_only=True)
 class ArticleSummary(SnapshotModel):
     """One entry of a list: what a teaser shows; the page itself is at ``v1/articles/{id}.json``."""
 
     id: str
     revision: int
     headline: str
-    lead: str = Field(description="Plain-text teaser; may be empty")
-    image_url: str | None = Field(description="The lead image, absolute http(s) URL")
+    lead: str = field(metadata=described("Plain-text teaser; may be empty"))
+    image_url: str | None = field(metadata=described("The lead image, absolute http(s) URL"))
     section: str
     outlet: OutletRef
     language: str
@@ -135,34 +170,38 @@ class ArticleSummary(SnapshotModel):
     updated_at: UtcTime
 
 
+@dataclass(frozen=True, kw_only=True)
 class ListSnapshot(SnapshotModel):
     """``v1/latest.json``, ``v1/sections/{slug}.json``, ``v1/outlets/{id}.json``: newest first."""
 
     schema_version: Literal["v1"] = "v1"
     kind: Literal["list"] = "list"
-    name: str = Field(description='"latest", "sections/{slug}" or "outlets/{id}"')
+    name: str = field(metadata=described('"latest", "sections/{slug}" or "outlets/{id}"'))
     section: SectionRef | None
     outlet: OutletRef | None
-    generated_at: UtcTime | None = Field(description="Newest change among the listed articles")
+    generated_at: UtcTime | None = field(metadata=described("Newest change among the listed articles"))
     items: list[ArticleSummary]
 
 
+@dataclass(frozen=True, kw_only=True)
 class ManifestEntry(SnapshotModel):
     path: str
     sha256: str
     generated_at: UtcTime | None
 
 
+@dataclass(frozen=True, kw_only=True)
 class SchemaEntry(SnapshotModel):
     path: str
     sha256: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class ManifestSnapshot(SnapshotModel):
     """``v1/manifest.json``: every list and schema file, with its content hash."""
 
     schema_version: Literal["v1"] = "v1"
     kind: Literal["manifest"] = "manifest"
-    generated_at: UtcTime | None = Field(description="Newest generated_at among the entries")
+    generated_at: UtcTime | None = field(metadata=described("Newest generated_at among the entries"))
     entries: list[ManifestEntry]
     schemas: list[SchemaEntry]

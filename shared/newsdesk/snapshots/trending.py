@@ -1,7 +1,7 @@
 """The trending snapshots: ``v1/trending.json`` and ``v1/counters.json``, one model end to end.
 
 The trending function builds :class:`Rankings` once (``newsdesk.trending.build_trending``), the
-TRENDING item stores the two files exactly as rendered, and publish validates them back into the
+TRENDING item stores the two files exactly as rendered, and publish reads them back into the
 same models and writes them: nothing reshapes the data between the ranking and the file.
 """
 
@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import Field
-
-from newsdesk.snapshots.models import SnapshotModel, UtcTime
+from newsdesk.snapshots.models import SnapshotModel, UtcTime, described
 from newsdesk.snapshots.paths import COUNTERS_PATH, TRENDING_PATH, article_path
-from newsdesk.snapshots.render import render
+from newsdesk.snapshots.render import parse, render, to_json
 
 
 def entry_path(article_id: str) -> str:
@@ -24,6 +22,7 @@ def entry_path(article_id: str) -> str:
     return f"/{article_path(article_id)}"
 
 
+@dataclass(frozen=True, kw_only=True)
 class TrendingEntrySnapshot(SnapshotModel):
     """One line of the sidebar: time, headline, count."""
 
@@ -31,21 +30,23 @@ class TrendingEntrySnapshot(SnapshotModel):
     headline: str
     published_at: UtcTime
     section: str
-    count: int = Field(description="Views (most_read) or comments (most_discussed)")
-    path: str = Field(description="The article file, e.g. /v1/articles/{id}.json")
+    count: int = field(metadata=described("Views (most_read) or comments (most_discussed)"))
+    path: str = field(metadata=described("The article file, e.g. /v1/articles/{id}.json"))
 
 
+@dataclass(frozen=True, kw_only=True)
 class TrendingListsSnapshot(SnapshotModel):
     most_read: list[TrendingEntrySnapshot]
     most_discussed: list[TrendingEntrySnapshot]
 
 
+@dataclass(frozen=True, kw_only=True)
 class TrendingSnapshot(SnapshotModel):
     """``v1/trending.json``: what is most read and most discussed now, overall and per section."""
 
     schema_version: Literal["v1"] = "v1"
     kind: Literal["trending"] = "trending"
-    generated_at: UtcTime = Field(description="When the rankings were computed")
+    generated_at: UtcTime = field(metadata=described("When the rankings were computed"))
     window_hours: int
     half_life_minutes: float
     min_count: int
@@ -53,12 +54,18 @@ class TrendingSnapshot(SnapshotModel):
     most_discussed: list[TrendingEntrySnapshot]
     sections: dict[str, TrendingListsSnapshot]
 
+    def __post_init__(self) -> None:
+        # The file has always spelled it as a JSON float ("360.0"), whatever number it was given.
+        object.__setattr__(self, "half_life_minutes", float(self.half_life_minutes))
 
+
+@dataclass(frozen=True, kw_only=True)
 class ArticleCountsSnapshot(SnapshotModel):
     views: int
     comments: int
 
 
+@dataclass(frozen=True, kw_only=True)
 class CountersSnapshot(SnapshotModel):
     """``v1/counters.json``: views (in the window) and comments of the articles active in the window,
     so article pages show counters without their files being rewritten every cycle."""
@@ -67,7 +74,7 @@ class CountersSnapshot(SnapshotModel):
     kind: Literal["counters"] = "counters"
     generated_at: UtcTime
     window_hours: int
-    truncated: bool = Field(description="True when only the most active articles are listed")
+    truncated: bool = field(metadata=described("True when only the most active articles are listed"))
     articles: dict[str, ArticleCountsSnapshot]
 
 
@@ -87,11 +94,8 @@ class Rankings:
 
     @classmethod
     def from_texts(cls, trending: str, counters: str) -> Rankings:
-        """The stored files validated back into their models (raises ValueError when they do not fit)."""
-        return cls(
-            trending=TrendingSnapshot.model_validate_json(trending),
-            counters=CountersSnapshot.model_validate_json(counters),
-        )
+        """The stored files read back into their models (raises ValueError when they do not fit)."""
+        return cls(trending=parse(TrendingSnapshot, trending), counters=parse(CountersSnapshot, counters))
 
     def digest(self) -> str:
         """A hash of everything but the generation time: equal rankings and counts, equal digest.
@@ -99,6 +103,10 @@ class Rankings:
         Decay moves scores every run but not, by itself, the order or the counts, so a quiet site
         hashes the same run after run and nothing is written.
         """
-        content = [model.model_dump(mode="json", exclude={"generated_at"}) for model in (self.trending, self.counters)]
+        content = []
+        for model in (self.trending, self.counters):
+            values = to_json(model)
+            del values["generated_at"]
+            content.append(values)
         canonical = json.dumps(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -1,9 +1,17 @@
-"""The JSON Schema (Draft 2020-12) of every kind of snapshot, generated from the models."""
+"""The JSON Schema (Draft 2020-12) of every kind of snapshot, as published beside the files.
+
+The schemas are generated from the snapshot models with pydantic at development time
+(:mod:`.generate`; ``python -m newsdesk.snapshots.schemas``, ``make schemas``) and committed here as
+``{kind}.json``; publish reads those files and never imports pydantic. A test fails while a
+committed file differs from what the models generate.
+"""
 
 from __future__ import annotations
 
 import copy
+import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from newsdesk.snapshots.models import (
@@ -16,6 +24,8 @@ from newsdesk.snapshots.models import (
 from newsdesk.snapshots.render import render_json, sha256_of
 from newsdesk.snapshots.trending import CountersSnapshot, TrendingSnapshot
 
+SCHEMA_DIRECTORY = Path(__file__).parent
+
 SNAPSHOT_KINDS: dict[str, type[SnapshotModel]] = {
     "article": ArticleSnapshot,
     "tombstone": TombstoneSnapshot,
@@ -26,6 +36,10 @@ SNAPSHOT_KINDS: dict[str, type[SnapshotModel]] = {
 }
 
 
+def schema_file(kind: str) -> Path:
+    return SCHEMA_DIRECTORY / f"{kind}.json"
+
+
 def json_schemas() -> dict[str, dict[str, Any]]:
     """The schema of every kind of snapshot (a copy: callers may change it)."""
     return copy.deepcopy(_json_schemas())
@@ -33,15 +47,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
 
 @cache
 def _json_schemas() -> dict[str, dict[str, Any]]:
-    schemas: dict[str, dict[str, Any]] = {}
-    for kind, model in SNAPSHOT_KINDS.items():
-        schema = model.model_json_schema(mode="serialization")
-        schemas[kind] = {
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": f"{kind}.json",
-            **schema,
-        }
-    return schemas
+    return {kind: json.loads(schema_file(kind).read_text(encoding="utf-8")) for kind in SNAPSHOT_KINDS}
 
 
 @cache
