@@ -12,6 +12,8 @@ from newsdesk.dal.keys import (
     article_of_view_sk,
     comment_sk,
     counters_pk,
+    hour_of_counter_sk,
+    hours_range,
     seen_pk,
     view_sk,
 )
@@ -170,13 +172,20 @@ def test_dedupe_records_expire_an_hour_after_their_hour() -> None:
     assert seen_expiration("2026-11-25T10") == int(datetime(2026, 11, 25, 12, tzinfo=UTC).timestamp())
 
 
-def test_an_hour_of_counters_is_one_partition_whose_sort_keys_name_the_article() -> None:
-    assert counters_pk("2026-11-25T10") == "COUNTERS#2026-11-25T10"
-    assert article_of_view_sk(view_sk("a1-b2", 7)) == "a1-b2"
-    assert article_of_comment_sk(comment_sk("a1-b2")) == "a1-b2"
-    # A view counter is not a comment count, and neither is anything else of the hour
-    assert article_of_comment_sk(view_sk("a1", 0)) is None and article_of_view_sk(comment_sk("a1")) is None
-    assert article_of_view_sk("VIEWS#") is None and article_of_comment_sk("COMMENTS#") is None
+def test_a_day_of_counters_is_one_partition_sorted_by_hour_whose_sort_keys_name_the_article() -> None:
+    assert counters_pk("2026-11-25T10") == counters_pk("2026-11-25T23") == "COUNTERS#2026-11-25"
+    assert article_of_view_sk(view_sk("2026-11-25T10", "a1-b2", 7)) == "a1-b2"
+    assert article_of_comment_sk(comment_sk("2026-11-25T10", "a1-b2")) == "a1-b2"
+    assert hour_of_counter_sk(view_sk("2026-11-25T10", "a1", 3)) == "2026-11-25T10"
+    # The hours of a range bound exactly the counters of those hours
+    low, high = hours_range("2026-11-25T09", "2026-11-25T10")
+    inside = [view_sk("2026-11-25T09", "a1", 0), comment_sk("2026-11-25T10", "zz"), view_sk("2026-11-25T10", "~", 7)]
+    outside = [view_sk("2026-11-25T08", "zz", 7), comment_sk("2026-11-25T11", "a1")]
+    assert all(low <= sk <= high for sk in inside) and not any(low <= sk <= high for sk in outside)
+    # A view counter is not a comment count, and neither is anything else of the day
+    assert article_of_comment_sk(view_sk("2026-11-25T10", "a1", 0)) is None
+    assert article_of_view_sk(comment_sk("2026-11-25T10", "a1")) is None
+    assert article_of_view_sk("2026-11-25T10#VIEWS#") is None and article_of_comment_sk("VIEWS#a1#0") is None
 
 
 # --- dedupe within a batch and aggregation -----------------------------------------------------

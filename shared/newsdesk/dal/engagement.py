@@ -5,15 +5,15 @@ Item layout in the single table (why this layout: docs/engagement.md):
 - dedupe record:   PK ``SEEN#{article_id}#{hour}``, SK ``{visit hash}``: ``article_id``, ``hour``,
   ``section``, ``expiration`` (TTL). Written by the events route; its insert, read from the
   table's stream, is what the view counter function counts (``trending.counting``).
-- view counter:    PK ``COUNTERS#{hour}``, SK ``VIEWS#{article_id}#{shard}``: ``views`` (ADD),
-  ``section``, ``expiration``
-- comment count:   PK ``COUNTERS#{hour}``, SK ``COMMENTS#{article_id}``: ``count`` (absolute),
-  ``section``, ``updated_at``, ``expiration``
+- view counter:    PK ``COUNTERS#{day}``, SK ``{hour}#VIEWS#{article_id}#{shard}``: ``views``
+  (ADD), ``section``, ``expiration``
+- comment count:   PK ``COUNTERS#{day}``, SK ``{hour}#COMMENTS#{article_id}``: ``count``
+  (absolute), ``section``, ``updated_at``, ``expiration``
 - rankings:        PK ``TRENDING``, SK ``CURRENT``: ``digest``, ``generated_at``, ``trending`` and
   ``counters`` (the text of v1/trending.json and v1/counters.json, exactly as published)
 
-A trending run reads the active window with one Query per hour (more pages only when an hour's
-counters exceed 1 MB), never a Scan.
+A trending run reads the active window with one Query per UTC day it spans, on the sort-key range
+of the window's hours (more pages only past 1 MB of counters), never a Scan.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ from newsdesk.dal.keys import (
     article_pk,
     comment_sk,
     counters_pk,
+    hour_of_counter_sk,
+    hours_range,
     key,
     seen_pk,
     view_sk,
@@ -169,7 +171,10 @@ class CounterStore:
         for increment in increments:
             self._client.update_item(
                 TableName=self._table,
-                Key=key(counters_pk(increment.hour), view_sk(increment.article_id, self._choose_shard())),
+                Key=key(
+                    counters_pk(increment.hour),
+                    view_sk(increment.hour, increment.article_id, self._choose_shard()),
+                ),
                 UpdateExpression="ADD #views :views SET #section = :section, expiration = :expiration",
                 ExpressionAttributeNames={"#views": "views", "#section": "section"},
                 ExpressionAttributeValues={
@@ -180,12 +185,17 @@ class CounterStore:
             )
 
     def counts_in_window(self, hours: Sequence[str]) -> tuple[list[ViewCount], list[CommentCount]]:
-        """Every counter item of these hours, one Query per hour; view shards not yet summed."""
+        """Every counter item of these hours (consecutive UTC hours, in any order): one Query per
+        day they span, for the key range of those hours; view shards not yet summed."""
         views: list[ViewCount] = []
         comments: list[CommentCount] = []
-        for hour in hours:
-            for item in self._query_partition(counters_pk(hour)):
+        by_day: dict[str, list[str]] = {}
+        for hour in sorted(set(hours)):
+            by_day.setdefault(counters_pk(hour), []).append(hour)
+        for pk, day_hours in by_day.items():
+            for item in self._query_hours(pk, *hours_range(day_hours[0], day_hours[-1])):
                 sk = str(item["SK"])
+                hour = hour_of_counter_sk(sk)
                 section = str(item.get("section", ""))
                 if (viewed := article_of_view_sk(sk)) is not None:
                     views.append(ViewCount(viewed, hour, int(item.get("views", 0)), section))
@@ -200,7 +210,7 @@ class CounterStore:
         for count in counts:
             self._client.update_item(
                 TableName=self._table,
-                Key=key(counters_pk(count.hour), comment_sk(count.article_id)),
+                Key=key(counters_pk(count.hour), comment_sk(count.hour, count.article_id)),
                 UpdateExpression=(
                     "SET #count = :count, #section = :section, updated_at = :updated_at, expiration = :expiration"
                 ),
@@ -236,11 +246,11 @@ class CounterStore:
 
     # --- helpers ----------------------------------------------------------------------------------
 
-    def _query_partition(self, pk: str) -> Iterator[dict[str, Any]]:
+    def _query_hours(self, pk: str, low: str, high: str) -> Iterator[dict[str, Any]]:
         pages = self._client.get_paginator("query").paginate(
             TableName=self._table,
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": {"S": pk}},
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
+            ExpressionAttributeValues={":pk": {"S": pk}, ":low": {"S": low}, ":high": {"S": high}},
         )
         for page in pages:
             for item in page.get("Items", []):

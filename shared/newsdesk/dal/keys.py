@@ -14,8 +14,8 @@ docs/engagement.md). Keys of one kind of item:
 | key lookup (one GetItem a request)  | ``APIKEY#{sha256 of key}``       | ``APIKEY``                   |
 | Idempotency-Key record (Powertools) | ``IDEMPOTENCY#ingest``           | hashed key                   |
 | dedupe record of a visit            | ``SEEN#{article id}#{hour}``     | ``{visit hash}``             |
-| view counter (sharded)              | ``COUNTERS#{hour}``              | ``VIEWS#{article id}#{shard}``|
-| comment count                       | ``COUNTERS#{hour}``              | ``COMMENTS#{article id}``    |
+| view counter (sharded)              | ``COUNTERS#{day}``               | ``{hour}#VIEWS#{article id}#{shard}``|
+| comment count                       | ``COUNTERS#{day}``               | ``{hour}#COMMENTS#{article id}``|
 | rankings                            | ``TRENDING``                     | ``CURRENT``                  |
 """
 
@@ -142,38 +142,52 @@ IDEMPOTENCY_PK = "IDEMPOTENCY#ingest"
 SEEN_PREFIX = "SEEN#"
 TRENDING_PK = "TRENDING"
 TRENDING_SK = "CURRENT"
-# One partition per hour holds that hour's view counters and comment counts, so that a trending
-# run reads an hour with one Query (docs/engagement.md, "Data layout, and why").
+# One partition per UTC day holds that day's view counters and comment counts, sorted by hour, so
+# that a trending run reads its window with one Query per day it spans: a key range of hours
+# (docs/engagement.md, "Data layout, and why").
 COUNTERS_PREFIX = "COUNTERS#"
-VIEWS_SK_PREFIX = "VIEWS#"
-COMMENTS_SK_PREFIX = "COMMENTS#"
+VIEWS_SK_PART = "VIEWS#"
+COMMENTS_SK_PART = "COMMENTS#"
+_HOUR_LENGTH = len("2026-11-25T10")
 
 
 def counters_pk(hour: str) -> str:
-    return f"{COUNTERS_PREFIX}{hour}"
+    """The partition of an hour's counters: its day (``COUNTERS#2026-11-25``)."""
+    return f"{COUNTERS_PREFIX}{hour[:10]}"
 
 
-def view_sk(article_id: str, shard: int) -> str:
-    return f"{VIEWS_SK_PREFIX}{article_id}#{shard}"
+def view_sk(hour: str, article_id: str, shard: int) -> str:
+    return f"{hour}#{VIEWS_SK_PART}{article_id}#{shard}"
 
 
-def comment_sk(article_id: str) -> str:
-    return f"{COMMENTS_SK_PREFIX}{article_id}"
+def comment_sk(hour: str, article_id: str) -> str:
+    return f"{hour}#{COMMENTS_SK_PART}{article_id}"
+
+
+def hours_range(first_hour: str, last_hour: str) -> tuple[str, str]:
+    """Sort-key bounds (inclusive) of every counter from ``first_hour`` to ``last_hour`` of one day."""
+    return f"{first_hour}#", f"{last_hour}#~"
+
+
+def hour_of_counter_sk(sk: str) -> str:
+    return sk[:_HOUR_LENGTH]
 
 
 def article_of_view_sk(sk: str) -> str | None:
-    """The article id of a view counter's sort key, or None for any other item of the hour."""
-    if not sk.startswith(VIEWS_SK_PREFIX):
+    """The article id of a view counter's sort key, or None for any other item of the day."""
+    rest = sk[_HOUR_LENGTH + 1 :]
+    if sk[_HOUR_LENGTH : _HOUR_LENGTH + 1] != "#" or not rest.startswith(VIEWS_SK_PART):
         return None
-    article_id, separator, _ = sk.removeprefix(VIEWS_SK_PREFIX).rpartition("#")
+    article_id, separator, _ = rest.removeprefix(VIEWS_SK_PART).rpartition("#")
     return article_id if separator and article_id else None
 
 
 def article_of_comment_sk(sk: str) -> str | None:
-    """The article id of a comment count's sort key, or None for any other item of the hour."""
-    if not sk.startswith(COMMENTS_SK_PREFIX):
+    """The article id of a comment count's sort key, or None for any other item of the day."""
+    rest = sk[_HOUR_LENGTH + 1 :]
+    if sk[_HOUR_LENGTH : _HOUR_LENGTH + 1] != "#" or not rest.startswith(COMMENTS_SK_PART):
         return None
-    return sk.removeprefix(COMMENTS_SK_PREFIX) or None
+    return rest.removeprefix(COMMENTS_SK_PART) or None
 
 
 def seen_pk(article_id: str, hour: str) -> str:
