@@ -1,11 +1,12 @@
 """One trending run: read the active window, rank, hand the result to publish if it changed.
 
-Reads are bounded by the window, not by history: one Query per hour of the window (each hour's
-view counters and comment counts share a partition: docs/engagement.md), one BatchGetItem round
-per list refill to confirm that candidates are still published, and one GetItem of the stored
-rankings — about ``TrendingWindowHours + 2`` calls. The TRENDING item is written only when the
-digest of the new rankings differs from the stored one; the table's stream then carries it to the
-publish function, which writes the two files it holds (v1/trending.json, v1/counters.json).
+Reads are bounded by the window, not by history: one Query per UTC day the window spans, on the
+sort-key range of its hours (a day's view counters and comment counts share a partition:
+docs/engagement.md), one BatchGetItem round per list refill to confirm that candidates are still
+published, and one GetItem of the stored rankings — 5 or 6 calls at a 48-hour window. The
+TRENDING item is written only when the digest of the new rankings differs from the stored one; the
+table's stream then carries it to the publish function, which writes the two files it holds
+(v1/trending.json, v1/counters.json).
 """
 
 from __future__ import annotations

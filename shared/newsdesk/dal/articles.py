@@ -49,7 +49,10 @@ def current_item(record: ArticleRecord) -> dict[str, Any]:
     )
 
 
-# What a revision item keeps of its record (see put_revision_item).
+# What a revision item keeps of its record (see put_revision_item). normalized_key is kept as history
+# but not adopted: a retry has written its own normalized object from the same bytes, and its content
+# fields (headline, lead, ...) must agree with the object CURRENT names, even if the normalizer changed
+# between the two attempts (a deploy).
 _REVISION_FIELDS = (
     "article_id",
     "partner_id",
@@ -64,6 +67,9 @@ _REVISION_FIELDS = (
     "updated_at",
     "received_at",
 )
+
+
+_ADOPTED_FIELDS = tuple(name for name in _REVISION_FIELDS if name != "normalized_key")
 
 
 def _is_condition_failure(error: ClientError) -> bool:
@@ -127,7 +133,8 @@ class ArticleStore:
             existing = dict(error.response).get("Item")
             if not isinstance(existing, dict):
                 return record
-            first = record_to_json(record) | {name: from_item(existing).get(name) for name in _REVISION_FIELDS}
+            stored = from_item(existing)
+            first = record_to_json(record) | {name: stored.get(name) for name in _ADOPTED_FIELDS}
             return record_from_json(first)
         return record
 

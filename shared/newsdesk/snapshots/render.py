@@ -59,7 +59,11 @@ def to_json(value: Any) -> Any:
 
 def parse(model: type[Model], text: str | bytes) -> Model:
     """A rendered file read back into ``model``; ValueError when it is no JSON or does not fit."""
-    parsed: Model = _from_json(model, json.loads(text), "")
+    try:
+        parsed: Model = _from_json(model, json.loads(text), "")
+    except (OverflowError, RecursionError) as error:
+        # A number no float holds, or nesting Python cannot follow: the text does not fit either.
+        raise ValueError(f"not a {model.__name__}: {error}") from error
     return parsed
 
 
