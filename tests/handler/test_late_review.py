@@ -147,7 +147,8 @@ def test_a_retry_across_a_release_leaves_a_record_that_agrees_with_its_normalize
     stack: Stack, partner: Partner, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Fixed (was a finding against 0594d8d): put_revision_item adopted ``normalized_key`` from the first
-    attempt's item but took headline, lead, image_url, language, warnings from the retry. When the normalized form of the
+    attempt's item but took headline, lead, image_url, language, warnings from the retry.
+    When the normalized form of the
     same bytes changed in between (a deploy; also a partner whose language changed, since ingest
     normalizes with the key's language), CURRENT names the first attempt's normalized article while its
     teaser fields come from the retry's: lists and trending show one headline, the article page and
