@@ -30,7 +30,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from bench.common import BenchResult, Table, Verdict, main_of, median, ms, percentile, ratio
+from bench.common import BenchResult, Table, Verdict, main_of, median, ms, ratio
 from bench.support.articles import article_body
 from bench.support.capacity import CapacityObserver
 from bench.support.ingest import (
@@ -38,6 +38,7 @@ from bench.support.ingest import (
     ReadyCall,
     Sample,
     capture_ingest_event,
+    comparison_tables,
     interleaved_rounds,
     load_handler,
     post_event,
@@ -308,47 +309,13 @@ def build_result(
             primary=False,
         ),
     ]
-    summary = Table(
-        ["measure", "handler", "same SDK calls", "handler / calls"],
-        [
-            [
-                "per POST, median wall (ms)",
-                ms(median(handler_wall)),
-                ms(median(direct_wall)),
-                f"{ratio(median(handler_wall), median(direct_wall)):.2f}x",
-            ],
-            [
-                "per POST, p90 wall (ms)",
-                ms(percentile(handler_wall, 0.9)),
-                ms(percentile(direct_wall, 0.9)),
-                f"{ratio(percentile(handler_wall, 0.9), percentile(direct_wall, 0.9)):.2f}x",
-            ],
-            [
-                "per POST, median CPU (ms)",
-                ms(median(handler_cpu)),
-                ms(median(direct_cpu)),
-                f"{ratio(median(handler_cpu), median(direct_cpu)):.2f}x",
-            ],
-            [
-                f"total of {articles} POSTs, wall (ms, median round)",
-                ms(median([t.handler_wall for t in totals])),
-                ms(median([t.direct_wall for t in totals])),
-                f"{wall_ratio:.2f}x",
-            ],
-            ["handler's own work per POST (median wall, ms)", ms(median(handler_wall) - median(direct_wall)), "", ""],
-        ],
+    summary, rounds_table, calls_table = comparison_tables(
+        articles, totals, (handler_wall, handler_cpu), (direct_wall, direct_cpu), wall_ratio, sequences
     )
-    rounds_table = Table(
-        ["round", "handler wall (ms)", "calls wall (ms)", "ratio", "CPU ratio"],
-        [
-            [str(n), ms(t.handler_wall), ms(t.direct_wall), f"{round_ratios[n]:.2f}x", f"{round_cpu_ratios[n]:.2f}x"]
-            for n, t in enumerate(totals)
-        ],
-    )
-    calls_table = Table(
-        ["SDK calls of one POST (create path), in order", "requests"],
-        [[sequence, str(count)] for sequence, count in sequences.most_common()],
-    )
+    rounds_table.rows[:] = [
+        [str(n), ms(t.handler_wall), ms(t.direct_wall), f"{round_ratios[n]:.2f}x", f"{round_cpu_ratios[n]:.2f}x"]
+        for n, t in enumerate(totals)
+    ]
     own_table = Table(
         [
             "handler's own code that reaches no SDK call (cProfile, cumulative)",

@@ -26,13 +26,11 @@ from typing import Any
 
 from bench.common import (
     BenchResult,
-    Table,
     Verdict,
     main_of,
     median,
     ms,
     patched_environment,
-    percentile,
     ratio,
 )
 from bench.support.articles import article_body
@@ -41,6 +39,7 @@ from bench.support.ingest import (
     Sample,
     capture_ingest_event,
     clients_by_service,
+    comparison_tables,
     interleaved_rounds,
     load_handler,
     post_event,
@@ -136,47 +135,13 @@ def build_result(
             primary=False,
         ),
     ]
-    summary = Table(
-        ["measure", "handler", "same SDK calls", "handler / calls"],
-        [
-            [
-                "per POST, median wall (ms)",
-                ms(median(handler_wall)),
-                ms(median(direct_wall)),
-                f"{ratio(median(handler_wall), median(direct_wall)):.2f}x",
-            ],
-            [
-                "per POST, p90 wall (ms)",
-                ms(percentile(handler_wall, 0.9)),
-                ms(percentile(direct_wall, 0.9)),
-                f"{ratio(percentile(handler_wall, 0.9), percentile(direct_wall, 0.9)):.2f}x",
-            ],
-            [
-                "per POST, median CPU (ms)",
-                ms(median(handler_cpu)),
-                ms(median(direct_cpu)),
-                f"{ratio(median(handler_cpu), median(direct_cpu)):.2f}x",
-            ],
-            [
-                f"total of {articles} POSTs, wall (ms, median round)",
-                ms(median([t.handler_wall for t in totals])),
-                ms(median([t.direct_wall for t in totals])),
-                f"{wall_ratio:.2f}x",
-            ],
-            ["handler's own work per POST (median wall, ms)", ms(median(handler_wall) - median(direct_wall)), "", ""],
-        ],
+    summary, rounds_table, calls_table = comparison_tables(
+        articles, totals, (handler_wall, handler_cpu), (direct_wall, direct_cpu), wall_ratio, sequences
     )
-    rounds_table = Table(
-        ["round", "handler wall (ms)", "calls wall (ms)", "ratio", "CPU ratio"],
-        [
-            [str(n), ms(t.handler_wall), ms(t.direct_wall), f"{round_ratios[n]:.2f}x", f"{round_cpu_ratios[n]:.2f}x"]
-            for n, t in enumerate(totals)
-        ],
-    )
-    calls_table = Table(
-        ["SDK calls of one POST (create path), in order", "requests"],
-        [[sequence, str(count)] for sequence, count in sequences.most_common()],
-    )
+    rounds_table.rows[:] = [
+        [str(n), ms(t.handler_wall), ms(t.direct_wall), f"{round_ratios[n]:.2f}x", f"{round_cpu_ratios[n]:.2f}x"]
+        for n, t in enumerate(totals)
+    ]
     notes = [
         f"{articles} distinct ninjs articles, {sizes[0]}–{sizes[-1]} bytes; every POST takes the create path (201): "
         "the fake transport answers every GetItem with no item and accepts every write.",

@@ -13,12 +13,14 @@ import gc
 import importlib
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from botocore import xform_name
 
+from bench.common import Table, median, ms, percentile, ratio
 from bench.support.articles import article_document, encode
 from bench.support.sdk import SdkCall
 
@@ -157,3 +159,41 @@ def interleaved_rounds(
         handler_samples.extend(handler)
         direct_samples.extend(direct)
     return totals, handler_samples, direct_samples
+
+
+def comparison_tables(
+    articles: int,
+    totals: Sequence[Any],
+    handler: tuple[list[float], list[float]],
+    direct: tuple[list[float], list[float]],
+    wall_ratio: float,
+    sequences: Counter[str],
+) -> tuple[Table, Table, Table]:
+    """The tables both ingest benches print: per-POST figures, the rounds (rows filled by the caller,
+    which knows its own ratios) and the SDK call sequences. ``handler``/``direct``: (wall, cpu) samples."""
+    (handler_wall, handler_cpu), (direct_wall, direct_cpu) = handler, direct
+
+    def row(label: str, ours: float, theirs: float) -> list[str]:
+        return [label, ms(ours), ms(theirs), f"{ratio(ours, theirs):.2f}x"]
+
+    summary = Table(
+        ["measure", "handler", "same SDK calls", "handler / calls"],
+        [
+            row("per POST, median wall (ms)", median(handler_wall), median(direct_wall)),
+            row("per POST, p90 wall (ms)", percentile(handler_wall, 0.9), percentile(direct_wall, 0.9)),
+            row("per POST, median CPU (ms)", median(handler_cpu), median(direct_cpu)),
+            [
+                f"total of {articles} POSTs, wall (ms, median round)",
+                ms(median([t.handler_wall for t in totals])),
+                ms(median([t.direct_wall for t in totals])),
+                f"{wall_ratio:.2f}x",
+            ],
+            ["handler's own work per POST (median wall, ms)", ms(median(handler_wall) - median(direct_wall)), "", ""],
+        ],
+    )
+    rounds = Table(["round", "handler wall (ms)", "calls wall (ms)", "ratio", "CPU ratio"], [])
+    calls = Table(
+        ["SDK calls of one POST (create path), in order", "requests"],
+        [[sequence, str(count)] for sequence, count in sequences.most_common()],
+    )
+    return summary, rounds, calls

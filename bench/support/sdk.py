@@ -224,18 +224,15 @@ _ORIGINAL_CREATE_CLIENT = botocore.session.Session.create_client
 
 
 @contextlib.contextmanager
-def watch_clients(log: SdkLog) -> Iterator[list[Any]]:
-    """Attach ``log`` to every botocore client created inside the block; yields those clients.
-
-    Clients created before the block are not watched: start watching before the code under test
-    creates its clients (the harness clears the functions' cached clients on entry for this).
-    """
+def on_new_clients(attach: Callable[[Any], None], detach: Callable[[Any], None]) -> Iterator[list[Any]]:
+    """Call ``attach`` on every botocore client created inside the block (``detach`` on leaving it);
+    yields those clients. Clients created before the block are not seen."""
     created: list[Any] = []
     previous = botocore.session.Session.create_client
 
     def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
         client = previous(self, *args, **kwargs)
-        log.attach(client)
+        attach(client)
         created.append(client)
         return client
 
@@ -245,7 +242,18 @@ def watch_clients(log: SdkLog) -> Iterator[list[Any]]:
     finally:
         botocore.session.Session.create_client = previous  # type: ignore[method-assign]
         for client in created:
-            log.detach(client)
+            detach(client)
+
+
+@contextlib.contextmanager
+def watch_clients(log: SdkLog) -> Iterator[list[Any]]:
+    """Attach ``log`` to every botocore client created inside the block; yields those clients.
+
+    Clients created before the block are not watched: start watching before the code under test
+    creates its clients (the harness clears the functions' cached clients on entry for this).
+    """
+    with on_new_clients(log.attach, log.detach) as created:
+        yield created
 
 
 def unwatched_client(service: str, **kwargs: Any) -> Any:

@@ -26,10 +26,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import botocore.session
 from botocore.awsrequest import AWSResponse
 
-from bench.support.sdk import SdkCall
+from bench.support.sdk import SdkCall, on_new_clients
 
 Script = dict[str, list[list[Any]]]  # "dynamodb:GetItem" -> [[status, headers, body base64], ...]
 
@@ -80,22 +79,8 @@ class FakeTransport:
 @contextlib.contextmanager
 def fake_aws(transport: FakeTransport) -> Iterator[list[Any]]:
     """Every botocore client created inside the block talks to ``transport``; yields the clients."""
-    created: list[Any] = []
-    previous = botocore.session.Session.create_client
-
-    def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
-        client = previous(self, *args, **kwargs)
-        transport.attach(client)
-        created.append(client)
-        return client
-
-    botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
-    try:
+    with on_new_clients(transport.attach, transport.detach) as created:
         yield created
-    finally:
-        botocore.session.Session.create_client = previous  # type: ignore[method-assign]
-        for client in created:
-            transport.detach(client)
 
 
 def record_script(calls: list[SdkCall]) -> Script:

@@ -14,17 +14,6 @@ from tests.conftest import api_event, load_ninjs_bytes
 pytestmark = pytest.mark.handler
 
 
-@pytest.fixture
-def target(stack: Any) -> Target:
-    return Target(
-        table_name=stack.table_name,
-        archive_bucket=stack.archive_bucket,
-        snapshot_bucket=stack.environment["SNAPSHOT_BUCKET"],
-        endpoint_url=None,
-        region="eu-west-1",
-    )
-
-
 def post_article(partner: Any, lambda_context: Any) -> str:
     from ingest import app
 

@@ -17,17 +17,6 @@ from tests.handler.test_publish_cli import post_article
 pytestmark = pytest.mark.handler
 
 
-@pytest.fixture
-def target(stack: Any) -> Target:
-    return Target(
-        table_name=stack.table_name,
-        archive_bucket=stack.archive_bucket,
-        snapshot_bucket=stack.environment["SNAPSHOT_BUCKET"],
-        endpoint_url=None,
-        region="eu-west-1",
-    )
-
-
 def change_the_profile(monkeypatch: pytest.MonkeyPatch, *, headline: str | None = None, refuse: bool = False) -> None:
     """Stand in for a new release of the normalizer: the same raw bytes now normalize differently."""
     from ingest import reprocess

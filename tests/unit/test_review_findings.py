@@ -19,21 +19,13 @@ from newsdesk.articles import ArticleRecord, record_from_json, record_to_json
 from newsdesk.errors import MalformedRequest, NewsdeskError, ValidationFailed
 from newsdesk.models import ArticleStatus, content_bytes, content_from_json, content_to_json
 from newsdesk.ninjs import validate_document
-from newsdesk.partners import Principal
 from tests.handler.ninjs_builders import article_doc, encode
 from tests.support.fakes import FakeArchive, FakeArticleStore
+from tests.unit.test_ingest_service import NOW, OBORONKA
 
 pytestmark = pytest.mark.unit
 
-NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-PARTNER = Principal(
-    partner_id="oboronka-daily",
-    key_id="k_1",
-    role="partner",
-    language="ru",
-    section="defence-industry",
-    name="Oboronka",
-)
+PARTNER = OBORONKA
 
 
 def record(**changes: Any) -> ArticleRecord:
