@@ -217,16 +217,12 @@ def oversized(field: str) -> bytes:
     return encode(article_doc("urn:x:oversized", **{field: big}))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: issue 8, 'What broke' 1 (every field gets a documented limit, checked before anything is written)",
-)
 @pytest.mark.parametrize("field", ["headline", "version", "unknown-field-names"])
 def test_a_document_whose_text_outgrows_a_table_item_is_a_4xx_not_a_500(
     stack: Stack, partner: Partner, lambda_context: Any, field: str
 ) -> None:
-    """FINDING (medium; also before issue 7). Neither the headline, nor ``version``, nor the warnings
-    (one per unknown field, naming its pointer) are bounded, and the record (CURRENT, and the revision
+    """Fixed (a finding of the late review; also before issue 7): neither the headline, nor ``version``,
+    nor the warnings (one per unknown field, naming its pointer) were bounded, and the record (CURRENT, and the revision
     item for ``version``) carries them: a valid document of ~420 KB makes PutItem fail with
     "ValidationException: Item size has exceeded the maximum allowed size", answered as a retryable 500
     ("the request can be retried"), so the partner retries it for ever. The lead is shortened to 400
@@ -240,25 +236,23 @@ def test_a_document_whose_text_outgrows_a_table_item_is_a_4xx_not_a_500(
         assert on_article("GET", partner, body["id"], lambda_context)[0] == 200
 
 
-@pytest.mark.xfail(
-    strict=True, reason="open: issue 8, 'What broke' 1 and 8 (field limits; every published file has a maximum size)"
-)
 def test_one_story_with_a_long_headline_does_not_stop_the_rankings_of_the_whole_site(
     stack: Stack, partner: Partner, lambda_context: Any
 ) -> None:
-    """FINDING (high: one partner's story freezes trending site-wide). The TRENDING item stores
-    trending.json's text, in which a listed story's headline appears once per list it is in (most_read,
-    most_discussed, and the same two for its section). A 120 KB headline (60,000 Cyrillic letters: its
-    CURRENT item fits) read and discussed a little makes that text ~480 KB, put_trending fails with
-    "Item size has exceeded the maximum allowed size", and every trending run fails the same way while
-    the story stays in the window (48 h): the published rankings stop for every reader. (MAX_COUNTED_ARTICLES
-    bounds counters.json; nothing bounds trending.json.) What should happen: the run succeeds — headlines
-    bounded at ingest or shortened in the entries, and the item's size kept under the limit."""
+    """Fixed (a finding of the late review: one partner's story froze trending site-wide). The TRENDING
+    item stores trending.json's text, in which a listed story's headline appears once per list it is in.
+    A 120 KB headline (60,000 Cyrillic letters) made that text ~480 KB and every trending run failed on
+    DynamoDB's item limit while the story stayed in the window. Headlines are now bounded at ingest
+    (1,000 characters): such a document is refused, and the longest accepted headline trends."""
     from newsdesk.settings import Settings
     from trending.service import run_trending
 
-    # Given a published story with a 120 KB headline, read and discussed in the window
-    status, _, created = post(partner, encode(article_doc("urn:x:long", headline="Т" * 60_000)), lambda_context)
+    # Given a document with a 60,000-letter headline: refused, with the pointer and the limit
+    status, _, problem = post(partner, encode(article_doc("urn:x:long", headline="Т" * 60_000)), lambda_context)
+    assert status == 422 and problem["errors"][0]["pointer"] == "/headlines/0/value"
+    assert "1,000" in problem["errors"][0]["message"]
+    # And a story with the longest headline accepted, read and discussed in the window
+    status, _, created = post(partner, encode(article_doc("urn:x:long", headline="Т" * 1_000)), lambda_context)
     assert status == 201
     now = datetime(2026, 11, 25, 12, 30, tzinfo=UTC)
     counters = CounterStore(stack.table_name)

@@ -22,6 +22,7 @@ from newsdesk.ninjs import canonical_hash, validate_document
 from newsdesk.sanitize import ALLOWED_TAGS
 from tests.conftest import load_ninjs
 from tests.fixtures.injections import MARKUP_ATTACKS, URL_ATTACKS
+from tests.handler.ninjs_builders import article_doc
 
 pytestmark = pytest.mark.unit
 
@@ -1106,3 +1107,45 @@ def test_importing_the_package_neither_loads_jsonschema_rs_nor_builds_the_valida
 
     # Then: nothing at import; the first document builds the validator once (and never loads jsonschema)
     assert result.stdout.split("\n")[:2] == ["False False 0", "True False 1"]
+
+
+# --- Limits of what the record carries (docs/api.md, "Limits") -------------------------------------
+
+
+def test_record_fields_have_limits_checked_before_anything_is_written() -> None:
+    from newsdesk.errors import ValidationFailed
+    from newsdesk.ninjs.normalize import MAX_HEADLINE_CHARS, MAX_LANGUAGE_CHARS, MAX_VERSION_CHARS
+
+    def errors_of(doc: dict[str, Any]) -> list[tuple[str, str]]:
+        with pytest.raises(ValidationFailed) as refused:
+            validate_document(doc, default_language="ru")
+        return [(error.pointer, error.message) for error in refused.value.errors]
+
+    # At the limit: accepted as sent
+    exact = validate_document(
+        article_doc(headline="Т" * MAX_HEADLINE_CHARS, version="9" * MAX_VERSION_CHARS), default_language="ru"
+    ).content
+    assert len(exact.headline) == MAX_HEADLINE_CHARS and exact.version == "9" * MAX_VERSION_CHARS
+    # One over: refused with the pointer and the limit
+    assert errors_of(article_doc(headline="Т" * (MAX_HEADLINE_CHARS + 1)))[0][0] == "/headlines/0/value"
+    assert errors_of(article_doc(version="9" * (MAX_VERSION_CHARS + 1)))[0][0] == "/version"
+    assert errors_of(article_doc(language="en-" + "a" * MAX_LANGUAGE_CHARS))[0][0] == "/language"
+
+
+def test_shown_text_over_its_limit_is_shortened_or_dropped_not_stored_whole() -> None:
+    from newsdesk.ninjs.fields import MAX_URL_CHARS
+    from newsdesk.ninjs.normalize import MAX_HEADLINE_CHARS
+
+    long_url = "https://cdn.example/" + "p" * MAX_URL_CHARS + ".jpg"
+    doc = article_doc(
+        associations=[
+            {"name": "photo", "uri": "urn:x:photo", "type": "picture", "renditions": [{"name": "r", "href": long_url}]}
+        ]
+    )
+    doc["headlines"] = [{"role": "main", "value": "Заголовок"}, {"role": "sub", "value": "П " * MAX_HEADLINE_CHARS}]
+    validated = validate_document(doc, default_language="ru")
+    assert len(validated.content.subheadline) <= MAX_HEADLINE_CHARS
+    assert validated.content.lead_image is None
+    # An unknown field with a huge name is reported with its pointer shortened
+    named = validate_document({**article_doc(), "x" * 20_000: 1}, default_language="ru")
+    assert max(len(warning) for warning in named.warnings) < 300

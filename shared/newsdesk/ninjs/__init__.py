@@ -23,6 +23,8 @@ from newsdesk.ninjs.schema import check_schema
 __all__ = ["canonical_hash", "pointer_to", "validate_document"]
 
 MAX_REPORTED_WARNINGS = 50
+# Warnings are stored on the article's record: a pointer is shown up to this many characters.
+MAX_SHOWN_POINTER_CHARS = 200
 
 
 def validate_document(document: object, *, default_language: str) -> Validated:
@@ -45,9 +47,15 @@ def validate_document(document: object, *, default_language: str) -> Validated:
     errors = merge_errors(schema_errors, normalizer.errors)
     if errors or content is None:
         raise failure(errors)
-    warnings = [f"unknown field {pointer} kept in the archive, not used" for pointer in unknown_fields]
+    warnings = [f"unknown field {_shown(pointer)} kept in the archive, not used" for pointer in unknown_fields]
     if len(warnings) > MAX_REPORTED_WARNINGS:
         hidden = len(warnings) - MAX_REPORTED_WARNINGS
         warnings = [*warnings[:MAX_REPORTED_WARNINGS], f"… and {hidden} more unknown fields"]
     warnings.extend(normalizer.warnings)
     return Validated(content=content, warnings=warnings, canonical_hash=canonical_hash_of_json(document))
+
+
+def _shown(pointer: str) -> str:
+    if len(pointer) <= MAX_SHOWN_POINTER_CHARS:
+        return pointer
+    return pointer[: MAX_SHOWN_POINTER_CHARS - 1] + "…"

@@ -18,6 +18,8 @@ JSONObject = dict[str, object]
 
 LEAD_MAX_CHARS = 400
 MAX_DIMENSION = 100_000
+# Longer URLs are not used (browsers and CDNs refuse them well before this); the lead image's is stored on the record.
+MAX_URL_CHARS = 2048
 # Schemes that make a browser run or inline something instead of following a link.
 DANGEROUS_SCHEMES = frozenset({"javascript", "vbscript", "data", "file", "blob"})
 
@@ -80,7 +82,9 @@ def http_url(value: str | None) -> str:
     if value is None:
         return ""
     candidate = unicodedata.normalize("NFC", value.strip())
-    if not candidate or _NOT_IN_URIS.search(candidate) or _CONTROL_CHARACTER.search(candidate):
+    if not candidate or len(candidate) > MAX_URL_CHARS:
+        return ""
+    if _NOT_IN_URIS.search(candidate) or _CONTROL_CHARACTER.search(candidate):
         return ""
     try:
         parts = urlsplit(candidate)

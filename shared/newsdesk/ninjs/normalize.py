@@ -31,6 +31,11 @@ from newsdesk.ninjs.report import pointer_to
 from newsdesk.sanitize import has_text, paragraphs_from_text, plain_text, sanitize_html
 
 MAX_URI_LENGTH = 1024
+# Limits of what the article's record (a DynamoDB item, 400 KB at most) and its list entries carry,
+# checked here, before anything is written (docs/api.md, "Limits"); the body has the request's 1 MiB.
+MAX_HEADLINE_CHARS = 1000
+MAX_VERSION_CHARS = 100
+MAX_LANGUAGE_CHARS = 35
 MAIN_HEADLINE_ROLE = "main"
 SUBHEADLINE_ROLES = frozenset({"sub", "subhead", "subheadline", "subtitle"})
 LEAD_DESCRIPTION_ROLES = frozenset({"summary", "abstract", "lead"})
@@ -137,7 +142,7 @@ class Normalizer:
         tag = value.strip().replace("_", "-")
         if not tag:
             return self.default_language
-        if not _LANGUAGE_TAG.fullmatch(tag):
+        if len(tag) > MAX_LANGUAGE_CHARS or not _LANGUAGE_TAG.fullmatch(tag):
             self.fail("/language", "must be a BCP 47 language tag such as ru or en-GB")
         return tag
 
@@ -158,6 +163,13 @@ class Normalizer:
             if isinstance(main.get("value"), str):
                 self.fail(pointer_to("headlines", main_index, "value"), "the main headline is empty without markup")
             return None, ""
+        if len(headline) > MAX_HEADLINE_CHARS:
+            self.fail(
+                pointer_to("headlines", main_index, "value"),
+                f"the main headline must be at most {MAX_HEADLINE_CHARS:,} characters without markup "
+                f"(it has {len(headline):,})",
+            )
+            return None, ""
         subheadline = next(
             (
                 text
@@ -167,7 +179,8 @@ class Normalizer:
             ),
             "",
         )
-        return headline, subheadline
+        # A subheadline is shown, not stored on the record: a long one is shortened, not refused.
+        return headline, shorten(subheadline, MAX_HEADLINE_CHARS)
 
     def body(self) -> str | None:
         candidates: list[tuple[tuple[int, int, int], bool, str]] = []
@@ -215,7 +228,11 @@ class Normalizer:
         return parsed
 
     def version(self) -> str | None:
-        return plain_of(self.document, "version") or None
+        version = plain_of(self.document, "version") or None
+        if version is not None and len(version) > MAX_VERSION_CHARS:
+            self.fail("/version", f"must be at most {MAX_VERSION_CHARS} characters (it has {len(version):,})")
+            return None
+        return version
 
     def lead(self, body_html: str) -> str:
         for _, description in objects_in(self.document, "descriptions"):
