@@ -95,15 +95,16 @@ class IngestService:
             current = self.store.get(article_id)
             if current is not None and current.partner_id != principal.partner_id:
                 raise NotFound(f"No article {article_id}.")
-            if replace_id is not None:
-                if current is None:
-                    raise NotFound(f"No article {article_id} to replace.")
-                if if_match != current.revision:
-                    raise PreconditionFailed(
-                        f"If-Match names revision {if_match}, the article is at revision {current.revision}."
-                    )
+            if replace_id is not None and current is None:
+                raise NotFound(f"No article {article_id} to replace.")
+            # Before If-Match: a PUT retried after its response was lost names the revision it
+            # replaced, and must get the replay it is, as a POST would.
             if current is not None and current.content_hash == validated.canonical_hash:
                 return IngestOutcome(current, created=False, replayed=True, warnings=validated.warnings)
+            if replace_id is not None and current is not None and if_match != current.revision:
+                raise PreconditionFailed(
+                    f"If-Match names revision {if_match}, the article is at revision {current.revision}."
+                )
             if current is not None:
                 check_order(validated.content, current, explicit_replace=replace_id is not None)
             record = build_record(validated, principal, article_id, current, now or datetime.now(UTC))
@@ -194,7 +195,9 @@ def parse_json(raw: bytes) -> object:
 
 
 def check_order(content: ArticleContent, current: ArticleRecord, *, explicit_replace: bool) -> None:
-    """Refuse a late older version; refuse a changed body under an unchanged version unless PUT says so."""
+    """Versions move only forward: refuse a late older version; refuse a changed body under an
+    unchanged version, or one that cannot be ordered against the stored one (no version information,
+    or labels such as "abc" that say nothing about order), unless a PUT with If-Match says so."""
     order = compare_versions(content.version, content.versioncreated, current.version, current.versioncreated)
     if order is VersionOrder.OLDER:
         stored_at = current.versioncreated.isoformat() if current.versioncreated else "-"
@@ -206,6 +209,13 @@ def check_order(content: ArticleContent, current: ArticleRecord, *, explicit_rep
         raise VersionConflict(
             "This version is already stored with different content; send it with a newer "
             "version or versioncreated, or replace it with PUT and If-Match."
+        )
+    if order is VersionOrder.UNKNOWN and not explicit_replace:
+        stored_at = current.versioncreated.isoformat() if current.versioncreated else "-"
+        raise VersionConflict(
+            f"Revision {current.revision} holds version {current.version or '-'} of {stored_at}, and this "
+            "document cannot be ordered against it; send a newer numeric version or versioncreated, "
+            "or replace it with PUT and If-Match."
         )
 
 

@@ -242,3 +242,24 @@ def test_an_orphaned_revision_of_other_content_does_not_block_the_story(
     assert status == 200 and body["revision"] == 2 and body["headline"] == "Третья"
     assert len(revision_items(stack)) == 3
     assert_consistent(stack)
+
+
+def test_a_put_whose_answer_was_lost_is_a_replay_when_retried(
+    stack: Stack, partner: Partner, lambda_context: Any
+) -> None:
+    """Issue 8, "What broke" 4: the write succeeded, the answer was lost, the retry names the old ETag."""
+    from tests.handler.test_ingest_api import on_article
+
+    _, _, created = post(partner, encode(article_doc()), lambda_context)
+    replacement = encode(article_doc(version="2", headline="Замена"))
+    # Given the PUT's CURRENT write lands but its answer is lost
+    fail_once(aws.dynamodb_client(), "PutItem", after_the_call=True, occurrence=2)
+    status, _, _ = on_article("PUT", partner, created["id"], lambda_context, body=replacement, **{"if-match": '"1"'})
+    assert status == 500
+    # When the partner retries the same PUT with the same If-Match
+    status, headers, body = on_article(
+        "PUT", partner, created["id"], lambda_context, body=replacement, **{"if-match": '"1"'}
+    )
+    # Then it is answered as the replay it is
+    assert status == 200 and body["replayed"] is True and body["revision"] == 2 and headers["etag"] == '"2"'
+    assert len(revision_items(stack)) == 2

@@ -152,3 +152,42 @@ def test_record_fields_lists_show_are_plain_text_before_they_are_stored(service:
     doc = article_doc(headline="<b>Жирный</b> заголовок", descriptions=[{"role": "summary", "value": "<em>Лид</em>"}])
     record = service.submit(encode(doc), marked_up, request_id="r", now=NOW).record
     assert (record.headline, record.lead, record.outlet) == ("Жирный заголовок", "Лид", "Oboronka Daily")
+
+
+# --- Versions move only forward (issue 8, "What broke" 3 and 4) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "unordered", [{"version": None, "versioncreated": None}, {"version": "abc", "versioncreated": None}]
+)
+def test_a_document_that_cannot_be_ordered_is_refused_so_an_older_one_cannot_follow_it(
+    service: IngestService, store: FakeArticleStore, unordered: dict[str, Any]
+) -> None:
+    # Given version 5 is stored
+    five = submit(service, article_doc(version="5", versioncreated="2026-11-25T09:00:00Z", headline="Пятая"))
+    # When the same story comes without version information (or with a label that says nothing about order)
+    with pytest.raises(VersionConflict, match="cannot be ordered"):
+        submit(service, article_doc(headline="Без версии", **unordered))
+    # And then version 4
+    with pytest.raises(VersionConflict):
+        submit(service, article_doc(version="4", versioncreated="2026-11-25T08:30:00Z", headline="Четвёртая"))
+    # Then the story is still at version 5
+    current = store.get(five.record.article_id)
+    assert current is not None and current.version == "5" and current.headline == "Пятая"
+
+
+def test_a_put_states_the_replacement_so_an_unordered_document_is_accepted(service: IngestService) -> None:
+    created = submit(service, article_doc(version="5")).record
+    replaced = submit(service, article_doc(version="abc", headline="Замена"), replace_id=created.article_id, if_match=1)
+    assert replaced.record.revision == 2 and replaced.record.version == "abc"
+
+
+def test_a_put_retried_after_its_response_was_lost_is_a_replay(service: IngestService) -> None:
+    # Given a PUT that was written (revision 2) but whose answer the partner never saw
+    created = submit(service, article_doc()).record
+    put = article_doc(version="2", headline="Замена")
+    first = submit(service, put, replace_id=created.article_id, if_match=1)
+    # When the partner retries it with the same If-Match
+    again = submit(service, put, replace_id=created.article_id, if_match=1)
+    # Then it is the replay it is: same revision, nothing written, no 412
+    assert again.replayed and again.record == first.record and again.record.revision == 2
