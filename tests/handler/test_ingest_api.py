@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from newsdesk.articles import article_id_for
 from tests.conftest import Partner, Stack, api_event, load_ninjs_bytes
 from tests.handler.ninjs_builders import article_doc, encode
 
@@ -332,3 +333,23 @@ def test_idempotency_keys_are_per_partner(
     first = post(partner, encode(article_doc()), lambda_context, **{"idempotency-key": "shared"})
     second = post(other, encode(article_doc(uri="urn:other:1")), lambda_context, **{"idempotency-key": "shared"})
     assert first[0] == second[0] == 201 and first[2]["id"] != second[2]["id"]
+
+
+def test_a_version_no_number_type_can_hold_is_refused_and_does_not_poison_the_story(
+    stack: Stack, partner: Partner, lambda_context: Any
+) -> None:
+    """Issue 8, "What broke" 2: "1" and 4,400 zeros was accepted, and every later write of the story
+    answered 500 (comparing it with int() exceeds Python's digit limit)."""
+    poison = encode(article_doc(version="1" + "0" * 4_400))
+    status, _, problem = post(partner, poison, lambda_context)
+    assert status == 422 and problem["errors"][0]["pointer"] == "/version"
+    assert current_item(stack, article_id_for(partner.partner_id, article_doc()["uri"])) is None
+    status, _, _ = post(partner, encode(article_doc(version="2")), lambda_context)
+    assert status == 201
+    status, _, _ = post(partner, encode(article_doc(version="3", headline="Дальше")), lambda_context)
+    assert status == 200
+
+
+def test_a_language_tag_of_450_kb_is_a_422(stack: Stack, partner: Partner, lambda_context: Any) -> None:
+    status, _, problem = post(partner, encode(article_doc(language="en-" + "a" * 450_000)), lambda_context)
+    assert status == 422 and problem["errors"][0]["pointer"] == "/language"
