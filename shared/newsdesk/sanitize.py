@@ -31,9 +31,15 @@ DROPPED_WITH_CONTENT = frozenset(
     }
 )  # fmt: skip
 
-# Control characters and explicit bidi embeddings/overrides/isolates: they never belong in
-# published text and are a known way to make text display differently from what it is.
-_INVISIBLE_TRICK_RANGES = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+# Control characters, explicit bidi embeddings/overrides/isolates and marks (LRM, RLM, ALM),
+# zero-width space, word joiner, BOM, the Mongolian vowel separator and Unicode tag characters: they
+# never belong in published text and are known ways to make text display differently from what it
+# is, or to hide text in it. ZWNJ and ZWJ (U+200C, U+200D) stay: Persian and Indic scripts and emoji
+# sequences need them.
+_INVISIBLE_TRICK_RANGES = (
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u202a-\u202e"
+    "\u2060\u2066-\u2069\ufeff\U000e0000-\U000e007f"
+)
 _INVISIBLE_TRICKS = re.compile(f"[{_INVISIBLE_TRICK_RANGES}]")
 # A character plain text keeps and that is not whitespace: what makes plain text non-empty.
 _VISIBLE = re.compile(rf"[^\s{_INVISIBLE_TRICK_RANGES}]")

@@ -1149,3 +1149,32 @@ def test_shown_text_over_its_limit_is_shortened_or_dropped_not_stored_whole() ->
     # An unknown field with a huge name is reported with its pointer shortened
     named = validate_document({**article_doc(), "x" * 20_000: 1}, default_language="ru")
     assert max(len(warning) for warning in named.warnings) < 300
+
+
+# --- Invisible text (issue 8, "What broke" 7, the part about characters) ----------------------------
+
+
+@pytest.mark.parametrize(
+    "hidden", ["\u200b", "\u200e", "\u200f", "\u061c", "\u2060", "\ufeff", "\U000e0041", "\U000e007f", "\u202e"]
+)
+def test_invisible_and_direction_changing_characters_do_not_reach_headlines(hidden: str) -> None:
+    content = validate_document(article_doc(headline=f"Танк{hidden}овый завод"), default_language="ru").content
+    assert content.headline == "Танковый завод"
+
+
+def test_joiners_that_scripts_and_emoji_need_are_kept() -> None:
+    headline = "می\u200cخواهم 👨\u200d👩\u200d👧"
+    content = validate_document(article_doc(headline=headline, language="fa"), default_language="ru").content
+    assert content.headline == headline
+
+
+def test_a_url_that_would_display_as_something_else_is_not_used() -> None:
+    spoofed = "https://cdn.example/photo\u202egpj.exe"
+    doc = article_doc(
+        rightsinfo={"linkedrights": spoofed},
+        associations=[
+            {"name": "p", "uri": "urn:x:p", "type": "picture", "renditions": [{"name": "r", "href": spoofed}]}
+        ],
+    )
+    content = validate_document(doc, default_language="ru").content
+    assert content.rights.info_url == "" and content.lead_image is None

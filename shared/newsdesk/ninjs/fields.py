@@ -29,6 +29,8 @@ _NOT_IN_URIS = re.compile(r"[\s<>\"'`\\{}|^]")
 # Unicode general category Cc is exactly U+0000-001F and U+007F-009F (Unicode keeps it so): a
 # search instead of a per-character loop.
 _CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Characters that make a URL display as something else (bidi controls and marks) or hide in it.
+_INVISIBLE_IN_URL = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\U000e0000-\U000e007f]")
 
 
 def text_of(container: object, key: str) -> str | None:
@@ -84,7 +86,7 @@ def http_url(value: str | None) -> str:
     candidate = unicodedata.normalize("NFC", value.strip())
     if not candidate or len(candidate) > MAX_URL_CHARS:
         return ""
-    if _NOT_IN_URIS.search(candidate) or _CONTROL_CHARACTER.search(candidate):
+    if _NOT_IN_URIS.search(candidate) or _CONTROL_CHARACTER.search(candidate) or _INVISIBLE_IN_URL.search(candidate):
         return ""
     try:
         parts = urlsplit(candidate)
