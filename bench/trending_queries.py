@@ -52,6 +52,19 @@ CPU_ROUNDS = 7
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
+def post_articles(stack: Any, headers: dict[str, str], count: int, tag: str) -> list[str]:
+    """POST ``count`` new stories through the local HTTP stack, let publish run; their ids in order."""
+    ids = []
+    for index in range(count):
+        document = article_document(index, f"urn:newsml:oboronvedomosti.example:bench:{tag}:{index}")
+        response = stack.request("POST", "/v1/articles", body=encode(document), headers=headers)
+        if response.status != 201:
+            raise RuntimeError(f"POST answered {response.status}: {response.body[:300]!r}")
+        ids.append(response.json()["id"])
+    stack.pump()
+    return ids
+
+
 def one_run() -> dict[str, Any]:
     now = datetime.now(UTC).replace(microsecond=0)
     with local_stack() as stack, without_transaction_snapshots():
@@ -63,14 +76,7 @@ def one_run() -> dict[str, Any]:
             output.splitlines().index(next(line for line in output.splitlines() if line.startswith("Key "))) + 1
         ].strip()
         headers = {"authorization": f"Bearer {key}", "content-type": "application/json; charset=utf-8"}
-        ids = []
-        for index in range(ARTICLES):
-            document = article_document(index, f"urn:newsml:oboronvedomosti.example:bench:trending:{index}")
-            response = stack.request("POST", "/v1/articles", body=encode(document), headers=headers)
-            if response.status != 201:
-                raise RuntimeError(f"POST answered {response.status}: {response.body[:300]!r}")
-            ids.append(response.json()["id"])
-        stack.pump()
+        ids = post_articles(stack, headers, ARTICLES, "trending")
         # Views: article i is read by READERS - i readers, so the ranking has an order.
         views = [
             {"type": "view", "article_id": article_id, "visitor": f"reader-{reader}"}
@@ -126,14 +132,7 @@ def counter_writes() -> dict[str, Any]:
     with local_stack() as stack, without_transaction_snapshots():
         key = stack.add_partner("Оборонные ведомости", "oborona", section="defence-industry")
         headers = {"authorization": f"Bearer {key}", "content-type": "application/json; charset=utf-8"}
-        ids = []
-        for index in range(WRITES_ARTICLES):
-            document = article_document(index, f"urn:newsml:oboronvedomosti.example:bench:counting:{index}")
-            response = stack.request("POST", "/v1/articles", body=encode(document), headers=headers)
-            if response.status != 201:
-                raise RuntimeError(f"POST answered {response.status}: {response.body[:300]!r}")
-            ids.append(response.json()["id"])
-        stack.pump()
+        ids = post_articles(stack, headers, WRITES_ARTICLES, "counting")
         views = [
             {"type": "view", "article_id": article_id, "visitor": f"reader-{reader}"}
             for reader in range(WRITES_EVENTS // WRITES_ARTICLES)

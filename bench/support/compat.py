@@ -25,6 +25,15 @@ def _first(name: str, *modules: str) -> Any:
     raise ImportError(f"cannot find {name}: " + "; ".join(errors))
 
 
+def forget_function_state(template: Any) -> None:
+    """The local stack's reset of the functions' cached clients, settings and services (private before)."""
+    try:
+        forget = _first("forget_function_state", "newsdesk_ops.local_stack")
+    except ImportError:
+        forget = _first("_forget_function_state", "newsdesk_ops.local_stack")
+    forget(template)
+
+
 def load_template(*args: Any, **kwargs: Any) -> Any:
     return _first("load_template", "newsdesk_ops.template")(*args, **kwargs)
 

@@ -81,17 +81,7 @@ def merged_function_environment(template: Any, resources: Any) -> dict[str, str]
 def forget_function_state(template: Any) -> None:
     """Clear the module-level caches of the functions' packages (clients, settings, services), as a
     new execution environment starts without them (and so that new clients are watched)."""
-    packages = {"newsdesk"}
-    for resource in (template.get("Resources") or {}).values():
-        handler = (resource.get("Properties") or {}).get("Handler")
-        if resource.get("Type") == "AWS::Serverless::Function" and isinstance(handler, str):
-            packages.add(handler.split(".", 1)[0])
-    for module_name, module in list(sys.modules.items()):
-        if module is None or module_name.split(".", 1)[0] not in packages:
-            continue
-        for value in list(vars(module).values()):
-            if getattr(value, "__module__", None) == module_name and callable(getattr(value, "cache_clear", None)):
-                value.cache_clear()
+    compat.forget_function_state(template)
 
 
 @dataclass

@@ -107,16 +107,15 @@ class IngestService:
                 )
             if current is not None:
                 check_order(validated.content, current, explicit_replace=replace_id is not None)
-            record = build_record(validated, principal, article_id, current, now or datetime.now(UTC))
             normalized = content_bytes(validated.content)
-            record = replace(
-                record,
-                archive_key=archive_key_for(
-                    principal.partner_id, article_id, record.revision, hashlib.sha256(raw).hexdigest()
-                ),
-                normalized_key=normalized_key_for(
-                    principal.partner_id, article_id, record.revision, hashlib.sha256(normalized).hexdigest()
-                ),
+            record = build_record(
+                validated,
+                principal,
+                article_id,
+                current,
+                now or datetime.now(UTC),
+                raw_digest=hashlib.sha256(raw).hexdigest(),
+                normalized_digest=hashlib.sha256(normalized).hexdigest(),
             )
             self.archive.put_raw(
                 record.archive_key, raw, partner_id=principal.partner_id, content_type="application/json"
@@ -225,7 +224,12 @@ def build_record(
     article_id: str,
     current: ArticleRecord | None,
     now: datetime,
+    *,
+    raw_digest: str,
+    normalized_digest: str,
 ) -> ArticleRecord:
+    """The next revision's record; its object keys come from the digests of the raw bytes and of the
+    normalized article (the objects ingest writes before the record)."""
     content = validated.content
     revision = current.revision + 1 if current else 1
     # A partner's clock decides when a story was first published, never that it is in the future:
@@ -239,7 +243,8 @@ def build_record(
         revision=revision,
         status=status_for(content, now),
         content_hash=validated.canonical_hash,
-        archive_key="",  # set by submit, from the raw bytes
+        archive_key=archive_key_for(principal.partner_id, article_id, revision, raw_digest),
+        normalized_key=normalized_key_for(principal.partner_id, article_id, revision, normalized_digest),
         version=content.version,
         versioncreated=content.versioncreated,
         embargoed_until=content.embargoed,

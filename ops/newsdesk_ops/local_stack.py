@@ -174,7 +174,7 @@ class LocalStack:
         moto_host, moto_port = self._moto.get_host_and_port()
         endpoint = f"http://{moto_host}:{moto_port}"
         _use_emulator(endpoint, region)
-        _forget_function_state(self._template)
+        forget_function_state(self._template)
 
         dynamodb = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint)
         s3 = boto3.client("s3", region_name=region, endpoint_url=endpoint)
@@ -266,7 +266,7 @@ class LocalStack:
             os.environ.clear()
             os.environ.update(self._saved_environment)
             self._saved_environment = None
-        _forget_function_state(self._template)
+        forget_function_state(self._template)
         self._running = None
         self._info = None
 
@@ -322,7 +322,7 @@ def _lambda_runtime_variables(stack_name: str, region: str) -> dict[str, str]:
     }
 
 
-def _forget_function_state(template: Template) -> None:
+def forget_function_state(template: Template) -> None:
     """Clear the caches of the functions' modules (settings, clients, services), as a new
     execution environment would start without them. Without this, a process that imported the
     functions before (a test session) would keep clients bound to another endpoint or table."""

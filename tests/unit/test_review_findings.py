@@ -87,7 +87,7 @@ def test_a_partner_cannot_date_a_story_into_the_future() -> None:
     validated = validate_document(
         article_doc(firstcreated="2999-01-01T00:00:00Z", versioncreated="2999-01-01T00:00:00Z"), default_language="ru"
     )
-    stored = build_record(validated, PARTNER, "aexample", None, NOW)
+    stored = build_record(validated, PARTNER, "aexample", None, NOW, raw_digest="0" * 64, normalized_digest="1" * 64)
     assert stored.published_at <= NOW
 
 

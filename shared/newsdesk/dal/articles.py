@@ -178,22 +178,6 @@ class ArticleStore:
             raise
         return True
 
-    def revisions(self, article_id: str) -> list[dict[str, Any]]:
-        """The article's history items, oldest first (operators and tests).
-
-        May include a revision that never became current (a crashed or outraced write); the
-        CURRENT item names the one that did.
-        """
-        pages = self._client.get_paginator("query").paginate(
-            TableName=self._table,
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :rev)",
-            ExpressionAttributeValues={
-                ":pk": {"S": keys.article_pk(article_id)},
-                ":rev": {"S": keys.REVISION_PREFIX},
-            },
-        )
-        return [from_item(item) for page in pages for item in page.get("Items", [])]
-
     # --- Lists, embargoes, all articles ---------------------------------------------------------
 
     def newest(self, index_name: str, pk_value: str, limit: int) -> list[ArticleRecord]:
@@ -291,11 +275,6 @@ class ArticleStore:
                 article_id = keys.article_id_of(item[keys.PK]["S"])
                 if article_id is not None:
                     yield article_id
-
-    def current_many(self, article_ids: list[str]) -> dict[str, ArticleRecord]:
-        """The CURRENT state of each of these articles that exists."""
-        wanted = [keys.key(keys.article_pk(article_id), keys.CURRENT) for article_id in sorted(set(article_ids))]
-        return {record.article_id: record for record in self.current_items(wanted)}
 
     def current_items(self, wanted: list[dict[str, Any]]) -> Iterator[ArticleRecord]:
         """BatchGetItem of CURRENT keys (100 a call), retrying what DynamoDB leaves unprocessed."""
