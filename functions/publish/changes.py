@@ -100,6 +100,34 @@ def list_order(record: ArticleRecord) -> tuple[str, str]:
     return sort_time(record.published_at), record.article_id
 
 
+# Within one revision an article only moves forward: an embargo is released, a published story
+# expires or is taken down. Any other change is a new revision.
+_STATUS_STEP = {
+    ArticleStatus.EMBARGOED: 0,
+    ArticleStatus.WITHHELD: 1,
+    ArticleStatus.PUBLISHED: 1,
+    ArticleStatus.RETRACTED: 2,
+}
+
+
+def state_order(record: ArticleRecord) -> int:
+    """Where this state stands in the article's history: a later state has a higher number.
+
+    Article files carry it, so that no writer replaces a file with an older state of its article.
+    """
+    return record.revision * 4 + _STATUS_STEP.get(record.status, 3)
+
+
+def withdrawn(change: ArticleChange) -> bool:
+    """The change takes a story out of publication (retracted, withheld, expired, deleted)."""
+    return change.new is None or (is_published(change.old) and not is_published(change.new))
+
+
+def republished(change: ArticleChange) -> bool:
+    """A story out of publication comes back (a newer version, or an embargo released)."""
+    return is_published(change.new) and change.old is not None and not is_published(change.old)
+
+
 def is_published(record: ArticleRecord | None) -> bool:
     return record is not None and record.status is ArticleStatus.PUBLISHED
 

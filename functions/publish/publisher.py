@@ -16,7 +16,14 @@ Article pages are rendered from the normalized article ingest stored beside the 
 never validates or sanitizes a partner's document again.
 
 Lists are one Query on a sparse index each. Indexes are eventually consistent, so the batch's own
-changes are laid over the query result: a stale index never loses the change being published.
+changes are laid over the query result, and the other members are read again from the table
+(consistently) before the list is written: a lagging index neither loses the change being published
+nor brings back a story retracted a moment ago.
+
+No writer replaces a file with an older state (docs/snapshots.md, "Concurrent writers"): every PUT
+is conditional on the object being the one the writer read, article files carry the order of the
+state they show, and a story taken out of publication leaves the rankings in the same run as its
+tombstone is written.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -34,6 +41,7 @@ from newsdesk.dal.archive import Archive
 from newsdesk.dal.articles import ArticleStore
 from newsdesk.dal.engagement import CounterStore
 from newsdesk.dal.snapshots import PublishedFile, SnapshotRaced, SnapshotStore
+from newsdesk.dal.withdrawn import WithdrawnStore
 from newsdesk.models import ArticleStatus, content_from_json
 from newsdesk.observability import logger
 from newsdesk.settings import Settings
@@ -69,7 +77,10 @@ from publish.changes import (
     list_order,
     lists_of,
     merged,
+    republished,
+    state_order,
     summary,
+    withdrawn,
 )
 
 # A list or the manifest written by two publishers at once: re-read and write again, a few times.
@@ -109,12 +120,15 @@ class Publisher:
         snapshots: SnapshotStore,
         settings: Settings,
         counters: CounterStore | None = None,
+        withdrawn: WithdrawnStore | None = None,
     ) -> None:
         self.articles = articles
         self.archive = archive
         self.snapshots = snapshots
-        # Where the latest rankings are kept; only a full rebuild reads it (the stream brings changes).
+        # Where the latest rankings are kept: read by a full rebuild, and when a ranked story is
+        # withdrawn (otherwise the stream brings the rankings).
         self.counters = counters
+        self.withdrawn = withdrawn
         self.list_length = settings.list_length
 
     @classmethod
@@ -128,6 +142,7 @@ class Publisher:
             snapshots=SnapshotStore(settings.snapshot_bucket, settings.table_name),
             settings=settings,
             counters=CounterStore(settings.table_name),
+            withdrawn=WithdrawnStore(settings.table_name),
         )
 
     # --- Entry points --------------------------------------------------------------------------------
@@ -148,6 +163,21 @@ class Publisher:
                 released += 1
                 logger.info("embargo released", extra={"article_id": article_id})
         return released
+
+    def take_down_expired(self, now: datetime) -> int:
+        """Retract every shown or embargoed article whose ``expires`` time has passed; returns how many.
+
+        Only the table changes here (a new revision, reason "expired", as a partner's DELETE makes):
+        the stream then writes the tombstone and takes the article out of its lists. Runs before
+        :meth:`release_due_embargoes`, so that a story which expired under embargo is never released.
+        """
+        taken_down = 0
+        for article_id in self.articles.due_expiries(now):
+            record = self.articles.get(article_id)
+            if record is not None and self.articles.take_down_expired(record, now):
+                taken_down += 1
+                logger.info("expired article retracted", extra={"article_id": article_id})
+        return taken_down
 
     def rebuild_all(self, progress: Progress | None = None, *, force: bool = False) -> PublishReport:
         """Publish every article, every list, the schemas and the manifest from the table.
@@ -177,15 +207,52 @@ class Publisher:
         lists |= {key for path in known if (key := list_for_path(path)) is not None}
         stored = self.counters.get_trending() if self.counters is not None else None
         if stored is not None:
-            self._write_trending(stored.rankings(), known, force=force, report=report)
+            # Whatever the stored rankings say, only stories published now are ranked.
+            unpublished = {record.article_id for record in records if not is_published(record)}
+            rankings = stored.rankings().without(unpublished | self._recently_withdrawn())
+            self._write_trending(rankings, known, force=force, report=report)
         report.lists = self._publish_shared(sorted(lists), {}, known, force=force, report=report)
         return report
 
     def publish_trending(self, rankings: Rankings) -> None:
-        """Write the trending and counters files the TRENDING item holds, then the manifest."""
+        """Write the trending and counters files the TRENDING item holds, then the manifest.
+
+        Stories withdrawn since (or while) the trending function ranked them are left out.
+        """
         known = self.snapshots.published_files()
-        self._write_trending(rankings, known, force=False)
+        self._write_trending(rankings.without(self._recently_withdrawn()), known, force=False)
         self._write_shared(MANIFEST_PATH, lambda: _render_manifest(known), known, force=False)
+
+    def withdraw_from_rankings(self, changes: Iterable[ArticleChange], now: datetime | None = None) -> bool:
+        """Stories this batch took out of publication leave the rankings now, with their tombstones.
+
+        Remembers them (so rankings stored later leave them out too), then rewrites the trending
+        and counters files if they show any of them. A story that comes back is forgotten. Reads
+        and writes nothing for a batch that withdraws nothing. Returns whether the files changed.
+        """
+        changed = merged(changes)
+        gone = [change.article_id for change in changed if withdrawn(change)]
+        back = [change.article_id for change in changed if republished(change)]
+        if self.withdrawn is None or not (gone or back):
+            return False
+        self.withdrawn.restore(back)
+        if not gone:
+            return False
+        self.withdrawn.withdraw(gone, now or datetime.now(UTC))
+        stored = self.counters.get_trending() if self.counters is not None else None
+        if stored is None:
+            return False
+        rankings = stored.rankings()
+        if not rankings.article_ids() & set(gone):
+            return False
+        known = self.snapshots.published_files()
+        self._write_trending(rankings.without(self._recently_withdrawn() | set(gone)), known, force=False)
+        self._write_shared(MANIFEST_PATH, lambda: _render_manifest(known), known, force=False)
+        logger.info("withdrawn stories left the rankings", extra={"article_ids": gone})
+        return True
+
+    def _recently_withdrawn(self) -> set[str]:
+        return self.withdrawn.recent() if self.withdrawn is not None else set()
 
     def _write_trending(
         self,
@@ -216,6 +283,11 @@ class Publisher:
             record = replace(change.old, status=ArticleStatus.RETRACTED)
         path = article_path(record.article_id)
         known = self.snapshots.published_file(path)
+        order = state_order(record)
+        if known is not None and known.state_order is not None and known.state_order > order:
+            # A later state of the article is already published: this writer read an older one.
+            logger.info("older state not published", extra={"article_id": record.article_id, "path": path})
+            return False
         stamp = source_stamp(record)
         if is_published(record):
             if known is not None and known.source == stamp and not force:
@@ -226,8 +298,8 @@ class Publisher:
             return None
         else:
             body = render(tombstone_snapshot(record))
-        return self.snapshots.write_if_changed(
-            path, body, changed_at(record), known=known, look_up=False, source=stamp, force=force
+        return self.snapshots.write_article_file(
+            path, body, changed_at(record), state_order=order, known=known, source=stamp, force=force
         )
 
     def publish_lists(self, changes: Iterable[ArticleChange]) -> int:
@@ -283,16 +355,20 @@ class Publisher:
                 written = self.snapshots.write_if_changed(
                     path, body, generated_at, known=known.get(path), look_up=False, force=force
                 )
-            except SnapshotRaced:
+            except SnapshotRaced as raced:
                 if attempt == MAX_SHARED_WRITE_ATTEMPTS:
                     raise
-                logger.warning("snapshot written concurrently; writing again", extra={"path": path})
-                known.update(self.snapshots.published_files())
-                # Our PUT may have landed after theirs: PUT again even if the bytes now match.
-                force = True
+                # Render again from fresh reads, against what the other writer left in the bucket.
+                logger.warning("snapshot written concurrently; rendering again", extra={"path": path})
+                if raced.current is None:
+                    known.pop(path, None)
+                else:
+                    known[path] = raced.current
+                force = False
                 continue
-            known[path] = PublishedFile(path=path, sha256=hashlib.sha256(body).hexdigest(), generated_at=generated_at)
-            return written
+            if written is not None:
+                known[path] = written
+            return written is not None
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _render_list(self, key: ListKey, overlay: dict[str, ArticleRecord | None]) -> tuple[bytes, datetime | None]:
@@ -300,10 +376,20 @@ class Publisher:
         # holds it, dropping it must not leave the list short.
         spare = sum(1 for state in overlay.values() if key not in lists_of(state))
         indexed = self.articles.newest(key.index_name, key.pk_value, self.list_length + spare)
+        # The index may lag: what it says of the articles this batch did not bring is read again.
         members = {record.article_id: record for record in indexed}
+        fresh = self.articles.current_states(article_id for article_id in members if article_id not in overlay)
+        for article_id in list(members):
+            if article_id in overlay:
+                continue
+            state = fresh.get(article_id)
+            if state is None or key not in lists_of(state):
+                del members[article_id]
+            else:
+                members[article_id] = state
         for article_id, state in overlay.items():
             current = members.get(article_id)
-            if current is not None and state is not None and current.revision > state.revision:
+            if current is not None and state is not None and state_order(current) > state_order(state):
                 continue  # the index is already ahead of this batch
             members.pop(article_id, None)
             if state is not None and key in lists_of(state):

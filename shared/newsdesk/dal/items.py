@@ -89,6 +89,7 @@ def batch_get(
     wanted: list[dict[str, Any]],
     *,
     projection: str | None = None,
+    consistent: bool = False,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[dict[str, Any]]:
     """The items of these keys that exist (BatchGetItem, 100 keys a call), in no particular order."""
@@ -96,6 +97,8 @@ def batch_get(
         request: KeysAndAttributesTypeDef = {"Keys": wanted[start : start + BATCH_GET_LIMIT]}
         if projection:
             request["ProjectionExpression"] = projection
+        if consistent:
+            request["ConsistentRead"] = True
         pending: dict[str, KeysAndAttributesTypeDef] = {table: request}
         for attempt in range(MAX_BATCH_ATTEMPTS):
             response = client.batch_get_item(RequestItems=pending)

@@ -5,18 +5,24 @@ Every file publish writes has a hash record in the table (design: docs/snapshots
 - lists, manifest, schemas: PK ``SNAPSHOTS``, SK ``{path}`` — ``sha256``, ``generated_at``
   (one partition, bounded by the number of lists, so the manifest is one Query);
 - article files: PK ``ARTICLE#{id}``, SK ``SNAPSHOT`` — ``sha256``, ``path``, ``source`` (a stamp
-  of the article state the file was rendered from, so an unchanged article skips rendering).
+  of the article state the file was rendered from, so an unchanged article skips rendering) and
+  ``state_order`` (how far along its history that state is).
 
 A write compares the new bytes' hash with the record and does nothing when they match. Otherwise
-S3 first, then the record, conditional on the record not having moved since it was read: a
-failure in between leaves a record that no longer matches, so the next run PUTs the same bytes
-again and converges; a concurrent writer makes the condition fail (:class:`SnapshotRaced`).
+it PUTs on condition that the object is still the one the writer last saw (S3's ``If-Match`` on
+the ETag, ``If-None-Match: *`` for a new file): two writers never both replace the same object, so
+the one that read older state cannot land after the one that read newer (docs/snapshots.md,
+"Concurrent writers"). Each object carries what the record says (hash, generation, and for article
+files the state order) as metadata, so a writer that loses the condition reads the winner with one
+HEAD. The record follows the PUT, conditional on a higher generation: records never go backwards,
+and a crash between the two leaves a record that no longer matches, so the next run converges.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -34,17 +40,30 @@ _ARTICLE_FILE = f"{PREFIX}articles/"
 
 
 class SnapshotRaced(Exception):
-    """Another writer changed the file's hash record between our read and our write."""
+    """Another writer replaced the file since we read it; ``current`` is what the bucket holds now."""
+
+    def __init__(self, path: str, current: PublishedFile | None) -> None:
+        super().__init__(path)
+        self.path = path
+        self.current = current
 
 
 @dataclass(frozen=True)
 class PublishedFile:
-    """What the hash record says about a file in the bucket."""
+    """What the hash record (or the object's own metadata) says about a file in the bucket.
+
+    ``etag`` is empty for a record written before writes were conditional: the writer then asks
+    the bucket first. ``generation`` counts the PUTs of the file; ``state_order`` (article files)
+    is :func:`publish.changes.state_order` of the state rendered.
+    """
 
     path: str
     sha256: str
     generated_at: datetime | None = None
     source: str = ""
+    etag: str = ""
+    generation: int = 0
+    state_order: int | None = None
 
 
 def _key(path: str) -> dict[str, Any]:
@@ -54,16 +73,38 @@ def _key(path: str) -> dict[str, Any]:
     return {"PK": {"S": SHARED_FILES_PK}, "SK": {"S": path}}
 
 
+def _time(text: Any) -> datetime | None:
+    return datetime.fromisoformat(text) if isinstance(text, str) and text else None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None and value != "" else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _published_file(item: dict[str, Any]) -> PublishedFile:
     values = from_item(item)
-    path = values.get("path") or values["SK"]
-    generated_at = values.get("generated_at")
     return PublishedFile(
-        path=path,
+        path=values.get("path") or values["SK"],
         sha256=values["sha256"],
-        generated_at=datetime.fromisoformat(generated_at) if generated_at else None,
-        source=values.get("source", ""),
+        generated_at=_time(values.get("generated_at")),
+        source=values.get("source") or "",
+        etag=values.get("etag") or "",
+        generation=_int(values.get("generation")) or 0,
+        state_order=_int(values.get("state_order")),
     )
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+# S3's answers to a conditional PUT whose condition no longer holds (409: another conditional
+# write to the key was in flight).
+_LOST_CONDITION = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}
+_NO_OBJECT = {"NoSuchKey", "404", "NotFound"}
 
 
 class SnapshotStore:
@@ -103,6 +144,26 @@ class SnapshotStore:
         item = response.get("Item")
         return _published_file(item) if item else None
 
+    def in_bucket(self, path: str) -> PublishedFile | None:
+        """What the bucket holds at ``path`` right now (one HEAD), or None when there is no object."""
+        try:
+            head = self._s3.head_object(Bucket=self._bucket, Key=path)
+        except ClientError as error:
+            if _error_code(error) in _NO_OBJECT:
+                return None
+            raise
+        metadata = head.get("Metadata", {})
+        return PublishedFile(
+            path=path,
+            # An object written before objects carried their hash: no hash matches it.
+            sha256=metadata.get("sha256", ""),
+            generated_at=_time(metadata.get("generated-at")),
+            source=metadata.get("source", ""),
+            etag=head.get("ETag", ""),
+            generation=_int(metadata.get("generation")) or 0,
+            state_order=_int(metadata.get("state-order")),
+        )
+
     def write_if_changed(
         self,
         path: str,
@@ -113,55 +174,136 @@ class SnapshotStore:
         look_up: bool = True,
         source: str = "",
         force: bool = False,
-    ) -> bool:
-        """PUT the file unless the bucket already holds these bytes; True when a PUT happened.
+    ) -> PublishedFile | None:
+        """PUT a list, schema or the manifest unless the bucket already holds these bytes.
 
-        ``known`` is the hash record the caller already read (pass ``look_up=False`` with it, even
-        when it is None, to save the read). ``force`` PUTs even identical bytes (rebuilding a bucket).
+        Returns what was written, or None when nothing was PUT. ``known`` is the hash record the
+        caller already read (pass ``look_up=False`` with it, even when it is None, to save the
+        read). ``force`` PUTs even identical bytes (rebuilding a bucket). Raises
+        :class:`SnapshotRaced` when the object is no longer the one ``known`` describes: the caller
+        renders again from fresh reads.
         """
-        if look_up and known is None:
+        if force:
+            # Restoring a bucket: what the bucket holds counts, not what the records remember.
+            known = self.in_bucket(path)
+        elif look_up and known is None:
             known = self.published_file(path)
         digest = sha256_of(body)
         if known is not None and known.sha256 == digest and not force:
             if source and known.source != source:
-                self._put_record(path, digest, generated_at, source, previous=known)
-            return False
-        self._s3.put_object(
+                self._put_record(replace(known, source=source))
+            return None
+        written = self._put_conditionally(path, body, digest, generated_at, source, None, known)
+        self._put_record(written)
+        return written
+
+    def write_article_file(
+        self,
+        path: str,
+        body: bytes,
+        generated_at: datetime | None,
+        *,
+        state_order: int,
+        known: PublishedFile | None,
+        source: str,
+        force: bool = False,
+    ) -> bool:
+        """PUT an article's file for a state of the article, unless a later state is already there.
+
+        ``state_order`` places the state in the article's history; a writer holding an older state
+        than the file's (``publish --all`` that read its records minutes ago, a redelivered stream
+        batch) writes nothing. Returns whether a PUT happened.
+        """
+        digest = sha256_of(body)
+        if force:
+            known = self.in_bucket(path)
+        for _ in range(3):
+            if known is not None and known.state_order is not None and known.state_order > state_order:
+                return False
+            if known is not None and known.sha256 == digest and not force:
+                if known.source != source or known.state_order != state_order:
+                    self._put_record(replace(known, source=source, state_order=state_order))
+                return False
+            try:
+                written = self._put_conditionally(path, body, digest, generated_at, source, state_order, known)
+            except SnapshotRaced as raced:
+                # Someone else wrote the file after we read its record: decide again against it.
+                known, force = raced.current, False
+                continue
+            self._put_record(written)
+            return True
+        raise SnapshotRaced(path, known)
+
+    # --- the conditional PUT and the record -----------------------------------------------------
+
+    def _put_conditionally(
+        self,
+        path: str,
+        body: bytes,
+        digest: str,
+        generated_at: datetime | None,
+        source: str,
+        state_order: int | None,
+        known: PublishedFile | None,
+    ) -> PublishedFile:
+        """PUT on condition that the object is the one ``known`` describes; raises SnapshotRaced if not."""
+        if known is not None and not known.etag:
+            # A record from before conditional writes: ask the bucket what the object is now.
+            known = self.in_bucket(path) or None
+        generation = (known.generation if known is not None else 0) + 1
+        metadata = {"sha256": digest, "generation": str(generation)}
+        if generated_at is not None:
+            metadata["generated-at"] = generated_at.isoformat()
+        if source:
+            metadata["source"] = source
+        if state_order is not None:
+            metadata["state-order"] = str(state_order)
+        put = partial(
+            self._s3.put_object,
             Bucket=self._bucket,
             Key=path,
             Body=body,
             ContentType=CONTENT_TYPE,
             CacheControl=cache_control_for(path),
+            Metadata=metadata,
         )
-        self._put_record(path, digest, generated_at, source, previous=known)
-        return True
+        try:
+            response = put(IfMatch=known.etag) if known is not None else put(IfNoneMatch="*")
+        except ClientError as error:
+            code = _error_code(error)
+            if code in _LOST_CONDITION or (code in _NO_OBJECT and known is not None):
+                raise SnapshotRaced(path, self.in_bucket(path)) from error
+            raise
+        return PublishedFile(
+            path=path,
+            sha256=digest,
+            generated_at=generated_at,
+            source=source,
+            etag=response.get("ETag", ""),
+            generation=generation,
+            state_order=state_order,
+        )
 
-    def _put_record(
-        self,
-        path: str,
-        digest: str,
-        generated_at: datetime | None,
-        source: str,
-        *,
-        previous: PublishedFile | None,
-    ) -> None:
+    def _put_record(self, file: PublishedFile) -> None:
+        """Record what the bucket holds, unless a record of a later PUT is already there."""
         values = {
             "kind": "snapshot",
-            "path": path,
-            "sha256": digest,
-            "generated_at": generated_at.isoformat() if generated_at else None,
-            "source": source or None,
+            "path": file.path,
+            "sha256": file.sha256,
+            "generated_at": file.generated_at.isoformat() if file.generated_at else None,
+            "source": file.source or None,
+            "etag": file.etag or None,
+            "generation": file.generation,
+            "state_order": file.state_order,
         }
-        if previous is None:
-            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(PK)"}
-        else:
-            condition = {
-                "ConditionExpression": "sha256 = :previous",
-                "ExpressionAttributeValues": {":previous": {"S": previous.sha256}},
-            }
         try:
-            self._dynamodb.put_item(TableName=self._table, Item={**_key(path), **to_item(values)}, **condition)
+            self._dynamodb.put_item(
+                TableName=self._table,
+                Item={**_key(file.path), **to_item(values)},
+                ConditionExpression="attribute_not_exists(generation) OR generation <= :generation",
+                ExpressionAttributeValues={":generation": {"N": str(file.generation)}},
+            )
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise SnapshotRaced(path) from error
-            raise
+            if _error_code(error) != "ConditionalCheckFailedException":
+                raise
+            # A later PUT's record is already there: it describes the bucket better than ours.

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from newsdesk.snapshots.models import SnapshotModel, UtcTime, described
@@ -96,6 +97,43 @@ class Rankings:
     def from_texts(cls, trending: str, counters: str) -> Rankings:
         """The stored files read back into their models (raises ValueError when they do not fit)."""
         return cls(trending=parse(TrendingSnapshot, trending), counters=parse(CountersSnapshot, counters))
+
+    def without(self, article_ids: Collection[str]) -> Rankings:
+        """The same rankings with these articles left out of every list and of the counters.
+
+        Lists become one shorter until the next trending run fills them; a ranking that holds none
+        of the articles is returned as it is.
+        """
+        gone = set(article_ids) & self.article_ids()
+        if not gone:
+            return self
+
+        def kept(entries: list[TrendingEntrySnapshot]) -> list[TrendingEntrySnapshot]:
+            return [entry for entry in entries if entry.id not in gone]
+
+        trending = replace(
+            self.trending,
+            most_read=kept(self.trending.most_read),
+            most_discussed=kept(self.trending.most_discussed),
+            sections={
+                slug: TrendingListsSnapshot(most_read=kept(lists.most_read), most_discussed=kept(lists.most_discussed))
+                for slug, lists in self.trending.sections.items()
+            },
+        )
+        counters = replace(
+            self.counters,
+            articles={
+                article_id: counts for article_id, counts in self.counters.articles.items() if article_id not in gone
+            },
+        )
+        return Rankings(trending=trending, counters=counters)
+
+    def article_ids(self) -> set[str]:
+        """Every article the two files mention."""
+        lists = [self.trending.most_read, self.trending.most_discussed]
+        for section in self.trending.sections.values():
+            lists += [section.most_read, section.most_discussed]
+        return {entry.id for entries in lists for entry in entries} | set(self.counters.articles)
 
     def digest(self) -> str:
         """A hash of everything but the generation time: equal rankings and counts, equal digest.
