@@ -11,7 +11,7 @@ SAM_PYENV ?= 3.13.0:3.11.7
 # SAM CLI would otherwise send usage telemetry to AWS on every lint and build.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install run test test-fast lint format bench build validate clean openapi schemas
+.PHONY: help install run test test-fast lint format bench build validate clean openapi schemas fuzz
 
 help:
 	@echo "make run    - start the whole system locally on moto (API, snapshots, timers)"
@@ -19,6 +19,7 @@ help:
 	@echo "make test-fast - the unit tier only (pytest -m unit), in seconds"
 	@echo "make lint   - ruff, mypy, cfn-lint and sam validate --lint"
 	@echo "make bench  - benchmarks, results in bench/results/"
+	@echo "make fuzz   - schemathesis against the local stack, FUZZ_REQUESTS (5000) requests; bench/results/reliability/fuzz.json"
 	@echo "make openapi - regenerate functions/ingest/openapi.json from ingest.contract"
 	@echo "make schemas - regenerate the snapshot JSON Schemas (shared/newsdesk/snapshots/schemas/*.json)"
 	@echo "make build  - sam build (needs Python 3.13, e.g. via pyenv)"
@@ -57,6 +58,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Generated requests from the served OpenAPI document against the local stack (tests/fuzz/).
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz
 
 # The API contract is generated once and committed; a test fails while it is stale.
 openapi: $(STAMP)

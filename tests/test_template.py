@@ -19,6 +19,7 @@ from newsdesk_ops.template import (
     DEFAULT_TEMPLATE_PATH,
     HttpRoute,
     LocalResources,
+    Throttle,
     authorizer_handler,
     create_resources,
     function_environment,
@@ -26,6 +27,7 @@ from newsdesk_ops.template import (
     load_template,
     other_events,
     physical_name,
+    route_throttles,
     schedule_sources,
     stream_sources,
 )
@@ -456,6 +458,10 @@ def test_function_environment_resolves_ingest_variables_to_local_names(template:
         "STAGE": "dev",
         "MAX_BODY_BYTES": "1048576",
         "SITE_ORIGINS": "https://a.example,https://b.example",
+        "PARTNER_RATE_LIMIT": "600",
+        "PARTNER_RATE_WINDOW_SECONDS": "60",
+        "PARTNER_RATE_LIMIT_OVERRIDES": "",
+        "CLIENT_KEY_SECRET": "",
     }
 
 
@@ -521,3 +527,134 @@ def test_creating_resources_twice_is_harmless(template: dict[str, Any], aws: Cli
     assert second == first
     assert aws.dynamodb.list_tables()["TableNames"] == sorted(first.tables.values())
     assert sorted(b["Name"] for b in aws.s3.list_buckets()["Buckets"]) == sorted(first.buckets.values())
+
+
+# --- traffic limits: API Gateway throttling and reserved concurrency (issue 8, 'What broke' 10) ---
+
+
+def parameter_default(template: dict[str, Any], reference: Any) -> float:
+    """The default of the parameter a value refers to (``{"Ref": Name}``); a plain number is refused."""
+    assert isinstance(reference, dict) and set(reference) == {"Ref"}, f"not a parameter: {reference!r}"
+    parameter = template["Parameters"][reference["Ref"]]
+    assert parameter["Type"] == "Number", reference
+    return float(parameter["Default"])
+
+
+@pytest.mark.unit
+def test_every_route_is_throttled_and_events_tighter_than_the_rest(template: dict[str, Any]) -> None:
+    # Given the HTTP API's stage settings
+    api = template["Resources"]["HttpApi"]["Properties"]
+    default = api["DefaultRouteSettings"]
+    events = api["RouteSettings"]["POST /v1/events"]
+
+    # Then every route has a rate and a burst, both template parameters
+    default_rate = parameter_default(template, default["ThrottlingRateLimit"])
+    default_burst = parameter_default(template, default["ThrottlingBurstLimit"])
+    events_rate = parameter_default(template, events["ThrottlingRateLimit"])
+    events_burst = parameter_default(template, events["ThrottlingBurstLimit"])
+    assert 0 < default_rate <= default_burst
+    assert 0 < events_rate <= events_burst
+
+    # And the anonymous events route gets less than the partners' routes
+    assert events_rate < default_rate
+    assert events_burst < default_burst
+
+    # And every route named in RouteSettings is a route of the API (API Gateway refuses others)
+    route_keys = {f"{route.method} {route.path}" for route in http_routes(template)}
+    assert set(api["RouteSettings"]) <= route_keys
+
+
+# Functions whose concurrency is reserved, and why (docs/operations.md, "Traffic limits"): ingest and
+# the authorizer are capped so that no flood through the API can take the account's concurrency;
+# publish, the view counter and trending are guaranteed theirs, so a flood cannot starve the pipeline.
+RESERVED = {
+    "IngestFunction": "IngestReservedConcurrency",
+    "AuthorizerFunction": "AuthorizerReservedConcurrency",
+    "PublishFunction": "StreamReservedConcurrency",
+    "ViewCounterFunction": "StreamReservedConcurrency",
+    "TrendingFunction": "TrendingReservedConcurrency",
+}
+# Lambda keeps at least 100 of an account's concurrency unreserved; the default account has 1,000.
+DEFAULT_ACCOUNT_CONCURRENCY = 1000
+UNRESERVED_MINIMUM = 100
+
+
+@pytest.mark.unit
+def test_functions_reserve_concurrency_from_parameters_that_can_switch_it_off(template: dict[str, Any]) -> None:
+    # Given the functions whose concurrency protects the pipeline
+    functions = template["Resources"]
+    conditions = template["Conditions"]
+    total = 0.0
+    for logical_id, parameter in RESERVED.items():
+        reserved = functions[logical_id]["Properties"]["ReservedConcurrentExecutions"]
+
+        # Then each reserves its parameter's value, unless the parameter is 0 (an account too small to
+        # reserve anything: 0 reserved would mean "never run")
+        condition, value, otherwise = reserved["Fn::If"]
+        assert value == {"Ref": parameter}
+        assert otherwise == {"Ref": "AWS::NoValue"}
+        assert conditions[condition] == {"Fn::Not": [{"Fn::Equals": [{"Ref": parameter}, 0]}]}
+        assert template["Parameters"][parameter]["MinValue"] == 0
+        default = parameter_default(template, value)
+        assert default >= 1, logical_id
+        total += default
+
+    # And the defaults fit an account with the default limit, leaving Lambda's 100 unreserved
+    assert total <= DEFAULT_ACCOUNT_CONCURRENCY - UNRESERVED_MINIMUM
+
+    # And the stream consumers get enough for one invocation per shard and more; trending one run at a time
+    assert parameter_default(template, {"Ref": "StreamReservedConcurrency"}) >= 2
+    assert parameter_default(template, {"Ref": "TrendingReservedConcurrency"}) == 1
+
+
+@pytest.mark.unit
+def test_ingest_gets_the_partner_rate_limit_from_parameters(template: dict[str, Any], aws: Clients) -> None:
+    # Given the template's resources in moto
+    resources = create_resources(template, stack_name=STACK, dynamodb=aws.dynamodb, s3=aws.s3)
+
+    # When the ingest function's environment is resolved, with and without overrides
+    environment = function_environment(template, "IngestFunction", resources)
+    overridden = function_environment(
+        template,
+        "IngestFunction",
+        resources,
+        {"PartnerRateLimit": "0", "PartnerRateLimitOverrides": "dpa=1200,tt=60"},
+    )
+
+    # Then the limit, its window and the per-partner overrides come from the parameters
+    parameters = template["Parameters"]
+    assert environment["PARTNER_RATE_LIMIT"] == str(parameters["PartnerRateLimit"]["Default"])
+    assert environment["PARTNER_RATE_WINDOW_SECONDS"] == str(parameters["PartnerRateWindowSeconds"]["Default"])
+    assert environment["PARTNER_RATE_LIMIT_OVERRIDES"] == ""
+    assert overridden["PARTNER_RATE_LIMIT"] == "0"
+    assert overridden["PARTNER_RATE_LIMIT_OVERRIDES"] == "dpa=1200,tt=60"
+
+
+@pytest.mark.unit
+def test_route_throttles_resolve_the_stage_settings_for_the_local_gateway(template: dict[str, Any]) -> None:
+    # When the local gateway's view of the throttles is read, with and without overrides
+    throttles = route_throttles(template)
+    overridden = route_throttles(template, {"EventsThrottlingBurstLimit": "2", "ApiThrottlingRateLimit": "7"})
+
+    # Then every route has its limits: the defaults, and the tighter ones on POST /v1/events
+    parameters = template["Parameters"]
+    default = Throttle(
+        rate=float(parameters["ApiThrottlingRateLimit"]["Default"]),
+        burst=int(parameters["ApiThrottlingBurstLimit"]["Default"]),
+    )
+    assert throttles.default == default
+    assert throttles.for_route("POST /v1/articles") == default
+    assert throttles.for_route("POST /v1/events") == Throttle(
+        rate=float(parameters["EventsThrottlingRateLimit"]["Default"]),
+        burst=int(parameters["EventsThrottlingBurstLimit"]["Default"]),
+    )
+    assert overridden.for_route("POST /v1/events") == Throttle(
+        rate=float(parameters["EventsThrottlingRateLimit"]["Default"]), burst=2
+    )
+    assert overridden.for_route("GET /v1/articles/{id}") == Throttle(rate=7.0, burst=default.burst)
+
+
+@pytest.mark.unit
+def test_a_template_without_throttling_has_no_route_throttles(tmp_path: Path) -> None:
+    loaded = write_template(tmp_path, "Resources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n")
+    assert route_throttles(loaded).for_route("POST /v1/events") is None

@@ -60,6 +60,18 @@ def quiet() -> Iterator[None]:
         os.close(saved)
 
 
+# API Gateway's route throttles, out of the way: benchmarks measure the functions, not the limits.
+UNTHROTTLED = {
+    name: "1000000"
+    for name in (
+        "ApiThrottlingRateLimit",
+        "ApiThrottlingBurstLimit",
+        "EventsThrottlingRateLimit",
+        "EventsThrottlingBurstLimit",
+    )
+}
+
+
 def merged_function_environment(template: Any, resources: Any) -> dict[str, str]:
     """Every function's variables (the template's), plus what the Lambda runtime sets."""
     merged: dict[str, str] = {}
@@ -73,6 +85,8 @@ def merged_function_environment(template: Any, resources: Any) -> dict[str, str]
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
             "POWERTOOLS_DEV": "false",
             "POWERTOOLS_TRACE_DISABLED": "true",
+            # Benchmarks measure the functions, not the traffic limits (docs/operations.md).
+            "PARTNER_RATE_LIMIT": "0",
         }
     )
     return merged
@@ -444,7 +458,13 @@ def local_stack(*, stream: bool = True) -> Iterator[LocalStack]:
                 dynamodb=unwatched_client("dynamodb", region_name=REGION),
                 s3=unwatched_client("s3", region_name=REGION),
                 functions=functions,
-                gateway=compat.LocalGateway(template, functions=functions, stack_name=STACK_NAME, region=REGION),
+                gateway=compat.LocalGateway(
+                    template,
+                    functions=functions,
+                    stack_name=STACK_NAME,
+                    region=REGION,
+                    parameter_overrides=UNTHROTTLED,
+                ),
                 table_name=environment["TABLE_NAME"],
                 archive_bucket=environment["ARCHIVE_BUCKET"],
                 snapshot_bucket=environment.get("SNAPSHOT_BUCKET", ""),

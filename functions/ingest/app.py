@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ingest.idempotency import run_idempotent
 from ingest.service import IngestOutcome, IngestService
+from ingest.throttle import enforce_partner_rate
 from newsdesk.articles import utc_text
 from newsdesk.dal.archive import Archive
 from newsdesk.dal.articles import ArticleStore
@@ -36,6 +37,7 @@ from newsdesk.errors import (
 from newsdesk.observability import logger, metrics
 from newsdesk.partners import Principal
 from newsdesk.problems import internal_error_response, problem_response
+from newsdesk.ratelimit import RateLimited
 from newsdesk.settings import get_settings
 
 if TYPE_CHECKING:
@@ -61,6 +63,8 @@ def current_principal() -> Principal:
     if principal is None or principal.role != "partner":
         raise Unauthenticated("Send 'Authorization: Bearer <key>' with a valid partner key.")
     logger.append_keys(partner_id=principal.partner_id)
+    # Every partner route passes here once the key is known: the per-partner limit (429) comes first.
+    enforce_partner_rate(principal.partner_id)
     return principal
 
 
@@ -172,6 +176,8 @@ def handle_get_article(article_id: str) -> Response[str]:
         "published_at": utc_text(record.published_at),
         "updated_at": utc_text(record.updated_at),
         "embargoed_until": utc_text(record.embargoed_until) if record.embargoed_until else None,
+        "expires_at": utc_text(record.expires_at) if record.expires_at else None,
+        "retraction_reason": record.retraction_reason.value if record.retraction_reason else None,
         "warnings": record.warnings,
         "article": service.normalized_of(record),
     }
@@ -208,11 +214,17 @@ def handle_get_openapi() -> Response[str]:
 def engagement_service() -> EngagementService:
     # Imported here, not at the top: the articles routes are the cold-start path that matters, and
     # they need none of this. Not cached: it holds nothing but the (cached) client.
-    from ingest.engagement import EngagementService
+    from ingest.engagement import EngagementService, client_key
     from newsdesk.dal.engagement import CounterStore
 
-    counters = CounterStore(get_settings().table_name)
-    return EngagementService(counters=counters, articles=counters)
+    settings = get_settings()
+    counters = CounterStore(settings.table_name)
+    return EngagementService(
+        counters=counters,
+        articles=counters,
+        client_key=client_key(settings.client_key_secret),
+        views_per_client=settings.views_per_client_hour,
+    )
 
 
 @app.post("/v1/events")
@@ -224,6 +236,8 @@ def handle_record_events() -> Response[str]:
         Principal.from_authorizer_context(context),
         app.current_event.headers.get("user-agent"),
         datetime.now(UTC),
+        # The TCP peer as API Gateway saw it (never X-Forwarded-For, which the client writes).
+        client_address=app.current_event.request_context.http.source_ip,
         keys_unavailable=context.get("auth_unavailable") == "true",
     )
     metrics.add_metric(name="EngagementEventsAccepted", unit=MetricUnit.Count, value=outcome.accepted)
@@ -242,6 +256,12 @@ def parse_etag(value: str) -> int | None:
 def handle_domain_error(error: NewsdeskError) -> Response[str]:
     logger.info("request refused", extra={"status": error.status, "problem": error.type_slug, "detail": error.detail})
     return problem_response(error)
+
+
+@app.exception_handler(RateLimited)  # type: ignore[untyped-decorator]
+def handle_rate_limited(error: RateLimited) -> Response[str]:
+    logger.info("request refused", extra={"status": error.status, "problem": error.type_slug})
+    return problem_response(error, {"Retry-After": str(error.retry_after)})
 
 
 @app.not_found

@@ -22,6 +22,7 @@ from newsdesk.articles import (
     article_id_for,
     is_article_id,
     normalized_key_for,
+    retraction_reason_for,
     status_for,
 )
 from newsdesk.errors import (
@@ -33,7 +34,7 @@ from newsdesk.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from newsdesk.models import ArticleContent, ArticleStatus, Validated, content_bytes
+from newsdesk.models import ArticleContent, ArticleStatus, RetractionReason, Validated, content_bytes
 from newsdesk.ninjs import validate_document
 from newsdesk.partners import Principal
 from newsdesk.sanitize import plain_text
@@ -144,6 +145,7 @@ class IngestService:
                 current,
                 revision=current.revision + 1,
                 status=ArticleStatus.RETRACTED,
+                retraction_reason=RetractionReason.DELETED,
                 updated_at=moment,
                 received_at=moment,
             )
@@ -248,6 +250,8 @@ def build_record(
         version=content.version,
         versioncreated=content.versioncreated,
         embargoed_until=content.embargoed,
+        expires_at=content.expires,
+        retraction_reason=retraction_reason_for(content, now),
         headline=content.headline,
         lead=content.lead,
         image_url=content.lead_image.url if content.lead_image else "",

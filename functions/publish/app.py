@@ -1,4 +1,4 @@
-"""Entry point of the publish function: the table's stream and the embargo timer.
+"""Entry point of the publish function: the table's stream and the timer (embargoes, expiry).
 
 Event shapes (anything else is logged and ignored):
 
@@ -8,7 +8,8 @@ Event shapes (anything else is logged and ignored):
   records touch and the manifest are written once. Other items are skipped; the TRENDING item
   goes to :func:`handle_trending_change`.
 - EventBridge schedule ``{"source": "aws.events", "detail-type": "Scheduled Event", "time": ...}``:
-  releases the embargoes due at the event's time (the stream then publishes those articles).
+  retracts the articles whose ``expires`` time has passed, then releases the embargoes due at the
+  event's time (the stream then publishes those changes).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from newsdesk.observability import logger, metrics
 from newsdesk.settings import get_settings
 from publish.changes import ArticleChange
 from publish.publisher import Publisher
+from publish.timer import release_due_embargoes, take_down_expired
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
@@ -80,6 +82,8 @@ def handle_stream_batch(event: dict[str, Any], context: LambdaContext) -> dict[s
     failures = len(response.get("batchItemFailures", []))
     # Lists once per batch; a failure here fails the whole batch, which the stream then retries.
     lists = publisher().publish_lists(changes)
+    # Retracted, withheld or expired stories leave trending.json and counters.json in this same run.
+    publisher().withdraw_from_rankings(changes)
     logger.info("stream batch published", extra={"articles": len(changes), "lists": lists, "failed": failures})
     metrics.add_metric(name="ArticlesPublished", unit=MetricUnit.Count, value=len(changes))
     if failures:
@@ -89,10 +93,14 @@ def handle_stream_batch(event: dict[str, Any], context: LambdaContext) -> dict[s
 
 def handle_schedule(event: dict[str, Any]) -> dict[str, Any]:
     now = _event_time(event)
-    released = publisher().release_due_embargoes(now)
-    logger.info("embargo timer ran", extra={"released": released, "now": now.isoformat()})
+    # Expiry first: a story whose rights ended while it waited for its embargo is never released.
+    articles = publisher().articles
+    expired = take_down_expired(articles, now)
+    released = release_due_embargoes(articles, now)
+    logger.info("timer ran", extra={"released": released, "expired": expired, "now": now.isoformat()})
     metrics.add_metric(name="EmbargoesReleased", unit=MetricUnit.Count, value=released)
-    return {"released": released}
+    metrics.add_metric(name="ExpiredRetracted", unit=MetricUnit.Count, value=expired)
+    return {"released": released, "expired": expired}
 
 
 def _event_time(event: dict[str, Any]) -> datetime:

@@ -1,12 +1,11 @@
 """Publishing: from the articles' current state in the table to the JSON snapshots the website reads.
 
-Four entry points share one set of rules:
+Three entry points share one set of rules (the timer that releases embargoes and takes down
+expired stories only changes the table: :mod:`publish.timer`):
 
 - :meth:`Publisher.publish_article` and :meth:`Publisher.publish_lists` — a batch of article changes
   (the table's stream): each changed article's file (per record, so that a poisoned record fails
   alone), then only the lists those articles enter, leave or change within, then the manifest.
-- :meth:`Publisher.release_due_embargoes` — the timer: embargoed articles whose time has come
-  become published in the table; the stream then publishes them.
 - :meth:`Publisher.publish_trending` — the TRENDING item written by the trending function:
   ``v1/trending.json`` and ``v1/counters.json``, then the manifest.
 - :meth:`Publisher.rebuild_all` — every article, every list, the trending files, the schemas and
@@ -20,10 +19,8 @@ changes are laid over the query result, and the other members are read again fro
 (consistently) before the list is written: a lagging index neither loses the change being published
 nor brings back a story retracted a moment ago.
 
-No writer replaces a file with an older state (docs/snapshots.md, "Concurrent writers"): every PUT
-is conditional on the object being the one the writer read, article files carry the order of the
-state they show, and a story taken out of publication leaves the rankings in the same run as its
-tombstone is written.
+No writer replaces a file with an older state, and a withdrawn story leaves the rankings in the
+run that writes its tombstone (docs/snapshots.md, "Concurrent writers").
 """
 
 from __future__ import annotations
@@ -146,38 +143,6 @@ class Publisher:
         )
 
     # --- Entry points --------------------------------------------------------------------------------
-
-    def release_due_embargoes(self, now: datetime) -> int:
-        """Release every embargoed article whose embargo has passed; returns how many were released.
-
-        Only the table changes here: the stream delivers the released articles to publish.
-        """
-        released = 0
-        for article_id in self.articles.due_embargoes(now):
-            record = self.articles.get(article_id)
-            if record is None or record.status is not ArticleStatus.EMBARGOED:
-                continue
-            if record.embargoed_until is not None and record.embargoed_until > now:
-                continue
-            if self.articles.release_embargo(record):
-                released += 1
-                logger.info("embargo released", extra={"article_id": article_id})
-        return released
-
-    def take_down_expired(self, now: datetime) -> int:
-        """Retract every shown or embargoed article whose ``expires`` time has passed; returns how many.
-
-        Only the table changes here (a new revision, reason "expired", as a partner's DELETE makes):
-        the stream then writes the tombstone and takes the article out of its lists. Runs before
-        :meth:`release_due_embargoes`, so that a story which expired under embargo is never released.
-        """
-        taken_down = 0
-        for article_id in self.articles.due_expiries(now):
-            record = self.articles.get(article_id)
-            if record is not None and self.articles.take_down_expired(record, now):
-                taken_down += 1
-                logger.info("expired article retracted", extra={"article_id": article_id})
-        return taken_down
 
     def rebuild_all(self, progress: Progress | None = None, *, force: bool = False) -> PublishReport:
         """Publish every article, every list, the schemas and the manifest from the table.

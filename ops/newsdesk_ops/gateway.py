@@ -42,10 +42,13 @@ from newsdesk_ops.template import (
     HTTP_API_TYPE,
     LOCAL_ACCOUNT_ID,
     HttpRoute,
+    RouteThrottles,
     Template,
+    Throttle,
     authorizer_handler,
     cors_configuration,
     http_routes,
+    route_throttles,
 )
 
 log = logging.getLogger(__name__)
@@ -241,6 +244,29 @@ class _RouteTable:
                 values = (unquote(value) for value in found.groups())
                 return _Match(compiled, dict(zip(compiled.parameter_names, values, strict=True)))
         return None
+
+
+class TokenBucket:
+    """API Gateway's throttle of one route: ``burst`` requests at once, refilled at ``rate`` per second."""
+
+    def __init__(self, throttle: Throttle, clock: Callable[[], float] = time.monotonic) -> None:
+        self._rate = throttle.rate
+        self._capacity = float(throttle.burst)
+        self._tokens = self._capacity
+        self._clock = clock
+        self._updated = clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        """Use one token; False when none is left (the request is throttled)."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self._capacity, self._tokens + (now - self._updated) * self._rate)
+            self._updated = now
+            if self._tokens < 1:
+                return False
+            self._tokens -= 1
+            return True
 
 
 # --------------------------------------------------------------------------------------------------
@@ -476,10 +502,21 @@ class LocalGateway:
         stack_name: str = "newsdesk-local",
         region: str = "eu-west-1",
         parameter_overrides: dict[str, str] | None = None,
+        throttling: bool = True,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``throttling=False`` leaves out the template's route throttles (benchmarks that measure the
+        functions, not the limits); ``clock`` drives the throttles' token buckets."""
         self._functions = functions or LocalFunctions(template, stack_name=stack_name, region=region)
         self._cors = cors_configuration(template, parameter_overrides)
         self._routes = _RouteTable(http_routes(template))
+        throttles = route_throttles(template, parameter_overrides) if throttling else RouteThrottles()
+        # One bucket per route, as API Gateway keeps them (DefaultRouteSettings is per route, not shared).
+        self._buckets = {
+            route_key: TokenBucket(throttle, clock)
+            for route_key in {_compile(route).route_key for route in http_routes(template)}
+            if (throttle := throttles.for_route(route_key)) is not None
+        }
         self._authorizers = {
             name: self._authorizer_config(template, name)
             for name in {route.authorizer for route in http_routes(template) if route.authorizer}
@@ -552,6 +589,10 @@ class LocalGateway:
         match = self._routes.match(request.method, request.raw_path)
         if match is None:
             return _no_route(request)
+        bucket = self._buckets.get(match.compiled.route_key)
+        if bucket is not None and not bucket.take():
+            # API Gateway throttles before the authorizer and the function: its own 429 message.
+            return _gateway_message(HTTPStatus.TOO_MANY_REQUESTS)
         event = build_http_event(request, match)
         authorizer_name = match.compiled.route.authorizer
         if authorizer_name:
@@ -610,6 +651,13 @@ def _make_request_handler(gateway: LocalGateway) -> type[BaseHTTPRequestHandler]
             log.info("%s %s %d %.1fms", self.command, self.path, response.status, elapsed_ms)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_request
+
+        def __getattr__(self, name: str) -> Any:
+            # Any other method (QUERY, TRACE, PROPFIND...) goes through the routing too, so that it
+            # gets the 404 API Gateway gives a method no route takes instead of http.server's 501.
+            if name.startswith("do_"):
+                return self.do_request
+            raise AttributeError(name)
 
         def _respond(self) -> GatewayResponse:
             body = self._read_body()

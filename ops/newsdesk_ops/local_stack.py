@@ -38,6 +38,7 @@ from moto.server import ThreadedMotoServer
 
 from newsdesk.dal.partners import PartnerStore
 from newsdesk.partners import PartnerAlreadyExists, derive_partner_id
+from newsdesk_ops.emulator import speed_up_moto
 from newsdesk_ops.gateway import LocalFunctions, LocalGateway
 from newsdesk_ops.target import DEFAULT_LOCAL_FILE
 from newsdesk_ops.template import LocalResources, Template, create_resources, function_environment, load_template
@@ -58,6 +59,8 @@ LOCAL_PARTNER_SECTION = "defence-industry"
 LOCAL_SITE_NAME = "Local Site"
 # The snapshot server listens on SNAPSHOTS_PORT, else on the API's port + 1.
 SNAPSHOTS_PORT_ENV = "SNAPSHOTS_PORT"
+# "1": moto as it comes, without newsdesk_ops.emulator's patches (to compare, or to rule them out).
+PLAIN_MOTO_ENV = "NEWSDESK_LOCAL_PLAIN_MOTO"
 # moto accepts any credentials; fixed fake ones keep real credentials away from the emulator.
 FAKE_CREDENTIAL = "testing"
 # Packages of the shared layer; the functions' own packages come from their handlers.
@@ -169,6 +172,8 @@ class LocalStack:
         region = self._region or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         # moto's server logs every request through werkzeug; the gateway's access log is enough.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        if os.environ.get(PLAIN_MOTO_ENV) != "1":
+            log.info("moto, locally faster: %s", "; ".join(speed_up_moto()))
         self._moto = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
         self._moto.start()  # returns once the socket is bound and serving
         moto_host, moto_port = self._moto.get_host_and_port()

@@ -6,6 +6,14 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog is 5: with more clients connecting at once than that, the
+    # kernel drops their SYNs, and each retries a second later (or is reset). Many local clients
+    # (a load, a browser opening a page) connect at once.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class LoopbackServer:
     def __init__(self, name: str) -> None:
         self._name = name
@@ -27,8 +35,7 @@ class LoopbackServer:
         """Bind and serve in a daemon thread; returns once requests are accepted. Idempotent."""
         if self._server is not None:
             return
-        server = ThreadingHTTPServer(address, handler)
-        server.daemon_threads = True
+        server = _Server(address, handler)
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name=self._name, daemon=True)
         self._thread.start()

@@ -30,6 +30,7 @@ DEFAULT_TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
 
 TABLE_TYPE = "AWS::DynamoDB::Table"
 BUCKET_TYPE = "AWS::S3::Bucket"
+SECRET_TYPE = "AWS::SecretsManager::Secret"
 FUNCTION_TYPE = "AWS::Serverless::Function"
 HTTP_API_TYPE = "AWS::Serverless::HttpApi"
 
@@ -310,6 +311,10 @@ class _Resolver:
             return self._resources.tables[name]
         if name in self._resources.buckets:
             return self._resources.buckets[name]
+        if (self._template.get("Resources") or {}).get(name, {}).get("Type") == SECRET_TYPE:
+            # No secrets are made locally: an empty secret id, and the function uses a key of its own
+            # process (one process runs every function locally; newsdesk.settings.client_key_secret).
+            return ""
         if name in self._parameters:
             parameter = self._parameters[name]
             raw = self._overrides.get(name, parameter.get("Default"))
@@ -626,3 +631,51 @@ def cors_configuration(
                 max_age=int(cors.get("MaxAge") or 0),
             )
     return None
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """API Gateway's throttle of one route: a token bucket of ``burst`` refilled at ``rate`` per second."""
+
+    rate: float
+    burst: int
+
+
+@dataclass(frozen=True)
+class RouteThrottles:
+    """The HTTP API stage's DefaultRouteSettings and RouteSettings throttles, parameters resolved."""
+
+    default: Throttle | None = None
+    routes: dict[str, Throttle] = field(default_factory=dict)
+
+    def for_route(self, route_key: str) -> Throttle | None:
+        """The throttle of a route key ("POST /v1/events"); None when nothing throttles it."""
+        return self.routes.get(route_key, self.default)
+
+
+def route_throttles(template: Template, parameter_overrides: dict[str, str] | None = None) -> RouteThrottles:
+    """The throttles of the template's HTTP API: each route's own bucket, as API Gateway keeps them.
+
+    A route without a RouteSettings entry gets the DefaultRouteSettings values (a bucket of its own,
+    not one shared with the other routes); settings that do not name both limits are ignored, as
+    are those of any HTTP API after the first.
+    """
+    resolver = _Resolver(template, LocalResources(stack_name="local"), parameter_overrides or {})
+
+    def throttle(settings: Any) -> Throttle | None:
+        if not isinstance(settings, dict) or not {"ThrottlingRateLimit", "ThrottlingBurstLimit"} <= settings.keys():
+            return None
+        return Throttle(
+            rate=float(resolver.as_string(settings["ThrottlingRateLimit"])),
+            burst=int(float(resolver.as_string(settings["ThrottlingBurstLimit"]))),
+        )
+
+    for resource in _resources_of_type(template, HTTP_API_TYPE).values():
+        properties = _properties(resource)
+        routes = {
+            route_key: found
+            for route_key, settings in (properties.get("RouteSettings") or {}).items()
+            if (found := throttle(settings)) is not None
+        }
+        return RouteThrottles(default=throttle(properties.get("DefaultRouteSettings")), routes=routes)
+    return RouteThrottles()

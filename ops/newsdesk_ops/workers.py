@@ -195,7 +195,8 @@ def _json_ready(value: Any) -> Any:
 def lambda_stream_record(stream_record: Mapping[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
     """One GetRecords record in the shape of a record of Lambda's DynamoDB event."""
     return {
-        "eventID": stream_record.get("eventID", uuid.uuid4().hex),
+        # Not .get(..., uuid4()): that would draw a random id for every record that has its own.
+        "eventID": stream_record["eventID"] if "eventID" in stream_record else uuid.uuid4().hex,
         "eventName": stream_record["eventName"],
         "eventVersion": stream_record.get("eventVersion", "1.1"),
         "eventSource": "aws:dynamodb",
@@ -227,8 +228,17 @@ class StreamPoller:
         region: str,
         poll_seconds: float = STREAM_POLL_SECONDS,
         on_change: Callable[[], None] | None = None,
+        on_read: Callable[[int], None] | None = None,
+        shard_of: Callable[[], Any] | None = None,
     ) -> None:
-        """``on_change`` is called whenever a read returns records, whether or not they pass the filters."""
+        """``on_change`` is called whenever a read returns records, whether or not they pass the filters;
+        ``on_read`` with the sequence number after the last record read, once it has been handled.
+
+        ``shard_of`` returns the stream's shard in this process's moto (see :func:`moto_stream_shard`):
+        records are then read from it directly rather than through GetRecords, whose serialization
+        of every record with both item images, and parsing back, cost more than the functions' own
+        work under load. The records are the same (moto's GetRecords returns these dicts). Without
+        it, or if moto's internals are not as expected, the Streams API is used."""
         for pattern in source.filter_patterns:
             validate_pattern(pattern)
         self.source = source
@@ -238,6 +248,10 @@ class StreamPoller:
         self._region = region
         self._poll_seconds = poll_seconds
         self._on_change = on_change
+        self._on_read = on_read
+        self._shard_of = shard_of
+        # The next sequence number to read when reading moto's shard directly; None: the Streams API.
+        self._position: int | None = None
         self._iterators: dict[str, str | None] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -253,6 +267,16 @@ class StreamPoller:
 
     def open(self) -> None:
         """Take a position in every shard (the template's StartingPosition)."""
+        if self._shard_of is not None:
+            try:
+                shard = self._shard_of()
+                first = shard.starting_sequence_number
+                latest = self.source.starting_position == "LATEST"
+                self._position = first + len(shard.items) if latest else first
+                return
+            except (ImportError, AttributeError, LookupError) as error:
+                log.warning("stream poller %s: moto's shard is not readable (%s); using GetRecords", self.name, error)
+                self._position = None
         for shard_id in self._shard_ids():
             self._iterators[shard_id] = self._iterator(shard_id, self.source.starting_position)
         self._last_shard_refresh = time.monotonic()
@@ -280,6 +304,8 @@ class StreamPoller:
 
     def poll_once(self) -> int:
         """Read every shard once and deliver what passed the filters; returns the records delivered."""
+        if self._position is not None:
+            return self._handle(self._read_shard())
         if time.monotonic() - self._last_shard_refresh >= SHARD_REFRESH_SECONDS:
             self._refresh_shards()
         delivered = 0
@@ -289,15 +315,33 @@ class StreamPoller:
             response = self._streams.get_records(ShardIterator=iterator, Limit=GET_RECORDS_LIMIT)
             # No next iterator: the shard is closed and fully read.
             self._iterators[shard_id] = response.get("NextShardIterator")
-            if response.get("Records") and self._on_change is not None:
-                self._on_change()
-            records = [
-                lambda_stream_record(record, self.stream_arn, self._region) for record in response.get("Records", [])
-            ]
-            wanted = [record for record in records if passes_filters(self.source.filter_patterns, record)]
-            for start in range(0, len(wanted), self.source.batch_size):
-                self._deliver(wanted[start : start + self.source.batch_size])
-                delivered += len(wanted[start : start + self.source.batch_size])
+            delivered += self._handle(response.get("Records", []))
+        return delivered
+
+    def _read_shard(self) -> list[dict[str, Any]]:
+        """The next records of moto's shard, looked up afresh each time: moto replaces the table
+        (and its shard, with the same records and numbers) when it rolls back a transaction."""
+        assert self._position is not None
+        shard = self._shard_of() if self._shard_of is not None else None
+        if shard is None:
+            return []
+        offset = max(0, self._position - shard.starting_sequence_number)
+        records = [record.to_json() for record in shard.items[offset : offset + GET_RECORDS_LIMIT] if record is not None]
+        if records:
+            self._position = int(_sequence_number({"dynamodb": records[-1]["dynamodb"]})) + 1
+        return records
+
+    def _handle(self, read: list[dict[str, Any]]) -> int:
+        if read and self._on_change is not None:
+            self._on_change()
+        records = [lambda_stream_record(record, self.stream_arn, self._region) for record in read]
+        wanted = [record for record in records if passes_filters(self.source.filter_patterns, record)]
+        delivered = 0
+        for start in range(0, len(wanted), self.source.batch_size):
+            self._deliver(wanted[start : start + self.source.batch_size])
+            delivered += len(wanted[start : start + self.source.batch_size])
+        if records and self._on_read is not None:
+            self._on_read(int(_sequence_number(records[-1])) + 1)
         return delivered
 
     def _shard_ids(self) -> list[str]:
@@ -393,6 +437,67 @@ def first_failed_index(batch: Sequence[Mapping[str, Any]], response: Any) -> int
     return min(indexes)
 
 
+class ReadRecords:
+    """Frees the stream records that every poller of a table has read (moto internals).
+
+    moto keeps every stream record of a table for ever, each with copies of the item before and
+    after, so the local stack's memory grew with every write. DynamoDB keeps records 24 hours.
+    Once every poller of the stream has handled a record, nothing reads it again (the pollers
+    read forward from their own positions), so its slot in moto's shard is emptied. Sequence
+    numbers stay as they were: the list keeps its length.
+    """
+
+    def __init__(self, shard_of: Callable[[], Any]) -> None:
+        self._shard_of = shard_of
+        self._positions: dict[str, int | None] = {}
+        self._lock = threading.Lock()
+        self._shard: Any = None
+        self._freed = 0  # slots of self._shard emptied so far
+        self.freed_records = 0
+
+    def register(self, name: str) -> Callable[[int], None]:
+        """The ``on_read`` of one poller."""
+        self._positions[name] = None
+        return functools.partial(self.read_up_to, name)
+
+    def read_up_to(self, name: str, sequence_number: int) -> None:
+        with self._lock:
+            self._positions[name] = sequence_number
+            positions = list(self._positions.values())
+            if any(position is None for position in positions):
+                return
+            try:
+                self._free_before(min(position for position in positions if position is not None))
+            except (AttributeError, LookupError, TypeError):
+                # moto has changed, or the table is going away: records stay, as before.
+                log.debug("stream records could not be freed", exc_info=True)
+
+    def _free_before(self, sequence_number: int) -> None:
+        shard = self._shard_of()
+        if shard is not self._shard:
+            # A new shard, or moto restored a copy of the table after a cancelled transaction.
+            self._shard, self._freed = shard, 0
+        items = shard.items
+        end = min(sequence_number - shard.starting_sequence_number, len(items))
+        for index in range(self._freed, end):
+            if items[index] is not None:
+                items[index] = None
+                self.freed_records += 1
+        self._freed = max(self._freed, end)
+
+
+def moto_stream_shard(table_name: str, region: str) -> Callable[[], Any]:
+    """The shard of the table's stream in this process's moto (the local stack's server runs here)."""
+
+    def shard() -> Any:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
+
+        return dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables[table_name].stream_shard
+
+    return shard
+
+
 def streams_client(stack: RunningStack) -> Any:
     return boto3.client("dynamodbstreams", region_name=stack.region, endpoint_url=stack.aws_endpoint_url)
 
@@ -402,8 +507,11 @@ def stream_poller(stack: RunningStack) -> Callable[[], None]:
     dynamodb = boto3.client("dynamodb", region_name=stack.region, endpoint_url=stack.aws_endpoint_url)
     streams = streams_client(stack)
     pollers: list[StreamPoller] = []
+    read_records: dict[str, ReadRecords] = {}
     for source in stream_sources(stack.template):
         table = stack.resources.tables[source.table_logical_id]
+        if table not in read_records:
+            read_records[table] = ReadRecords(moto_stream_shard(table, stack.region))
         stream_arn = dynamodb.describe_table(TableName=table)["Table"].get("LatestStreamArn")
         if not stream_arn:
             raise ValueError(f"{source.function_logical_id}: table {source.table_logical_id} has no stream")
@@ -414,10 +522,15 @@ def stream_poller(stack: RunningStack) -> Callable[[], None]:
             invoke=stack.functions.invoke,
             region=stack.region,
             on_change=functools.partial(note_table_change, table),
+            on_read=read_records[table].register(f"{source.function_logical_id}.{source.event_name}"),
+            shard_of=moto_stream_shard(table, stack.region),
         )
-        poller.start()
         pollers.append(poller)
         log.info("stream %s -> %s (%d filter(s))", table, source.function_logical_id, len(source.filter_patterns))
+    # Every poller of a table is registered with its ReadRecords before any reads: none may free a
+    # record another has yet to read.
+    for poller in pollers:
+        poller.start()
 
     def stop() -> None:
         for poller in pollers:

@@ -6,11 +6,11 @@ import base64
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from newsdesk.models import ArticleContent, ArticleStatus, PubStatus
+from newsdesk.models import ArticleContent, ArticleStatus, PubStatus, RetractionReason
 
 
 def utc_text(moment: datetime) -> str:
@@ -57,13 +57,48 @@ def normalized_key_for(partner_id: str, article_id: str, revision: int, normaliz
 
 
 def status_for(content: ArticleContent, now: datetime) -> ArticleStatus:
-    if content.pubstatus is PubStatus.CANCELED:
-        return ArticleStatus.RETRACTED
+    """Where a new revision stands: what the partner withheld or cancelled, or what has expired (or
+    will have expired before its embargo ends), is never published."""
     if content.pubstatus is PubStatus.WITHHELD:
         return ArticleStatus.WITHHELD
+    if retraction_reason_for(content, now) is not None:
+        return ArticleStatus.RETRACTED
     if content.embargoed is not None and content.embargoed > now:
         return ArticleStatus.EMBARGOED
     return ArticleStatus.PUBLISHED
+
+
+def retraction_reason_for(content: ArticleContent, now: datetime) -> RetractionReason | None:
+    """Why a new revision is retracted from the start, if it is."""
+    if content.pubstatus is PubStatus.CANCELED:
+        return RetractionReason.CANCELED
+    if content.pubstatus is PubStatus.WITHHELD or content.expires is None:
+        return None
+    shown_from = max(now, content.embargoed) if content.embargoed is not None else now
+    return RetractionReason.EXPIRED if content.expires <= shown_from else None
+
+
+def is_due_to_expire(record: ArticleRecord, now: datetime) -> bool:
+    """Whether the expiry timer takes the article down at ``now``: shown or waiting for its embargo,
+    and past its ``expires`` time."""
+    return (
+        record.status in (ArticleStatus.PUBLISHED, ArticleStatus.EMBARGOED)
+        and record.expires_at is not None
+        and record.expires_at <= now
+    )
+
+
+def expired_record(record: ArticleRecord, now: datetime) -> ArticleRecord:
+    """The retraction the expiry timer writes: a new revision, as a partner's DELETE is, so that it is
+    newer than every state of the article before it."""
+    return replace(
+        record,
+        revision=record.revision + 1,
+        status=ArticleStatus.RETRACTED,
+        retraction_reason=RetractionReason.EXPIRED,
+        updated_at=now,
+        received_at=now,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,6 +119,10 @@ class ArticleRecord:
     version: str | None = None
     versioncreated: datetime | None = None
     embargoed_until: datetime | None = None
+    # ninjs expires: the expiry timer retracts the article at this time (ExpiryIndex).
+    expires_at: datetime | None = None
+    # Set on a retracted article: why it is down (the partner cancelled or deleted it, or it expired).
+    retraction_reason: RetractionReason | None = None
     headline: str
     language: str
     published_at: datetime
@@ -98,7 +137,7 @@ class ArticleRecord:
     warnings: list[str] = field(default_factory=list)
 
 
-_RECORD_TIMES = ("versioncreated", "embargoed_until", "published_at", "updated_at", "received_at")
+_RECORD_TIMES = ("versioncreated", "embargoed_until", "expires_at", "published_at", "updated_at", "received_at")
 
 
 def record_to_json(record: ArticleRecord) -> dict[str, Any]:
@@ -108,6 +147,7 @@ def record_to_json(record: ArticleRecord) -> dict[str, Any]:
     values = {name: getattr(record, name) for name in _RECORD_FIELDS}
     values["warnings"] = list(record.warnings)
     values["status"] = record.status.value
+    values["retraction_reason"] = record.retraction_reason.value if record.retraction_reason else None
     for name in _RECORD_TIMES:
         moment = getattr(record, name)
         values[name] = utc_text(moment) if moment is not None else None
@@ -118,6 +158,8 @@ def record_from_json(values: Mapping[str, Any]) -> ArticleRecord:
     """The inverse of :func:`record_to_json`; keys that are not record fields (table keys) are ignored."""
     known = {name: values[name] for name in _RECORD_FIELDS if name in values and values[name] is not None}
     known["status"] = ArticleStatus(known["status"])
+    if "retraction_reason" in known:
+        known["retraction_reason"] = RetractionReason(known["retraction_reason"])
     known["revision"] = int(known["revision"])
     for name in _RECORD_TIMES:
         if name in known:

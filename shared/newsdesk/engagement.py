@@ -2,10 +2,12 @@
 
 A request to ``POST /v1/events`` carries a batch of events (what a valid batch and a valid event
 are: :mod:`newsdesk.events`, the events route's pydantic models). This module says which user
-agents are crawlers, how a visitor is remembered without being stored, which hour a counter counts
-in, and how the new visits that the table's stream reports collapse into the few counter updates
-that are actually written (design and costs: docs/engagement.md). It imports no pydantic: the view
-counter, trending and publish functions load it on their cold start.
+agents are not readers, how a visitor and a client are remembered without being stored, how many
+views one client may add to an article in an hour, which hour a counter counts in, and how the new
+visits that the table's stream reports collapse into the few counter updates that are actually
+written (design and costs: docs/engagement.md). It imports no pydantic, and loads the crawler list
+only when a User-Agent is first judged: the view counter, trending and publish functions load this
+module on their cold start and never judge one.
 
 Every function that needs the time takes it as a parameter (``now``), so tests pin the clock.
 """
@@ -13,10 +15,13 @@ Every function that needs the time takes it as a parameter (``now``), so tests p
 from __future__ import annotations
 
 import hashlib
+import hmac
+import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache, lru_cache
 
 # One article's view counter of an hour is spread over this many items (a random shard per write),
 # so that a viral article's writes are not limited by what a single item can absorb, and an hour's
@@ -27,6 +32,10 @@ VIEW_SHARDS = 8
 COUNTER_RETENTION = timedelta(days=14)
 HOUR = timedelta(hours=1)
 HOUR_FORMAT = "%Y-%m-%dT%H"
+# New visits one client (an IPv4 address or an IPv6 /64) may add to one article in one UTC hour,
+# whatever visitor ids it sends. At least 50: readers behind one office or mobile network share an
+# address (setting ``VIEWS_PER_CLIENT_HOUR``; docs/engagement.md, "One client, one bound").
+DEFAULT_VIEWS_PER_CLIENT_HOUR = 60
 
 # Ignored-event reasons, as reported to the caller in ``ignored_reasons``.
 MALFORMED = "malformed"
@@ -34,25 +43,91 @@ CRAWLER = "crawler"
 UNKNOWN_ARTICLE = "unknown_article"
 NOT_PUBLISHED = "not_published"
 DUPLICATE = "duplicate"
-
-# Known crawlers, link previewers, headless browsers and monitors. Matched case-insensitively
-# anywhere in the User-Agent; "bot" alone covers Googlebot, bingbot, YandexBot, AhrefsBot, ...
-_CRAWLER_PATTERN = re.compile(
-    r"bot|crawl|spider|slurp|headless|preview|facebookexternalhit|facebookcatalog|embedly|"
-    r"outbrain|pinterest|vkshare|whatsapp|telegram|lighthouse|pingdom|uptime|scrapy|phantomjs|"
-    r"mediapartners-google|feedfetcher|archive\.org",
-    re.IGNORECASE,
-)
+RATE_LIMITED = "rate_limited"
 
 
 # --- crawlers ----------------------------------------------------------------------------------
 
+# Longer than any browser's User-Agent; judged without matching, and never cached.
+MAX_USER_AGENT = 1000
+# A reader's browser names its product and, in parentheses, its platform: "Mozilla/5.0 (iPhone; ...".
+# Tools and HTTP libraries (curl, Wget, python-requests, Go-http-client, okhttp, Java, Dalvik, ...)
+# do not, and neither does a bare "Mozilla/5.0". "Opera/" still starts Opera Mini's. Only the start
+# of the comment is checked: platforms may nest parentheses ("moto g power (2022)").
+_BROWSER_SHAPE = re.compile(r"^(?:Mozilla|Opera)/\d+(?:\.\d+)* \(\s*[A-Za-z]")
+# Beside the list: a bot that is not listed yet still names itself ("SomeNewBot/0.1") or its info
+# page; browsers never put a URL in their User-Agent. Case-sensitive, so that a phone called
+# "CUBOT X30" stays a phone.
+_UNLISTED_BOT = re.compile(r"(?:[Bb]ot|[Cc]rawler|[Ss]pider|FeedFetcher)\b|https?://|\+http")
+
+
+@cache
+def _listed_crawlers() -> re.Pattern[str]:
+    """The maintained list (the ``crawler-user-agents`` package: 1,500 patterns of crawlers, link
+    previewers, monitors, headless browsers and HTTP tools) as one regular expression.
+
+    Loaded at the first User-Agent judged, not at import: reading and compiling it takes about 20 ms,
+    which only the events route pays, once per process. The patterns are written case-sensitively,
+    as the package matches them.
+    """
+    from crawleruseragents import CRAWLER_USER_AGENTS_DATA
+
+    return re.compile("|".join(f"(?:{entry['pattern']})" for entry in CRAWLER_USER_AGENTS_DATA))
+
 
 def is_crawler(user_agent: str | None) -> bool:
-    """Known crawlers and previewers; a request without a User-Agent is no reader's browser either."""
-    if not user_agent or not user_agent.strip():
+    """Whether a request's User-Agent is not a reader's browser: no User-Agent, a tool or HTTP
+    library, a listed crawler or previewer, or a bot that names itself."""
+    if not user_agent or not user_agent.strip() or len(user_agent) > MAX_USER_AGENT:
         return True
-    return _CRAWLER_PATTERN.search(user_agent) is not None
+    return _judged(user_agent)
+
+
+@lru_cache(maxsize=4096)
+def _judged(user_agent: str) -> bool:
+    # Cached: readers share a few hundred User-Agent strings, and a miss of the list costs ~0.3 ms.
+    if _BROWSER_SHAPE.match(user_agent) is None:
+        return True
+    return _UNLISTED_BOT.search(user_agent) is not None or _listed_crawlers().search(user_agent) is not None
+
+
+# --- clients -----------------------------------------------------------------------------------
+
+UNKNOWN_CLIENT = "unknown"
+
+
+def client_network(address: str | None) -> str:
+    """Who a client is for the bound: its IPv4 address, or its IPv6 /64.
+
+    One host usually holds a whole IPv6 /64 and can use any address in it; counting by address would
+    let it rotate through 2**64 of them. An IPv4 address mapped into IPv6 is that IPv4 address. A
+    request without a readable address counts as one client, "unknown" (API Gateway always gives one).
+    """
+    try:
+        parsed = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return UNKNOWN_CLIENT
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
+
+
+def client_hash(key: bytes, address: str | None, article_id: str, hour: str) -> str:
+    """What is stored of a client: HMAC-SHA256 under a secret key of its network, article and hour.
+
+    Keyed, because there are only 2**32 IPv4 addresses: a plain hash would be reversed by trying
+    them all. Scoped to article and hour like the visit hash, so a client's records cannot be linked
+    across articles or hours even by someone who holds the key.
+    """
+    message = f"{hour}\n{article_id}\n{client_network(address)}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def admitted_visits(before: int, requested: int, bound: int) -> int:
+    """How many of ``requested`` new visits a client may still add when it has added ``before``."""
+    return max(0, min(requested, bound - before))
 
 
 # --- time buckets ------------------------------------------------------------------------------

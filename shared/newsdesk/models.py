@@ -36,6 +36,14 @@ class ArticleStatus(StrEnum):
     RETRACTED = "retracted"
 
 
+class RetractionReason(StrEnum):
+    """Why a retracted article is down (its tombstone says so)."""
+
+    CANCELED = "canceled"  # the partner sent pubstatus "canceled"
+    DELETED = "deleted"  # the partner sent DELETE
+    EXPIRED = "expired"  # its ninjs ``expires`` time passed (its rights ended)
+
+
 @dataclass(frozen=True, slots=True)
 class LeadImage:
     url: str
@@ -87,6 +95,8 @@ class ArticleContent:
     versioncreated: datetime | None = None
     firstcreated: datetime | None = None
     embargoed: datetime | None = None
+    # After this time the story must not be shown (ninjs ``expires``): taken down as a retraction.
+    expires: datetime | None = None
     sources: list[str] = field(default_factory=list)
     rights: Rights = field(default_factory=Rights)
     lead_image: LeadImage | None = None
@@ -106,7 +116,7 @@ class Validated:
 
 # --- The stored form ---------------------------------------------------------------------------
 
-_TIMES = ("versioncreated", "firstcreated", "embargoed")
+_TIMES = ("versioncreated", "firstcreated", "embargoed", "expires")
 
 
 def content_to_json(content: ArticleContent) -> dict[str, Any]:
@@ -157,6 +167,7 @@ def content_from_json(values: dict[str, Any]) -> ArticleContent:
         versioncreated=_time(values.get("versioncreated")),
         firstcreated=_time(values.get("firstcreated")),
         embargoed=_time(values.get("embargoed")),
+        expires=_time(values.get("expires")),
         sources=list(values.get("sources", [])),
         rights=Rights(**values.get("rights", {})),
         lead_image=LeadImage(**image) if image else None,

@@ -10,6 +10,7 @@ import html
 import re
 import unicodedata
 from functools import cache
+from urllib.parse import urlsplit
 
 import nh3
 
@@ -72,7 +73,26 @@ def _html_cleaner() -> nh3.Cleaner:
         url_relative="deny",
         link_rel=LINK_REL,
         strip_comments=True,
+        attribute_filter=_published_link,
     )
+
+
+def _published_link(tag: str, attribute: str, value: str) -> str | None:
+    """An ``href`` stays only as an absolute http(s) URL with a host and no credentials, or a mailto:
+    (the scheme allowlist already holds); ``https://bank.example@evil.example`` shows one host and
+    goes to another, and ``https:evil`` has no host at all."""
+    if attribute != "href":
+        return value
+    candidate = value.strip()
+    if candidate[:7].lower() == "mailto:":
+        return value
+    try:
+        parts = urlsplit(candidate)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        return None
+    return value
 
 
 @cache

@@ -34,6 +34,16 @@ class Settings:
     trending_window_hours: int = 48
     trending_list_length: int = 10
     site_origins: str = "*"
+    # Requests per partner per window on the articles routes, 0: none; "partner=limit,..." replaces
+    # it for some partners (newsdesk.ratelimit, docs/operations.md "Traffic limits").
+    partner_rate_limit: int = 600
+    partner_rate_window_seconds: int = 60
+    partner_rate_limit_overrides: str = ""
+    # New views one client (address or IPv6 /64) may add per article and hour (docs/engagement.md).
+    views_per_client_hour: int = 60
+    # Secrets Manager secret (ARN or name) holding the key of the client-address hash; empty
+    # (locally, in tests): the process makes a key of its own.
+    client_key_secret: str = ""
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str]) -> Settings:

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from newsdesk.engagement import CommentCount, ViewCount, hour_start
+from newsdesk.snapshots.limits import COUNTED_ARTICLES, SUMMARY_HEADLINE_CHARS, clip
 from newsdesk.snapshots.trending import (
     ArticleCountsSnapshot,
     CountersSnapshot,
@@ -37,9 +38,10 @@ from newsdesk.snapshots.trending import (
     entry_path,
 )
 
-# The TRENDING item must stay well under DynamoDB's 400 KB item limit: counts are kept for at most
-# this many articles (the most active ones) — thousands more than a news site has active in 48 h.
-MAX_COUNTED_ARTICLES = 5000
+# The TRENDING item (trending.json and counters.json together) must stay under DynamoDB's 400 KB item
+# limit, and counters.json under its published maximum: counts are kept for at most this many
+# articles, the most active ones (5,000 made ~417 KB alone). newsdesk.snapshots.limits sizes both.
+MAX_COUNTED_ARTICLES = COUNTED_ARTICLES
 
 Metric = Literal["most_read", "most_discussed"]
 METRICS: tuple[Metric, ...] = ("most_read", "most_discussed")
@@ -182,7 +184,7 @@ class _ListFill:
             listed.append(
                 TrendingEntrySnapshot(
                     id=article.article_id,
-                    headline=article.headline,
+                    headline=clip(article.headline, SUMMARY_HEADLINE_CHARS),
                     published_at=article.published_at,
                     section=article.section,
                     count=candidate.count(metric),

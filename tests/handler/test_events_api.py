@@ -42,6 +42,7 @@ def post_events(
     authorizer: dict[str, str] | None = None,
     user_agent: str = BROWSER,
     content_type: str = "application/json",
+    source_ip: str = READER_IP,
 ) -> tuple[int, dict[str, str], Any]:
     raw = body if isinstance(body, bytes | str) else json.dumps(body)
     event = api_event(
@@ -51,6 +52,7 @@ def post_events(
         headers={"content-type": content_type, "user-agent": user_agent},
         authorizer=authorizer,
     )
+    event["requestContext"]["http"]["sourceIp"] = source_ip
     return call(event, ctx)
 
 
@@ -294,10 +296,12 @@ def test_the_events_route_writes_dedupe_records_only_and_no_counters(
     outcome = EngagementService(counters=counters, articles=counters).record(
         json.dumps({"events": batch}).encode(), None, BROWSER, NOW
     )
-    # Then the request writes one dedupe record per view (two batches of 25) and no counter at all
+    # Then the request writes one dedupe record per view (two batches of 25) and no view counter at all,
+    # and one count of the client's new visits per article (the per-client bound): 2 UpdateItem
     assert outcome.accepted == 50
     assert calls.count("BatchWriteItem") == 2
-    assert calls.count("UpdateItem") == 0 and calls.count("TransactWriteItems") == 0
+    assert calls.count("UpdateItem") == 2 and calls.count("TransactWriteItems") == 0
+    assert calls.count("BatchGetItem") == 2 and sum(calls.calls.values()) == 6
     assert view_counters(stack) == []
     # And each dedupe record names its article, hour and section (what the view counter needs)
     records = seen_records(stack, first) + seen_records(stack, second)

@@ -143,7 +143,7 @@ def test_an_embargoed_article_stored_before_issue_7_is_published_once_reprocesse
     ).reprocess(created["id"], ReprocessReport())
     assert outcome is Outcome.UPDATED
     newsroom.publish()
-    assert newsroom.timer(embargo + timedelta(minutes=1)) == {"released": 1}
+    assert newsroom.timer(embargo + timedelta(minutes=1)) == {"released": 1, "expired": 0}
     assert newsroom.publish() == {"batchItemFailures": []}
     assert created["id"] in listed_ids(newsroom, "v1/latest.json")
 

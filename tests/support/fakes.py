@@ -64,3 +64,35 @@ class FakeArchive:
     def get_normalized(self, key: str) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(self.objects[key])
         return loaded
+
+
+@dataclass
+class FakeEngagementStore:
+    """Articles, dedupe records and per-client view counts in memory, with the conditions of
+    ``newsdesk.dal.engagement.CounterStore``: a client's count grows only while it is below the bound."""
+
+    articles: dict[str, ArticleRecord] = field(default_factory=dict)
+    seen: set[Any] = field(default_factory=set)
+    # client hash -> visits admitted so far (what the CLIENT# item holds)
+    client_visits: dict[str, int] = field(default_factory=dict)
+    client_updates: int = 0
+
+    def current_articles(self, article_ids: Any) -> dict[str, ArticleRecord]:
+        return {article_id: self.articles[article_id] for article_id in article_ids if article_id in self.articles}
+
+    def seen_visits(self, visits: Any) -> set[Any]:
+        return {visit for visit in visits if visit in self.seen}
+
+    def put_visits(self, visits: Any, sections: Any) -> None:
+        self.seen.update(visits)
+
+    def add_client_visits(self, client: str, hour: str, requested: int, bound: int) -> int | None:
+        self.client_updates += 1
+        before = self.client_visits.get(client, 0)
+        if before >= bound:
+            return None
+        self.client_visits[client] = before + requested
+        return before
+
+    def set_comment_counts(self, counts: Any, now: Any) -> None:
+        pass

@@ -20,6 +20,9 @@ from newsdesk.dal.keys import (
 from newsdesk.engagement import (
     MALFORMED,
     NewVisit,
+    admitted_visits,
+    client_hash,
+    client_network,
     counter_updates,
     hour_bucket,
     is_crawler,
@@ -42,6 +45,7 @@ from newsdesk.events import (
 pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 11, 25, 10, 20, tzinfo=UTC)
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
 def view(article_id: str = "a1", visitor: str = "v1") -> ViewEvent:
@@ -124,10 +128,31 @@ def test_a_comments_event_claims_the_site_key_even_when_malformed() -> None:
         "TelegramBot (like TwitterBot)",
         "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
         "",
+        "   ",
         None,
+        # Issue 8, 'What broke' 9: tools and HTTP libraries counted as readers.
+        "curl/8.5.0",
+        "python-requests/2.31.0",
+        "Go-http-client/1.1",
+        "Wget/1.21",
+        "Mozilla/5.0",
+        "Google-InspectionTool/1.0",
+        "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.6478.126 Mobile Safari/537.36 (compatible; Google-InspectionTool/1.0;)",
+        # More of the same kind, from the list or the rules beside it
+        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)",
+        "Mozilla/5.0 (compatible; SomeNewBot/0.1; +https://example.com/about-our-bot)",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36 Chrome-Lighthouse",
+        "PostmanRuntime/7.36.0",
+        "okhttp/4.12.0",
+        "axios/1.6.8",
+        "Java/17.0.10",
+        "Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/AP1A.240505.004)",
+        "Mozilla/5.0 ()",
+        "x" * 2000,
     ],
 )
-def test_crawlers_and_missing_user_agents_are_recognised(user_agent: str | None) -> None:
+def test_crawlers_tools_and_missing_user_agents_are_not_readers(user_agent: str | None) -> None:
     assert is_crawler(user_agent)
 
 
@@ -139,10 +164,87 @@ def test_crawlers_and_missing_user_agents_are_recognised(user_agent: str | None)
         "Version/17.5 Mobile/15E148 Safari/604.1",
         "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
         "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) YaBrowser/24.4 Mobile Safari/537.36",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 "
+        "Safari/605.1.15",
+        "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 "
+        "Safari/537.36 Edg/126.0.2592.87",
+        "Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0",
+        "Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A.230901.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Version/4.0 Chrome/126.0.6478.122 Mobile Safari/537.36",
+        "Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0 Mobile Safari/537.36",
+        # A phone whose model name contains "BOT" is still a phone
+        "Mozilla/5.0 (Linux; Android 10; CUBOT X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 "
+        "Mobile Safari/537.36",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Mobile/15E148 [FBAN/FBIOS;FBAV/470.0.0.40.107]",
     ],
 )
 def test_readers_browsers_are_not_crawlers(user_agent: str) -> None:
     assert not is_crawler(user_agent)
+
+
+def test_the_crawler_list_is_not_loaded_by_the_functions_that_do_not_judge_user_agents() -> None:
+    from tests.unit.test_import_boundaries import modules_loaded_by
+
+    # The publish and trending functions import newsdesk.engagement, but never is_crawler's list
+    loaded = modules_loaded_by("import publish.app, trending.app, trending.counting, newsdesk.engagement")
+    assert "newsdesk.engagement" in loaded and "crawleruseragents" not in loaded
+    # And the events route loads it at its first judgement, not at import
+    loaded = modules_loaded_by("import ingest.engagement")
+    assert "crawleruseragents" not in loaded
+    loaded = modules_loaded_by(f"from newsdesk.engagement import is_crawler; is_crawler({FIREFOX!r})")
+    assert "crawleruseragents" in loaded
+
+
+# --- the per-client bound ----------------------------------------------------------------------
+
+KEY = b"k" * 32
+
+
+@pytest.mark.parametrize(
+    ("address", "network"),
+    [
+        ("203.0.113.24", "203.0.113.24"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.24", "203.0.113.24"),
+        ("not an address", "unknown"),
+        ("", "unknown"),
+        (None, "unknown"),
+    ],
+)
+def test_a_client_is_its_ipv4_address_or_its_ipv6_slash_64(address: str | None, network: str) -> None:
+    assert client_network(address) == network
+
+
+def test_the_client_hash_is_keyed_and_scoped_to_article_and_hour() -> None:
+    hashed = client_hash(KEY, "203.0.113.24", "a1", "2026-11-25T10")
+    assert "203" not in hashed and len(hashed) == 32
+    assert hashed == client_hash(KEY, "203.0.113.24", "a1", "2026-11-25T10")
+    # One host rotating through its IPv6 /64 is one client
+    assert client_hash(KEY, "2001:db8::1", "a1", "2026-11-25T10") == client_hash(
+        KEY, "2001:db8::ffff:1", "a1", "2026-11-25T10"
+    )
+    # Another key, article, hour or address gives another hash: without the key nobody can tell
+    # which address it was, nor link a client's hashes across articles or hours
+    others = {
+        client_hash(b"other-key", "203.0.113.24", "a1", "2026-11-25T10"),
+        client_hash(KEY, "203.0.113.24", "a2", "2026-11-25T10"),
+        client_hash(KEY, "203.0.113.24", "a1", "2026-11-25T11"),
+        client_hash(KEY, "203.0.113.25", "a1", "2026-11-25T10"),
+    }
+    assert hashed not in others and len(others) == 4
+
+
+@pytest.mark.parametrize(
+    ("before", "requested", "bound", "admitted"),
+    [(0, 50, 60, 50), (50, 10, 60, 10), (55, 10, 60, 5), (60, 1, 60, 0), (95, 5, 60, 0), (0, 0, 60, 0)],
+)
+def test_a_client_gets_what_is_left_of_its_bound(before: int, requested: int, bound: int, admitted: int) -> None:
+    assert admitted_visits(before, requested, bound) == admitted
 
 
 # --- buckets and keys --------------------------------------------------------------------------

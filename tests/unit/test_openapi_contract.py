@@ -83,7 +83,11 @@ def test_every_operation_documents_its_problems_and_internal_errors(document: di
             assert "500" in responses, (method, path)
             for status, response in responses.items():
                 content = response.get("content", {})
-                if status.startswith("4"):
+                # API Gateway's own answer alone (its throttle's 429 on routes Newsdesk never throttles)
+                gateway_only = content == {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/GatewayMessage"}}
+                }
+                if status.startswith("4") and not gateway_only:
                     assert "application/problem+json" in content, (method, path, status)
             if operation["security"] and {} not in operation["security"]:
                 assert "401" in responses, (method, path)
@@ -152,6 +156,7 @@ def test_event_models_mirror_the_engagement_rules() -> None:
         engagement.UNKNOWN_ARTICLE,
         engagement.NOT_PUBLISHED,
         engagement.DUPLICATE,
+        engagement.RATE_LIMITED,
     }
     assert set(TypeAdapter(bodies.IgnoredReason).json_schema()["enum"]) == reasons
     # Given events valid and not, as the code judges them

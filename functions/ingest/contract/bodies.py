@@ -17,7 +17,7 @@ from newsdesk.models import ArticleStatus, PubStatus
 # validates events).
 MAX_EVENTS_PER_BATCH = 50
 ARTICLE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
-IgnoredReason = Literal["crawler", "duplicate", "malformed", "not_published", "unknown_article"]
+IgnoredReason = Literal["crawler", "duplicate", "malformed", "not_published", "rate_limited", "unknown_article"]
 
 
 class Body(BaseModel):
@@ -90,6 +90,8 @@ class Article(Body):
     versioncreated: datetime | None
     firstcreated: datetime | None
     embargoed: datetime | None
+    # Not in articles stored before Newsdesk read expires.
+    expires: datetime | None = None
     sources: list[str]
     rights: Rights
     lead_image: LeadImage | None
@@ -111,6 +113,10 @@ class ArticleView(Body):
     published_at: datetime
     updated_at: datetime
     embargoed_until: datetime | None
+    expires_at: datetime | None = Field(description="ninjs expires: the story is retracted at this time.")
+    retraction_reason: Literal["canceled", "deleted", "expired"] | None = Field(
+        description="Why a retracted article is down: pubstatus canceled, DELETE, or expires passed."
+    )
     warnings: list[str]
     article: Article
 
@@ -152,6 +158,23 @@ class EventBatch(RootModel[EventsEnvelope | EventList]):
     (422); an event that is not valid is ignored and counted as `malformed`."""
 
 
+# What the request body may hold: EventBatch's events, or anything else in their place, which is no
+# error (the answer counts it as `malformed`). As the request schema, this says which requests are
+# refused; EventBatch says which events count.
+IgnoredItem = Annotated[Any, Field(description="Not a valid event: ignored, counted as `malformed`.")]
+RequestEventList = Annotated[list[AnyEvent | IgnoredItem], Field(max_length=MAX_EVENTS_PER_BATCH)]
+
+
+class EventsRequestEnvelope(BaseModel):
+    events: RequestEventList
+
+
+class EventsRequest(RootModel[EventsRequestEnvelope | RequestEventList]):
+    """What POST /v1/events takes: `{"events": [...]}` or a bare array, of at most 50 items. Only the envelope
+    can fail the request (422); an item that is no valid event (`EventBatch`) is ignored and counted as
+    `malformed`."""
+
+
 class EventsAccepted(Body):
     """How many events counted, and why the others did not."""
 
@@ -185,7 +208,7 @@ class GatewayMessage(Body):
 
 
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (ArticleAccepted, ArticleView, EventsAccepted, Problem, GatewayMessage)
-REQUEST_MODELS: tuple[type[BaseModel], ...] = (EventBatch,)
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (EventBatch, EventsRequest)
 # GET /v1/openapi.json answers the document itself; a few lines say enough about it.
 OPENAPI_DOCUMENT_SCHEMA: dict[str, Any] = {
     "description": "This document.",

@@ -17,6 +17,7 @@ from ingest.contract.bodies import OPENAPI_DOCUMENT_SCHEMA, REQUEST_MODELS, RESP
 from ingest.contract.routes import ROUTES, Route
 from newsdesk.errors import NotFound
 from newsdesk.problems import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
+from newsdesk.ratelimit import RateLimited
 
 DOCUMENT_FILE = Path(__file__).parent.parent / "openapi.json"
 SCHEMAS = "#/components/schemas/"
@@ -26,9 +27,11 @@ GEOJSON_REF = "https://geojson.org/schema/GeoJSON.json#"
 # newsdesk.problems.internal_error_response: the one problem that is no NewsdeskError.
 INTERNAL_ERROR = (500, "internal-error", "Newsdesk failed; the request can be retried")
 # Where API Gateway answers itself, with {"message": ...}: a body over its 10 MB limit (413, routes
-# that take a body), a function that failed (500) or timed out (503).
-GATEWAY_STATUSES_WITH_BODY = (413, 500, 503)
-GATEWAY_STATUSES = (500, 503)
+# that take a body), a request over the route's throttle (429, every route), a function that failed
+# (500) or timed out (503).
+GATEWAY_STATUSES_WITH_BODY = (413, 429, 500, 503)
+GATEWAY_STATUSES = (429, 500, 503)
+THROTTLED = 'API Gateway\'s throttle of the route (`{"message": "Too Many Requests"}`, no Retry-After)'
 
 INFO = {
     "title": "Newsdesk partner API",
@@ -37,7 +40,8 @@ INFO = {
         "Partners submit IPTC ninjs 2.x articles; the site reports readers' views and comment counts. "
         "Send `Authorization: Bearer <key>`. Every error Newsdesk answers is RFC 9457 "
         "`application/problem+json` (the `type`s are listed in docs/api.md); a method and path no route "
-        "takes get a 404 (`components/responses/NoRoute`). API Gateway itself may answer 404 (no route), 413, "
+        "takes get a 404 (`components/responses/NoRoute`). A partner over its rate limit gets 429 `rate-limited` "
+        "with `Retry-After` (seconds). API Gateway itself may answer 404 (no route), 413, 429 (its throttle), "
         '500 or 503 with `{"message": "..."}` (`GatewayMessage`).'
     ),
 }
@@ -55,6 +59,12 @@ HEADERS = {
         "description": "The article's address.",
         "required": True,
         "schema": {"type": "string", "pattern": "^/v1/articles/[^/]+$"},
+    },
+    # Not required: API Gateway's own 429 (its throttle) carries none; the rate-limited problem always does.
+    "Retry-After": {
+        "description": "Whole seconds until the partner's next rate-limit window, when it may send again.",
+        "required": False,
+        "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"},
     },
 }
 
@@ -162,6 +172,11 @@ def responses_of(route: Route) -> dict[str, Any]:
     for status in GATEWAY_STATUSES_WITH_BODY if route.request_schema else GATEWAY_STATUSES:
         response = responses.setdefault(status, {"description": "API Gateway's own answer", "content": {}})
         response["content"][JSON] = {"schema": {"$ref": SCHEMAS + "GatewayMessage"}}
+    if RateLimited in route.errors:
+        responses[429]["description"] += "; or " + THROTTLED
+        responses[429]["headers"] = {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}
+    else:
+        responses[429]["description"] = THROTTLED
     return {str(status): responses[status] for status in sorted(responses)}
 
 

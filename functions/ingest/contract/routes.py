@@ -25,6 +25,7 @@ from newsdesk.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from newsdesk.ratelimit import RateLimited
 
 PARTNER_KEY: tuple[dict[str, list[str]], ...] = ({"partnerKey": []},)
 
@@ -65,10 +66,14 @@ STORED = ("ETag", "Location")
 # What request_body() and parse_json() refuse, and what a key check can answer.
 BODY_ERRORS = (MalformedRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed)
 KEY_ERRORS = (Unauthenticated, ServiceUnavailable)
+# Partner routes also count against the partner's rate limit (429 with Retry-After) once the key is known.
+PARTNER_ERRORS = (*KEY_ERRORS, RateLimited)
 NINJS_BODY = (
-    "The body is an IPTC ninjs 2.x document (schema `Ninjs`) in Newsdesk's profile (docs/api.md): a uri, a "
-    "headline and a body are required. Fields the ninjs schema does not know are not refused: they stay in "
-    "the archive and are listed in `warnings`."
+    "The body is an IPTC ninjs 2.x document (schema `Ninjs`) or a ninjs 3.0/3.1 document (camelCase names; "
+    "recognised by `standard.version`, `standard.schema`, `$schema` or its field names, and checked against "
+    "its own IPTC schema) in Newsdesk's profile (docs/api.md): a uri, a headline and a body are required. "
+    "Fields the ninjs schema does not know are not refused: they stay in the archive and are listed in "
+    "`warnings`."
 )
 
 ROUTES: tuple[Route, ...] = (
@@ -81,7 +86,7 @@ ROUTES: tuple[Route, ...] = (
             201: Success("A new article", "ArticleAccepted", STORED),
             200: Success("A new revision, or a replay of the stored content", "ArticleAccepted", STORED),
         },
-        errors=(*BODY_ERRORS, *KEY_ERRORS, VersionConflict, IdempotencyInProgress, IdempotencyKeyReused),
+        errors=(*BODY_ERRORS, *PARTNER_ERRORS, VersionConflict, IdempotencyInProgress, IdempotencyKeyReused),
         request_schema="Ninjs",
         parameters=(header("Idempotency-Key", "A retry with the same key gets the first response (kept 24 h)."),),
         description=NINJS_BODY,
@@ -92,7 +97,7 @@ ROUTES: tuple[Route, ...] = (
         operation_id="getArticle",
         summary="Read one of your articles",
         success={200: Success("The stored record and the normalized article", "ArticleView", STORED)},
-        errors=(*KEY_ERRORS, NotFound),
+        errors=(*PARTNER_ERRORS, NotFound),
     ),
     Route(
         method="put",
@@ -100,7 +105,7 @@ ROUTES: tuple[Route, ...] = (
         operation_id="replaceArticle",
         summary="Replace an article; the document's uri must name this article",
         success={200: Success("Replaced, or the same content again (a replay)", "ArticleAccepted", STORED)},
-        errors=(*BODY_ERRORS, *KEY_ERRORS, NotFound, VersionConflict, PreconditionFailed, PreconditionRequired),
+        errors=(*BODY_ERRORS, *PARTNER_ERRORS, NotFound, VersionConflict, PreconditionFailed, PreconditionRequired),
         request_schema="Ninjs",
         parameters=(header("If-Match", 'The ETag you hold, e.g. "3"; without it: 428.', required=True),),
         description=NINJS_BODY,
@@ -111,7 +116,7 @@ ROUTES: tuple[Route, ...] = (
         operation_id="retractArticle",
         summary="Retract an article; repeating it changes nothing",
         success={204: Success("Retracted")},
-        errors=(*KEY_ERRORS, NotFound, VersionConflict),
+        errors=(*PARTNER_ERRORS, NotFound, VersionConflict),
     ),
     Route(
         method="post",
@@ -122,7 +127,7 @@ ROUTES: tuple[Route, ...] = (
         errors=(*BODY_ERRORS, *KEY_ERRORS, Forbidden),
         # {}: views need no key. Comment counts need the site's key: 401 without one, 403 with another.
         security=({}, {"siteKey": []}),
-        request_schema="EventBatch",
+        request_schema="EventsRequest",
         parameters=(header("User-Agent", "Views from crawlers, or without a User-Agent, are ignored."),),
     ),
     Route(

@@ -14,13 +14,21 @@ same item again (its condition fails harmlessly) and then advances CURRENT.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from newsdesk.articles import ArticleRecord, RevisionRaced, record_from_json, record_to_json
+from newsdesk.articles import (
+    ArticleRecord,
+    RevisionRaced,
+    expired_record,
+    is_due_to_expire,
+    record_from_json,
+    record_to_json,
+    utc_text,
+)
 from newsdesk.dal import keys
 from newsdesk.dal.clients import dynamodb_client
 from newsdesk.dal.items import batch_get, from_item, to_item
@@ -58,6 +66,7 @@ _REVISION_FIELDS = (
     "partner_id",
     "revision",
     "status",
+    "retraction_reason",
     "content_hash",
     "archive_key",
     "normalized_key",
@@ -211,6 +220,21 @@ class ArticleStore:
             if (article_id := keys.article_id_of(item[keys.PK]["S"])) is not None
         ]
 
+    def due_expiries(self, now: datetime) -> list[str]:
+        """Ids of shown or embargoed articles whose ``expires`` time has passed at ``now``, earliest first."""
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName=keys.EXPIRY_INDEX,
+            KeyConditionExpression="expiry_pk = :pk AND expiry_sk <= :until",
+            ExpressionAttributeValues={":pk": {"S": keys.EXPIRING}, ":until": {"S": keys.expiry_until_sk(now)}},
+        )
+        return [
+            article_id
+            for page in pages
+            for item in page.get("Items", [])
+            if (article_id := keys.article_id_of(item[keys.PK]["S"])) is not None
+        ]
+
     def release_embargo(self, record: ArticleRecord) -> bool:
         """Publish an embargoed article whose time has come; the table's stream then publishes it.
 
@@ -238,6 +262,26 @@ class ArticleStore:
             if _is_condition_failure(error):
                 return False
             raise
+        return True
+
+    def take_down_expired(self, record: ArticleRecord, now: datetime) -> bool:
+        """Retract an article whose ``expires`` time has passed at ``now``, as a new revision (reason
+        "expired"); the table's stream then replaces its page with a tombstone.
+
+        Conditional on the revision that was read: a partner's newer revision wins (its own
+        ``expires`` decides) and that is not an error (returns False); so does a second timer run.
+        """
+        if not is_due_to_expire(record, now):
+            return False
+        try:
+            self.put_revision(
+                expired_record(record, now),
+                previous_revision=record.revision,
+                action="expire",
+                request_id=f"expiry-timer:{utc_text(now)}",
+            )
+        except RevisionRaced:
+            return False
         return True
 
     def all_current(self) -> Iterator[ArticleRecord]:
@@ -275,6 +319,15 @@ class ArticleStore:
                 article_id = keys.article_id_of(item[keys.PK]["S"])
                 if article_id is not None:
                     yield article_id
+
+    def current_states(self, article_ids: Iterable[str]) -> dict[str, ArticleRecord]:
+        """The CURRENT state of each of these articles, read consistently (absent ids are left out).
+
+        Publish checks a list's members with it: an index answers eventually, the table at once.
+        """
+        wanted = [keys.key(keys.article_pk(article_id), keys.CURRENT) for article_id in dict.fromkeys(article_ids)]
+        items = batch_get(self._client, self._table, wanted, consistent=True)
+        return {record.article_id: record for record in map(record_from_item, items)}
 
     def current_items(self, wanted: list[dict[str, Any]]) -> Iterator[ArticleRecord]:
         """BatchGetItem of CURRENT keys (100 a call), retrying what DynamoDB leaves unprocessed."""

@@ -5,6 +5,8 @@ Item layout in the single table (why this layout: docs/engagement.md):
 - dedupe record:   PK ``SEEN#{article_id}#{hour}``, SK ``{visit hash}``: ``article_id``, ``hour``,
   ``section``, ``expiration`` (TTL). Written by the events route; its insert, read from the
   table's stream, is what the view counter function counts (``trending.counting``).
+- client count:    PK ``CLIENT#{client hash}``, SK ``VIEWS``: ``visits`` (ADD, while below the
+  bound), ``expiration`` (TTL). The new views one client added to one article in one hour.
 - view counter:    PK ``COUNTERS#{day}``, SK ``{hour}#VIEWS#{article_id}#{shard}``: ``views``
   (ADD), ``section``, ``expiration``
 - comment count:   PK ``COUNTERS#{day}``, SK ``{hour}#COMMENTS#{article_id}``: ``count``
@@ -25,18 +27,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from newsdesk.articles import ArticleRecord, utc_text
 from newsdesk.dal.articles import record_from_item
 from newsdesk.dal.clients import dynamodb_client
 from newsdesk.dal.items import MAX_BATCH_ATTEMPTS, UnprocessedAfterRetries, backoff, batch_get, from_item
 from newsdesk.dal.keys import (
     BATCH_WRITE_LIMIT,
+    CLIENT_VIEWS_SK,
     CURRENT,
     TRENDING_PK,
     TRENDING_SK,
     article_of_comment_sk,
     article_of_view_sk,
     article_pk,
+    client_pk,
     comment_sk,
     counters_pk,
     hour_of_counter_sk,
@@ -161,6 +167,33 @@ class CounterStore:
         ]
         for chunk in _chunks(requests, BATCH_WRITE_LIMIT):
             self._batch_write(list(chunk))
+
+    def add_client_visits(self, client: str, hour: str, requested: int, bound: int) -> int | None:
+        """Add ``requested`` new visits to a client's count of (article, hour), while it is below ``bound``.
+
+        One conditional UpdateItem. Returns the count before this addition (the caller admits what
+        is left of the bound), or None when the count had already reached the bound: nothing was
+        added, so an insistent client's count stops growing. The item expires with the hour's
+        dedupe records.
+        """
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=key(client_pk(client), CLIENT_VIEWS_SK),
+                UpdateExpression="ADD visits :requested SET expiration = :expiration",
+                ConditionExpression="attribute_not_exists(visits) OR visits < :bound",
+                ExpressionAttributeValues={
+                    ":requested": {"N": str(requested)},
+                    ":bound": {"N": str(bound)},
+                    ":expiration": {"N": str(seen_expiration(hour))},
+                },
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            raise
+        return int(response["Attributes"]["visits"]["N"]) - requested
 
     def add_views(self, increments: Sequence[ViewIncrement]) -> None:
         """One UpdateItem (ADD) per increment, on a random shard of the article's counter.

@@ -14,9 +14,12 @@ docs/engagement.md). Keys of one kind of item:
 | key lookup (one GetItem a request)  | ``APIKEY#{sha256 of key}``       | ``APIKEY``                   |
 | Idempotency-Key record (Powertools) | ``IDEMPOTENCY#ingest``           | hashed key                   |
 | dedupe record of a visit            | ``SEEN#{article id}#{hour}``     | ``{visit hash}``             |
+| a client's new views (article, hour)| ``CLIENT#{client hash}``         | ``VIEWS``                    |
 | view counter (sharded)              | ``COUNTERS#{day}``               | ``{hour}#VIEWS#{article id}#{shard}``|
 | comment count                       | ``COUNTERS#{day}``               | ``{hour}#COMMENTS#{article id}``|
 | rankings                            | ``TRENDING``                     | ``CURRENT``                  |
+| a partner's requests in one window  | ``RATE#{partner id}#{start}``    | ``RATE``                     |
+| article withdrawn from the rankings | ``WITHDRAWN``                    | ``{article id}``             |
 """
 
 from __future__ import annotations
@@ -67,11 +70,14 @@ LATEST_INDEX = "LatestIndex"
 SECTION_INDEX = "SectionIndex"
 OUTLET_INDEX = "OutletIndex"
 EMBARGO_INDEX = "EmbargoIndex"
+# Articles shown (or waiting for their embargo) that carry a ninjs expires time: the expiry timer's.
+EXPIRY_INDEX = "ExpiryIndex"
 # Every article's CURRENT item and nothing else, so that a full rebuild reads articles, not history.
 ARTICLE_INDEX = "ArticleIndex"
 LIST_INDEX_KEYS = {LATEST_INDEX: "latest_pk", SECTION_INDEX: "section_pk", OUTLET_INDEX: "outlet_pk"}
 LATEST_LIST = "LATEST"
 EMBARGOED = "EMBARGOED"
+EXPIRING = "EXPIRING"
 ALL_ARTICLES = "ARTICLES"
 
 
@@ -93,6 +99,11 @@ def embargo_until_sk(moment: datetime) -> str:
     return f"{sort_time(moment)}#~"
 
 
+def expiry_until_sk(moment: datetime) -> str:
+    # As for embargoes: an article expiring exactly at ``moment`` is included.
+    return f"{sort_time(moment)}#~"
+
+
 def index_attributes(record: ArticleRecord) -> dict[str, str]:
     """Keys of the sparse indexes for this state of the article (its CURRENT item)."""
     attributes = {"all_pk": ALL_ARTICLES, "all_sk": record.article_id}
@@ -108,12 +119,22 @@ def index_attributes(record: ArticleRecord) -> dict[str, str]:
             "embargo_pk": EMBARGOED,
             "embargo_sk": f"{sort_time(record.embargoed_until)}#{record.article_id}",
         }
+    # Beside the list or embargo keys (an embargoed story may expire before the timer releases it):
+    # a separate index, which the write that retracts or withholds the story takes it out of.
+    if record.expires_at is not None and record.status in (ArticleStatus.PUBLISHED, ArticleStatus.EMBARGOED):
+        attributes |= {
+            "expiry_pk": EXPIRING,
+            "expiry_sk": f"{sort_time(record.expires_at)}#{record.article_id}",
+        }
     return attributes
 
 
 # --- snapshots ---------------------------------------------------------------------------------
 
 SHARED_FILES_PK = "SNAPSHOTS"
+# Articles taken out of publication recently (retracted, withheld, expired): the rankings drop them
+# from the moment their tombstone is published, whatever rankings the trending function stored.
+WITHDRAWN_PK = "WITHDRAWN"
 
 # --- partners ----------------------------------------------------------------------------------
 
@@ -131,6 +152,17 @@ def key_sk(key_id: str) -> str:
 
 def lookup_pk(secret_hash: str) -> str:
     return f"APIKEY#{secret_hash}"
+
+
+# --- per-partner rate limit (newsdesk.ratelimit) -------------------------------------------------
+
+RATE_SK = "RATE"
+
+
+def rate_pk(partner_id: str, window_start: int) -> str:
+    """A partition per partner and window: the next window's writes land on a new key, so no key
+    stays hot for longer than one window (docs/operations.md, "Traffic limits")."""
+    return f"RATE#{partner_id}#{window_start}"
 
 
 # --- idempotency (Powertools' persistence layer builds the sort key) -------------------------------
@@ -192,6 +224,16 @@ def article_of_comment_sk(sk: str) -> str | None:
 
 def seen_pk(article_id: str, hour: str) -> str:
     return f"{SEEN_PREFIX}{article_id}#{hour}"
+
+
+CLIENT_PREFIX = "CLIENT#"
+CLIENT_VIEWS_SK = "VIEWS"
+
+
+def client_pk(client_hash: str) -> str:
+    """A client's count of new views of one article in one hour (the hash is scoped to both): one
+    partition per item, so no client, however busy, shares a partition with another."""
+    return f"{CLIENT_PREFIX}{client_hash}"
 
 
 def article_and_hour_of_seen_pk(pk: str) -> tuple[str, str] | None:

@@ -1,13 +1,14 @@
-"""Validating a partner's ninjs 2.2 document against the IPTC schema and our profile, and
+"""Validating a partner's ninjs document (2.x or 3.x) against its IPTC schema and our profile, and
 normalizing it into an :class:`~newsdesk.models.ArticleContent`.
 
 The one entry point, :func:`validate_document`, never raises anything but
 :class:`~newsdesk.errors.ValidationFailed` for a bad document, and lists every problem it found
 (as JSON pointers into the request body) rather than stopping at the first one.
 
-One module per step: ``hygiene`` (what JSON cannot carry safely), ``schema`` (the IPTC schema, by
-jsonschema-rs), ``normalize`` (our profile, with ``fields`` for reading values), ``canonical``
-(the hash that recognises a resent document) and ``report`` (pointers, order, cap).
+One module per step: ``hygiene`` (what JSON cannot carry safely), ``v3`` (which ninjs version, and
+a 3.x document under the names the profile reads), ``schema`` (the IPTC schema of that version, by
+jsonschema-rs), ``normalize`` (our profile, with ``fields`` for reading values), ``canonical`` (the
+hash that recognises a resent document) and ``report`` (pointers, order, cap).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from newsdesk.ninjs.hygiene import unusable_values
 from newsdesk.ninjs.normalize import Normalizer
 from newsdesk.ninjs.report import failure, merge_errors, pointer_to
 from newsdesk.ninjs.schema import check_schema
+from newsdesk.ninjs.v3 import reading_of
 
 __all__ = ["canonical_hash", "pointer_to", "validate_document"]
 
@@ -30,7 +32,7 @@ MAX_SHOWN_POINTER_CHARS = 200
 def validate_document(document: object, *, default_language: str) -> Validated:
     """Check a parsed ninjs document and normalize it into the article Newsdesk publishes.
 
-    Fields the ninjs 2.2 schema does not know are reported as warnings (they stay in the archive)
+    Fields the document's ninjs schema does not know are reported as warnings (they stay in the archive)
     rather than rejected. Raises :class:`ValidationFailed` listing every problem otherwise.
     """
     if not isinstance(document, dict):
@@ -41,16 +43,19 @@ def validate_document(document: object, *, default_language: str) -> Validated:
     problems = unusable_values(document)
     if problems:
         raise failure(problems)
-    schema_errors, unknown_fields = check_schema(document)
-    normalizer = Normalizer(document, default_language=default_language)
+    # ninjs 3.x is checked against its own schema and reaches the profile under the 2.x names (v3).
+    reading = reading_of(document)
+    schema_errors, unknown_fields = check_schema(document, reading.schema)
+    normalizer = Normalizer(reading.document, default_language=default_language)
     content = normalizer.article()
-    errors = merge_errors(schema_errors, normalizer.errors)
+    errors = merge_errors(schema_errors, [*reading.errors, *reading.as_sent(normalizer.errors)])
     if errors or content is None:
-        raise failure(errors)
+        raise failure(errors, standard=f"ninjs {reading.schema}")
     warnings = [f"unknown field {_shown(pointer)} kept in the archive, not used" for pointer in unknown_fields]
     if len(warnings) > MAX_REPORTED_WARNINGS:
         hidden = len(warnings) - MAX_REPORTED_WARNINGS
         warnings = [*warnings[:MAX_REPORTED_WARNINGS], f"… and {hidden} more unknown fields"]
+    warnings.extend(reading.warnings)
     warnings.extend(normalizer.warnings)
     return Validated(content=content, warnings=warnings, canonical_hash=canonical_hash_of_json(document))
 

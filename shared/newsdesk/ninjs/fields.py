@@ -6,6 +6,7 @@ wrong kind: the schema check reports those, the normalizer must not crash on the
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -18,13 +19,23 @@ JSONObject = dict[str, object]
 
 LEAD_MAX_CHARS = 400
 MAX_DIMENSION = 100_000
-# Longer URLs are not used (browsers and CDNs refuse them well before this); the lead image's is stored on the record.
-MAX_URL_CHARS = 2048
-# Schemes that make a browser run or inline something instead of following a link.
-DANGEROUS_SCHEMES = frozenset({"javascript", "vbscript", "data", "file", "blob"})
+# Longer URLs are not used: browsers and CDNs count a URL's bytes (percent-encoded, non-ASCII takes
+# several), and the lead image's is stored on the record and repeated in every list entry.
+MAX_URL_BYTES = 2048
+MAX_URL_CHARS = MAX_URL_BYTES  # the same number for an ASCII URL (the name older tests use)
+# A concept id (QCode, urn:, http URI) is published as text, never as a link (docs/snapshots.md).
+MAX_IDENTIFIER_CHARS = 200
+# Never an alias of a QCode: schemes a browser or the OS acts on ("javascript:x"), and http(s), which
+# must be a whole URL with a host ("https:evil.example" is neither).
+NOT_QCODE_ALIASES = frozenset(
+    {"http", "https", "javascript", "vbscript", "data", "file", "blob", "about", "jar", "intent", "chrome"}
+)
 
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?")
-_URI_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+# The identifiers published (an allowlist of shapes): an IPTC QCode "alias:code" (medtop:20000763),
+# whose alias is letters and digits and whose code has no "/" (so no "//host"), and a URN (RFC 8141).
+_QCODE = re.compile(r"([A-Za-z][A-Za-z0-9]{0,31}):[A-Za-z0-9][A-Za-z0-9._~\-]*")
+_URN = re.compile(r"urn:[A-Za-z0-9][A-Za-z0-9\-]{0,31}:[A-Za-z0-9()+,\-.:=@;$_!*%/~&]+", re.IGNORECASE)
 _NOT_IN_URIS = re.compile(r"[\s<>\"'`\\{}|^]")
 # Unicode general category Cc is exactly U+0000-001F and U+007F-009F (Unicode keeps it so): a
 # search instead of a per-character loop.
@@ -80,34 +91,48 @@ def parse_date_time(value: str) -> datetime | None:
 
 
 def http_url(value: str | None) -> str:
-    """The value when it is an absolute http(s) URL safe to put in a page, else ``""``."""
+    """The value when it is a link we publish: an absolute http(s) URL with a host and no credentials
+    (``https://bank.example@evil.example`` shows one host and goes to another), else ``""``."""
     if value is None:
         return ""
     candidate = unicodedata.normalize("NFC", value.strip())
-    if not candidate or len(candidate) > MAX_URL_CHARS:
+    if not candidate or len(candidate.encode("utf-8")) > MAX_URL_BYTES:
         return ""
     if _NOT_IN_URIS.search(candidate) or _CONTROL_CHARACTER.search(candidate) or _INVISIBLE_IN_URL.search(candidate):
         return ""
     try:
         parts = urlsplit(candidate)
+        port_is_valid = parts.port is None or parts.port > 0
     except ValueError:
         return ""
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or not port_is_valid:
+        return ""
+    if "@" in parts.netloc:
         return ""
     return candidate
 
 
 def identifier(value: str | None) -> str:
-    """A concept id (``medtop:20000001``, ``http://…``, ``urn:…``) unless it is not one or could run code."""
+    """A concept id we publish as text: an http(s) URI (as :func:`http_url`), a URN or a QCode, at
+    most MAX_IDENTIFIER_CHARS; anything else (``//host/x``, ``/relative``, ``ms-msdt:x``,
+    ``intent://…``, ``view-source:…``) is ``""``. An allowlist: the shapes are what IPTC and partners
+    use, and none of them is something a browser or the OS acts on."""
     if value is None:
         return ""
     candidate = plain_text(value)
-    if not candidate or _NOT_IN_URIS.search(candidate):
+    if not candidate or len(candidate) > MAX_IDENTIFIER_CHARS or not candidate.isascii():
         return ""
-    scheme = _URI_SCHEME.match(candidate)
-    if scheme and scheme.group(1).lower() in DANGEROUS_SCHEMES:
-        return ""
-    return candidate
+    if _URN.fullmatch(candidate):
+        return candidate
+    qcode = _QCODE.fullmatch(candidate)
+    if qcode:
+        return candidate if qcode.group(1).lower() not in NOT_QCODE_ALIASES else ""
+    return http_url(candidate)
+
+
+def json_text_bytes(text: str) -> int:
+    """The bytes of ``text`` as a JSON string in a snapshot file (UTF-8, non-ASCII as is, quotes included)."""
+    return len(json.dumps(text, ensure_ascii=False).encode("utf-8"))
 
 
 def dimension(value: object) -> int | None:

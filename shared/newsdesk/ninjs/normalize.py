@@ -18,6 +18,7 @@ from newsdesk.ninjs.fields import (
     dimension,
     http_url,
     identifier,
+    json_text_bytes,
     media_type,
     objects_in,
     parse_date_time,
@@ -27,6 +28,7 @@ from newsdesk.ninjs.fields import (
     text_of,
     unique,
 )
+from newsdesk.ninjs.limits import MAX_BODY_HTML_JSON_BYTES
 from newsdesk.ninjs.report import pointer_to
 from newsdesk.sanitize import has_text, paragraphs_from_text, plain_text, sanitize_html
 
@@ -73,7 +75,7 @@ class Normalizer:
         language = self.language()
         headline, subheadline = self.headlines()
         body_html = self.body()
-        dates = {name: self.date_time(name) for name in ("versioncreated", "firstcreated", "embargoed")}
+        dates = {name: self.date_time(name) for name in ("versioncreated", "firstcreated", "embargoed", "expires")}
         if self.errors or uri is None or headline is None or body_html is None:
             return None
         return ArticleContent(
@@ -89,6 +91,7 @@ class Normalizer:
             versioncreated=dates["versioncreated"],
             firstcreated=dates["firstcreated"],
             embargoed=dates["embargoed"],
+            expires=dates["expires"],
             sources=unique([plain_of(source, "name") for _, source in objects_in(self.document, "infosources")]),
             rights=self.rights(),
             lead_image=self.lead_image(),
@@ -214,6 +217,12 @@ class Normalizer:
             self.fail(
                 pointer_to("bodies", index, "value"),
                 "the body is empty once unsafe or unsupported markup is removed",
+            )
+            return None
+        if (size := json_text_bytes(body_html)) > MAX_BODY_HTML_JSON_BYTES:
+            self.fail(
+                pointer_to("bodies", index, "value"),
+                f"the sanitized body must be at most {MAX_BODY_HTML_JSON_BYTES:,} bytes as JSON text (it has {size:,})",
             )
             return None
         return body_html

@@ -33,7 +33,7 @@ def merge_errors(schema_errors: list[FieldError], profile_errors: list[FieldErro
     return list(merged.values())
 
 
-def failure(errors: list[FieldError]) -> ValidationFailed:
+def failure(errors: list[FieldError], *, standard: str = "ninjs 2.2") -> ValidationFailed:
     """The exception for a refused document: every problem sorted, at most MAX_REPORTED_ERRORS listed."""
     ordered = sorted(errors, key=_error_sort_key)
     count = len(ordered)
@@ -44,5 +44,5 @@ def failure(errors: list[FieldError]) -> ValidationFailed:
         ]
     noun = "problem" if count == 1 else "problems"
     return ValidationFailed(
-        f"The document is not valid ninjs 2.2 for Newsdesk: {count} {noun}, listed in errors.", errors=ordered
+        f"The document is not valid {standard} for Newsdesk: {count} {noun}, listed in errors.", errors=ordered
     )

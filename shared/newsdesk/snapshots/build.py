@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Literal
 
 from newsdesk.articles import ArticleRecord
-from newsdesk.models import ArticleContent, ArticleStatus, LeadImage, Mention, Rights
+from newsdesk.models import ArticleContent, ArticleStatus, LeadImage, Mention, RetractionReason, Rights
 from newsdesk.sections import section_map
+from newsdesk.snapshots import limits
+from newsdesk.snapshots.limits import bounded_url, clip
 from newsdesk.snapshots.models import (
     ArticleSnapshot,
     ArticleSummary,
@@ -36,29 +38,41 @@ def section_ref(slug: str) -> SectionRef:
 
 
 def outlet_ref(record: ArticleRecord) -> OutletRef:
-    return OutletRef(id=record.partner_id, name=record.outlet)
+    return OutletRef(id=record.partner_id, name=clip(record.outlet, limits.NAME_CHARS))
 
 
 def _mentions(mentions: list[Mention]) -> list[MentionSnapshot]:
-    return [MentionSnapshot(name=mention.name, uri=mention.uri) for mention in mentions]
+    # The first of each group, each within its limits: the file's size must not grow with the document.
+    return [
+        MentionSnapshot(name=clip(mention.name, limits.NAME_CHARS), uri=_identifier(mention.uri))
+        for mention in mentions[: limits.MENTIONS_PER_GROUP]
+    ]
+
+
+def _identifier(uri: str) -> str:
+    # Identifiers are ASCII: one over its limit is dropped, not cut into another identifier.
+    return uri if len(uri) <= limits.IDENTIFIER_CHARS and uri.isascii() else ""
 
 
 def _image(image: LeadImage | None) -> ImageSnapshot | None:
-    if image is None:
+    if image is None or not bounded_url(image.url):
         return None
     return ImageSnapshot(
         url=image.url,
-        caption=image.caption,
-        credit=image.credit,
+        caption=clip(image.caption, limits.CAPTION_CHARS),
+        credit=clip(image.credit, limits.CREDIT_CHARS),
         width=image.width,
         height=image.height,
-        mimetype=image.mimetype,
+        mimetype=clip(image.mimetype, limits.MIMETYPE_CHARS),
     )
 
 
 def _rights(rights: Rights) -> RightsSnapshot:
     return RightsSnapshot(
-        holder=rights.holder, notice=rights.notice, usage_terms=rights.usage_terms, info_url=rights.info_url
+        holder=clip(rights.holder, limits.RIGHTS_HOLDER_CHARS),
+        notice=clip(rights.notice, limits.RIGHTS_NOTICE_CHARS),
+        usage_terms=clip(rights.usage_terms, limits.USAGE_TERMS_CHARS),
+        info_url=bounded_url(rights.info_url),
     )
 
 
@@ -67,15 +81,16 @@ def article_snapshot(record: ArticleRecord, content: ArticleContent) -> ArticleS
     return ArticleSnapshot(
         id=record.article_id,
         revision=record.revision,
-        headline=content.headline,
-        subheadline=content.subheadline,
-        lead=content.lead,
+        headline=clip(content.headline, limits.HEADLINE_CHARS),
+        subheadline=clip(content.subheadline, limits.HEADLINE_CHARS),
+        lead=clip(content.lead, limits.LEAD_CHARS),
+        # Not clipped (cut HTML is broken HTML): ingest refuses a body over BODY_HTML_JSON_BYTES.
         body_html=content.body_html,
-        byline=content.byline,
-        language=content.language,
+        byline=clip(content.byline, limits.BYLINE_CHARS),
+        language=clip(content.language, limits.LANGUAGE_CHARS),
         section=section_ref(record.section),
         outlet=outlet_ref(record),
-        sources=list(content.sources),
+        sources=[clip(source, limits.NAME_CHARS) for source in content.sources[: limits.SOURCES_PER_ARTICLE]],
         rights=_rights(content.rights),
         lead_image=_image(content.lead_image),
         mentions=MentionsSnapshot(
@@ -96,6 +111,13 @@ _TOMBSTONE_STATUS: dict[ArticleStatus, Literal["retracted", "withheld", "embargo
 }
 
 
+_RETRACTION_REASON: dict[RetractionReason, Literal["canceled", "deleted", "expired"]] = {
+    RetractionReason.CANCELED: "canceled",
+    RetractionReason.DELETED: "deleted",
+    RetractionReason.EXPIRED: "expired",
+}
+
+
 def tombstone_snapshot(record: ArticleRecord) -> TombstoneSnapshot:
     """What replaces the page of an article that was published and is no longer."""
     return TombstoneSnapshot(
@@ -103,19 +125,27 @@ def tombstone_snapshot(record: ArticleRecord) -> TombstoneSnapshot:
         status=_TOMBSTONE_STATUS.get(record.status, "retracted"),
         revision=record.revision,
         updated_at=changed_at(record),
+        reason=_reason(record),
     )
+
+
+def _reason(record: ArticleRecord) -> Literal["canceled", "deleted", "expired"] | None:
+    if record.status is not ArticleStatus.RETRACTED or record.retraction_reason is None:
+        return None
+    return _RETRACTION_REASON[record.retraction_reason]
 
 
 def article_summary(record: ArticleRecord) -> ArticleSummary:
     return ArticleSummary(
         id=record.article_id,
         revision=record.revision,
-        headline=record.headline,
-        lead=record.lead,
-        image_url=record.image_url or None,
+        # A teaser's headline is shortened: fifty whole headlines would make the list large.
+        headline=clip(record.headline, limits.SUMMARY_HEADLINE_CHARS),
+        lead=clip(record.lead, limits.LEAD_CHARS),
+        image_url=bounded_url(record.image_url) or None,
         section=record.section,
         outlet=outlet_ref(record),
-        language=record.language,
+        language=clip(record.language, limits.LANGUAGE_CHARS),
         published_at=record.published_at,
         updated_at=record.updated_at,
     )

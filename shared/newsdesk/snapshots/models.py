@@ -101,7 +101,12 @@ class ImageSnapshot(SnapshotModel):
 @dataclass(frozen=True, kw_only=True)
 class MentionSnapshot(SnapshotModel):
     name: str
-    uri: str
+    uri: str = field(
+        metadata=described(
+            "Identifier of the concept, as text, never a link: a QCode (medtop:20000763), a URN, an "
+            'absolute http(s) URI, or ""'
+        )
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -152,6 +157,13 @@ class TombstoneSnapshot(SnapshotModel):
     status: Literal["retracted", "withheld", "embargoed"]
     revision: int
     updated_at: UtcTime
+    reason: Literal["canceled", "deleted", "expired"] | None = field(
+        default=None,
+        metadata=described(
+            "Why a retracted article is down: the partner cancelled or deleted it, or its rights expired "
+            "(ninjs expires); null otherwise"
+        ),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,128 @@
+"""Costs of the emulator that DynamoDB does not have, taken out of the local stack's moto.
+
+Measured with ``make load`` (bench/load.py; docs/reliability.md): the local stack served a few
+requests a second and slowed down as its table filled, for reasons that are moto's, not Newsdesk's:
+
+- **Every request to moto's server listed moto's package directory** (``list_of_moto_modules``:
+  ``os.listdir`` and ~150 ``isdir`` calls), under the dispatcher's global lock, to find the backend.
+  The list never changes while the process runs: it is read once.
+- **Every Query sorted the whole table.** moto answers a Query by building a sorted list of every
+  item of the table (``Table.all_items``, Python-level comparisons of ``DynamoType``), then keeping
+  the matches and sorting those again. DynamoDB reads one partition. During a Query, the table's
+  items are now handed over unsorted (the matches are sorted afterwards as before, so answers and
+  pages are unchanged), and a Query of the base table gets only its partition. Scans are untouched
+  (their pages follow the sorted order).
+- **Python's thread switch interval.** Each call to moto hands the interpreter lock between the
+  calling thread and the server's thread several times; while any thread computes, each hand-over
+  waits up to the switch interval (5 ms by default), tens of milliseconds per request. The local
+  stack is all I/O between threads of one process, so it switches more often.
+
+Everything here reaches into moto's internals; each patch checks that what it replaces is there and
+is skipped (with a warning) when a moto upgrade moved it, so the local stack keeps working, only
+slower. ``tests/unit/test_emulator.py`` checks that patched Queries answer exactly as moto does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import logging
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# Python's default is 0.005 s.
+SWITCH_INTERVAL_SECONDS = 0.0005
+
+_applied: list[str] = []
+_lock = threading.Lock()
+_query_scope = threading.local()
+
+
+def speed_up_moto() -> list[str]:
+    """Apply every patch once per process; returns the names of those in effect."""
+    with _lock:
+        if not _applied:
+            for name, patch in (
+                ("backend module list read once", _cache_backend_modules),
+                ("queries read only what they can match", _query_without_whole_table_sort),
+            ):
+                try:
+                    patch()
+                    _applied.append(name)
+                except (ImportError, AttributeError, TypeError) as error:
+                    log.warning("moto has changed; the local stack runs without '%s' (%s)", name, error)
+            if sys.getswitchinterval() > SWITCH_INTERVAL_SECONDS:
+                sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+            _applied.append(f"thread switch interval {sys.getswitchinterval() * 1000:g} ms")
+        return list(_applied)
+
+
+@contextlib.contextmanager
+def plain_queries() -> Iterator[None]:
+    """moto's own Query in this thread, patched or not (to compare the two)."""
+    _query_scope.plain = True
+    try:
+        yield
+    finally:
+        _query_scope.plain = False
+
+
+def _cache_backend_modules() -> None:
+    from moto import backends
+
+    original: Callable[[], Iterable[str]] = backends.list_of_moto_modules
+
+    @functools.cache
+    def listed() -> tuple[str, ...]:
+        return tuple(original())
+
+    def list_of_moto_modules() -> Iterable[str]:
+        return listed()
+
+    backends.list_of_moto_modules = list_of_moto_modules
+
+
+def _query_without_whole_table_sort() -> None:
+    from moto.dynamodb.models.table import Table
+
+    original_query = Table.query
+    original_all_items = Table.all_items
+    signature = inspect.signature(original_query)
+    for name in ("hash_key", "index_name"):
+        if name not in signature.parameters:
+            raise TypeError(f"Table.query has no parameter {name!r}")
+
+    def all_items(self: Any) -> list[Any]:
+        scope = getattr(_query_scope, "scope", None)
+        if scope is None or scope[0] is not self:
+            return original_all_items(self)
+        hash_key = scope[1]
+        if hash_key is None:
+            partitions = list(self.items.values())
+        else:
+            # .get, not [...]: self.items is a defaultdict, and a Query must not add a partition.
+            found = self.items.get(hash_key)
+            partitions = [] if found is None else [found]
+        if not self.range_key_attr:
+            return partitions
+        return [item for partition in partitions for item in partition.values()]
+
+    def query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(_query_scope, "plain", False):
+            return original_query(self, *args, **kwargs)
+        bound = signature.bind(self, *args, **kwargs)
+        index_name = bound.arguments.get("index_name")
+        hash_key = None if index_name else bound.arguments.get("hash_key")
+        _query_scope.scope = (self, hash_key)
+        try:
+            return original_query(self, *args, **kwargs)
+        finally:
+            _query_scope.scope = None
+
+    Table.all_items = all_items  # type: ignore[method-assign]
+    Table.query = query  # type: ignore[method-assign]

@@ -1,0 +1,32 @@
+"""The fault tier's report: with FAULTS_REPORT set (``make faults``), the figures of the run are
+written to bench/results/reliability/faults.json and printed as a table at the end."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import pytest
+
+from tests.faults.figures import FIGURES
+
+
+def _reporting(config: pytest.Config) -> bool:
+    # Under xdist each worker sees only its own examples: only a single-process run reports.
+    return bool(os.environ.get("FAULTS_REPORT")) and not hasattr(config, "workerinput")
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.failed and report.when == "call":
+        message = report.longreprtext.strip().splitlines()
+        FIGURES.failures.append({"test": report.nodeid, "error": "\n".join(message[-40:])})
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if not _reporting(config) or not FIGURES.pipelines:
+        return
+    command = os.environ.get("FAULTS_COMMAND") or " ".join(["pytest", *sys.argv[1:]])
+    FIGURES.write(command)
+    terminalreporter.write_sep("=", "faults injected (bench/results/reliability/faults.json)")
+    terminalreporter.write_line(FIGURES.table())
