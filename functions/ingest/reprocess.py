@@ -15,17 +15,21 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
 from ingest.service import parse_json
-from newsdesk.articles import ArticleRecord, normalized_key_for
+from newsdesk.articles import ArticleRecord, normalized_key_for, retraction_reason_for, status_for
 from newsdesk.errors import NewsdeskError
-from newsdesk.models import content_bytes
+from newsdesk.models import ArticleStatus, content_bytes
 from newsdesk.ninjs import validate_document
 from newsdesk.partners import Partner
 from newsdesk.sanitize import plain_text
 from newsdesk.sections import section_for
+
+_SHOWN_OR_WAITING = (ArticleStatus.PUBLISHED, ArticleStatus.EMBARGOED)
+_TAKEN_DOWN = (ArticleStatus.WITHHELD, ArticleStatus.RETRACTED)
 
 
 class Outcome(StrEnum):
@@ -111,7 +115,15 @@ class Reprocessor:
             "outlet": plain_text(partner.name) if partner else record.outlet,
             "section": section_for(content.section_hints, partner.section if partner else ""),
             "warnings": validated.warnings,
+            "expires_at": content.expires,
         }
+        # What the document says can only take a story out of publication here, never put one in:
+        # a story read as published before ninjs 3.x's pubStatus or `expires` were understood is
+        # withheld or retracted now; releasing embargoes stays the timer's job.
+        derived = status_for(content, datetime.now(UTC))
+        if record.status in _SHOWN_OR_WAITING and derived in _TAKEN_DOWN:
+            changes["status"] = derived
+            changes["retraction_reason"] = retraction_reason_for(content, datetime.now(UTC))
         return replace(record, **changes), normalized
 
     def _partner(self, partner_id: str) -> Partner | None:

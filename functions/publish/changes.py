@@ -100,12 +100,12 @@ def list_order(record: ArticleRecord) -> tuple[str, str]:
     return sort_time(record.published_at), record.article_id
 
 
-# Within one revision an article only moves forward: an embargo is released, a published story
-# expires or is taken down. Any other change is a new revision.
+# Within one revision an article only moves forward: an embargo is released; a published story is
+# taken down (`newsdesk reprocess` finding it withheld or expired). Any other change is a new revision.
 _STATUS_STEP = {
     ArticleStatus.EMBARGOED: 0,
-    ArticleStatus.WITHHELD: 1,
     ArticleStatus.PUBLISHED: 1,
+    ArticleStatus.WITHHELD: 2,
     ArticleStatus.RETRACTED: 2,
 }
 

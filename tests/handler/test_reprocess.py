@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 
 from newsdesk.dal.articles import ArticleStore
 from newsdesk.errors import FieldError, ValidationFailed
-from newsdesk.models import Validated
+from newsdesk.models import ArticleStatus, Validated
 from newsdesk_ops.cli import main
 from newsdesk_ops.target import Target
 from tests.handler.test_publish_cli import post_article
@@ -88,3 +89,38 @@ def test_an_article_the_new_profile_refuses_is_reported_and_left_as_it_is(
     captured = capsys.readouterr()
     assert "1 failed" in captured.out and "/uri is no longer acceptable" in captured.err
     assert ArticleStore(stack.table_name).get(article_id) == before
+
+
+@pytest.mark.attack(6)
+def test_reprocess_takes_down_a_withheld_3x_story_that_was_read_as_published(
+    capsys: pytest.CaptureFixture[str], target: Target, partner: Any, lambda_context: Any, stack: Any
+) -> None:
+    """Stories stored before ninjs 3.x was understood were published although the partner withheld
+    them; reprocessing their archived bytes takes them down, and never puts one up."""
+    from ingest import app
+    from tests.conftest import api_event
+    from tests.handler.ninjs_builders import encode
+    from tests.unit.test_ninjs3 import ninjs3
+
+    # Given a 3.x story with pubStatus "withheld" that the old reading stored as published
+    event = api_event(
+        "POST",
+        "/v1/articles",
+        body=encode(ninjs3("urn:x:misread-3x", pubStatus="withheld")),
+        headers={"content-type": "application/json"},
+        authorizer=partner.context,
+    )
+    response = app.handler(event, lambda_context)
+    assert response["statusCode"] == 201, response["body"]
+    article_id = json.loads(response["body"])["id"]
+    store = ArticleStore(stack.table_name)
+    stored = store.get(article_id)
+    assert stored is not None and stored.status is ArticleStatus.WITHHELD
+    misread = replace(stored, status=ArticleStatus.PUBLISHED)
+    assert store.replace_current(misread, expected=stored)
+    # When the operator reprocesses every article
+    assert main(["reprocess", "--all"], target=target) == 0
+    # Then the story is withheld again, at the same revision
+    after = store.get(article_id)
+    assert after is not None and after.status is ArticleStatus.WITHHELD and after.revision == stored.revision
+    assert "1 updated" in capsys.readouterr().out
