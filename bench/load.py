@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import json
 import os
@@ -44,6 +45,8 @@ from bench.support.load_reconcile import StackReader, reconcile, wait_until_sett
 from bench.support.load_traffic import ROUTES, LoadPlan, LoadRun, Outcome, PartnerKey
 
 RESULT_PATH = RESULTS_DIR / "reliability" / "load.json"
+# Progress goes to a log file or a pipe as it happens.
+_say = functools.partial(print, flush=True)
 STARTUP_TIMEOUT_SECONDS = 60.0
 # Partners of the run: (name, language, default section).
 PARTNERS = (
@@ -181,7 +184,7 @@ def run_load(
     info: dict[str, str],
     *,
     settle_timeout: float = 600.0,
-    say: Callable[[str], None] = print,
+    say: Callable[[str], None] = _say,
 ) -> LoadResult:
     """Load a running stack (``info``: its connection details), wait, reconcile. No stack process figures."""
     partners = add_partners(info, plan.partners)
@@ -212,7 +215,9 @@ def run_load(
     return LoadResult(outcome, figures, failures)
 
 
-def load_figures(plan: LoadPlan, outcome: Outcome, held: Any, *, settle_seconds: float, reconcile_seconds: float) -> dict[str, Any]:
+def load_figures(
+    plan: LoadPlan, outcome: Outcome, held: Any, *, settle_seconds: float, reconcile_seconds: float
+) -> dict[str, Any]:
     routes = {}
     for route in ROUTES:
         figures = outcome.routes[route]
@@ -293,8 +298,10 @@ def report_text(figures: dict[str, Any], failures: list[str]) -> str:
         ["What", "Figure"],
         [
             ["load", f"{figures['load_seconds']} s (stopped by {figures['stopped_by']}), plan {figures['plan']}"],
-            ["articles accepted (new)", f"{articles['accepted']} ({articles['per_second']}/s; as it fills: "
-             f"{articles['rate_as_it_fills']})"],
+            [
+                "articles accepted (new)",
+                f"{articles['accepted']} ({articles['per_second']}/s; as it fills: {articles['rate_as_it_fills']})",
+            ],
             ["article posts", str(articles["posts"])],
             ["articles refused (by status)", str(articles["refused"])],
             ["events sent", f"{events['sent']} ({events['per_second']}/s)"],
@@ -312,8 +319,11 @@ def report_text(figures: dict[str, Any], failures: list[str]) -> str:
     if "stack_process" in figures:
         process = figures["stack_process"]
         summary.rows.append(
-            ["stack process", f"peak RSS {process['peak_rss_mb']} MB, final {process['final_rss_mb']} MB, "
-             f"CPU {process['cpu_seconds']} s"]
+            [
+                "stack process",
+                f"peak RSS {process['peak_rss_mb']} MB, final {process['final_rss_mb']} MB, "
+                f"CPU {process['cpu_seconds']} s",
+            ]
         )
     routes = Table(
         ["Route", "Requests", "req/s", "p50 ms", "p99 ms", "Statuses"],
@@ -322,8 +332,10 @@ def report_text(figures: dict[str, Any], failures: list[str]) -> str:
             for route, r in figures["routes"].items()
         ],
     )
-    verdict = "RECONCILED: every accepted article and event is where it should be" if not failures else (
-        f"FAILED: {len(failures)} mismatch(es)\n" + "\n".join(f"  - {failure}" for failure in failures)
+    verdict = (
+        "RECONCILED: every accepted article and event is where it should be"
+        if not failures
+        else (f"FAILED: {len(failures)} mismatch(es)\n" + "\n".join(f"  - {failure}" for failure in failures))
     )
     return "\n".join([summary.as_text(), "", routes.as_text(), "", verdict])
 
@@ -364,9 +376,15 @@ def main(argv: list[str] | None = None) -> int:
             "peak_rss_mb": round(status.get("VmHWM", 0) / 1024, 1),
             "final_rss_mb": round(status.get("VmRSS", 0) / 1024, 1),
             "cpu_seconds": round(stack.cpu_seconds(), 1),
-            "rss_mb_over_time": [(round(t), round(kb / 1024)) for t, kb in stack.rss_samples[:: max(1, len(stack.rss_samples) // 30)]],
+            "rss_mb_over_time": [
+                (round(t), round(kb / 1024)) for t, kb in stack.rss_samples[:: max(1, len(stack.rss_samples) // 30)]
+            ],
         }
-        errors = [line for line in stack.log_path.read_text(errors="replace").splitlines() if "Traceback" in line or " failed" in line]
+        errors = [
+            line
+            for line in stack.log_path.read_text(errors="replace").splitlines()
+            if "Traceback" in line or " failed" in line
+        ]
         if errors:
             result.failures.append(f"the stack logged {len(errors)} failure line(s), first: {errors[0][:300]}")
     result.figures["total_seconds"] = round(time.perf_counter() - started, 1)

@@ -215,7 +215,9 @@ def _check_articles(outcome: Outcome, held: Holdings) -> list[str]:
         if item is None:
             continue
         if item.get("revision") != state.revision:
-            problems.append(f"article {article_id}: revision {item.get('revision')} in the table, {state.revision} accepted")
+            problems.append(
+                f"article {article_id}: revision {item.get('revision')} in the table, {state.revision} accepted"
+            )
         if item.get("status") != "published":
             problems.append(f"article {article_id}: status {item.get('status')!r} in the table")
         for name in ("archive_key", "normalized_key"):
@@ -227,7 +229,9 @@ def _check_articles(outcome: Outcome, held: Holdings) -> list[str]:
 
 def _check_pages(reader: StackReader, outcome: Outcome, held: Holdings) -> list[str]:
     problems: list[str] = []
-    missing = [article_id for article_id in outcome.articles if f"v1/articles/{article_id}.json" not in held.snapshot_keys]
+    missing = [
+        article_id for article_id in outcome.articles if f"v1/articles/{article_id}.json" not in held.snapshot_keys
+    ]
     problems += [f"article {article_id}: no page v1/articles/{article_id}.json" for article_id in sorted(missing)]
     absent = set(missing)
     present = [article_id for article_id in outcome.articles if article_id not in absent]

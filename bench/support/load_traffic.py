@@ -318,7 +318,9 @@ class _Client:
 
     # --- HTTP ------------------------------------------------------------------------------------
 
-    def exchange(self, route: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    def exchange(
+        self, route: str, path: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], bytes]:
         """POST, retrying what the API throttled (429 with Retry-After) as a well-behaved client does."""
         for _ in range(MAX_RETRIES_AFTER_429 + 1):
             started = time.perf_counter()
@@ -369,7 +371,9 @@ class _Client:
         answer = self._post_article(state.partner, body, "update", expect=(200,))
         if answer is not None:
             if answer["id"] != state.article_id or int(answer["revision"]) != state.revision + 1:
-                self.run.fail(f"update of {state.article_id}: answered {answer}, expected revision {state.revision + 1}")
+                self.run.fail(
+                    f"update of {state.article_id}: answered {answer}, expected revision {state.revision + 1}"
+                )
             state.revision, state.version, state.body, state.document = int(answer["revision"]), version, body, document
             self.run.accepted_article(state, new=False)
 
@@ -452,7 +456,7 @@ class _Client:
         if not own:
             self.post_views(size)
             return
-        events = []
+        events: list[dict[str, Any]] = []
         for state in self.rng.sample(own, min(size, len(own))):
             count = self.comment_totals.get(state.article_id, 0) + self.rng.randint(0, 3)
             self.comment_totals[state.article_id] = count

@@ -4,7 +4,8 @@
 HTTP request into the payload 2.0 event API Gateway would send, runs the route's Lambda
 authorizer and then the route's handler in this process, and turns the handler's proxy result
 back into an HTTP response. Where API Gateway answers on its own (no route, payload too large,
-authorizer denied, function crashed) it answers the way API Gateway does, except that an unknown
+a route over its throttle from the template's stage settings, authorizer denied, function crashed)
+it answers the way API Gateway does, except that an unknown
 route gets the same problem+json 404 the app itself gives, so partners see one error format.
 
 ``LocalFunctions`` is the "Lambda service" of the local stack: it imports handlers by their

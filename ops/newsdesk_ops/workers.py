@@ -326,7 +326,9 @@ class StreamPoller:
         if shard is None:
             return []
         offset = max(0, self._position - shard.starting_sequence_number)
-        records = [record.to_json() for record in shard.items[offset : offset + GET_RECORDS_LIMIT] if record is not None]
+        records = [
+            record.to_json() for record in shard.items[offset : offset + GET_RECORDS_LIMIT] if record is not None
+        ]
         if records:
             self._position = int(_sequence_number({"dynamodb": records[-1]["dynamodb"]})) + 1
         return records
@@ -490,7 +492,7 @@ def moto_stream_shard(table_name: str, region: str) -> Callable[[], Any]:
     """The shard of the table's stream in this process's moto (the local stack's server runs here)."""
 
     def shard() -> Any:
-        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.core.models import DEFAULT_ACCOUNT_ID
         from moto.dynamodb.models import dynamodb_backends
 
         return dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables[table_name].stream_shard

@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import Partner, Stack
 from tests.faults.figures import FIGURES
+from tests.faults.harness import table_keys
+
+
+@pytest.fixture
+def base_keys(stack: Stack, partner: Partner) -> set[tuple[str, str]]:
+    """The table's items before an example starts (the partner and its key): each example goes back to them."""
+    return table_keys(stack)
 
 
 def _reporting(config: pytest.Config) -> bool:

@@ -70,6 +70,18 @@ def delete_items(stack: Stack, doomed: Callable[[dict[str, Any]], bool]) -> None
                 stack.dynamodb.delete_item(TableName=stack.table_name, Key={"PK": item["PK"], "SK": item["SK"]})
 
 
+def table_keys(stack: Stack) -> set[tuple[str, str]]:
+    pages = stack.dynamodb.get_paginator("scan").paginate(TableName=stack.table_name, ProjectionExpression="PK, SK")
+    return {(pk_of(item), sk_of(item)) for page in pages for item in page["Items"]}
+
+
+def reset_to(stack: Stack, kept: set[tuple[str, str]], *buckets: str) -> None:
+    """Back to a table holding only the items ``kept`` names (as they are now), and empty buckets."""
+    delete_items(stack, lambda item: (pk_of(item), sk_of(item)) not in kept)
+    for bucket in buckets:
+        empty_bucket(stack, bucket)
+
+
 def empty_bucket(stack: Stack, bucket: str) -> None:
     """Every object version and delete marker of ``bucket`` (the archive and snapshot buckets are versioned)."""
     while True:

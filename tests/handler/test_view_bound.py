@@ -29,12 +29,25 @@ ATTACKER = "198.51.100.7"
 NOW = datetime(2026, 11, 25, 10, 20, tzinfo=UTC)
 
 
+class PinnedClock(datetime):
+    """The events route's clock, stopped: all of a test's views fall in one hour, even at :59."""
+
+    pinned = datetime.now(UTC)
+
+    @classmethod
+    def now(cls, tz: Any = None) -> PinnedClock:
+        return cls.fromtimestamp(cls.pinned.timestamp(), tz)
+
+
 def test_one_client_with_a_thousand_made_up_visitors_cannot_take_number_one(
     stack: Stack,
     trending_env: dict[str, str],  # noqa: F811 (fixture)
     partner: Partner,
     lambda_context: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    PinnedClock.pinned = datetime.now(UTC)
+    monkeypatch.setattr("ingest.app.datetime", PinnedClock)
     bound = get_settings().views_per_client_hour
     assert 50 <= bound <= 100
     bought = publish(partner, lambda_context, "urn:test:bound:bought")
@@ -55,7 +68,7 @@ def test_one_client_with_a_thousand_made_up_visitors_cannot_take_number_one(
         assert body == {"accepted": 1, "ignored": 0, "ignored_reasons": {}}
     # When the views are counted and the trending timer fires
     assert count_new_visits(stream, lambda_context) == {"batchItemFailures": []}
-    run_timer(datetime.now(UTC), lambda_context)
+    run_timer(PinnedClock.pinned, lambda_context)
     # Then the client added only the bound, and was told the rest was rate limited
     assert accepted == bound and limited == 1000 - bound
     assert total_views(stack, bought) == bound and total_views(stack, read) == 70
