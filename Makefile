@@ -11,7 +11,7 @@ SAM_PYENV ?= 3.13.0:3.11.7
 # SAM CLI would otherwise send usage telemetry to AWS on every lint and build.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install run test test-fast lint format bench build validate clean openapi schemas fuzz load
+.PHONY: help install run test test-fast lint format bench build validate clean openapi schemas fuzz load attacks
 
 help:
 	@echo "make run    - start the whole system locally on moto (API, snapshots, timers)"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench  - benchmarks, results in bench/results/"
 	@echo "make fuzz   - schemathesis against the local stack, FUZZ_REQUESTS (5000) requests; bench/results/reliability/fuzz.json"
 	@echo "make load   - articles and events from concurrent clients on the local stack, then reconcile; LOAD_ARTICLES, LOAD_EVENTS, LOAD_SECONDS; bench/results/reliability/load.json"
+	@echo "make attacks - the tests reproducing issue 8's attacks; bench/results/reliability/attacks.json"
 	@echo "make openapi - regenerate functions/ingest/openapi.json from ingest.contract"
 	@echo "make schemas - regenerate the snapshot JSON Schemas (shared/newsdesk/snapshots/schemas/*.json)"
 	@echo "make build  - sam build (needs Python 3.13, e.g. via pyenv)"
@@ -63,11 +64,15 @@ bench: $(STAMP)
 # Concurrent partners and readers on the local stack, bounded in count and time; then every accepted
 # article and event must be in the table, the archive and the snapshots (bench/load.py).
 load: $(STAMP)
-	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.load; status=$$?; $(BIN)/python -m bench.reliability render; exit $$status
+
+# Every reproduction of issue 8's 'What broke' list (tests marked attack), then docs/reliability.md.
+attacks: $(STAMP)
+	$(BIN)/python -m bench.reliability attacks
 
 # Generated requests from the served OpenAPI document against the local stack (tests/fuzz/).
 fuzz: $(STAMP)
-	$(BIN)/python -m tests.fuzz
+	$(BIN)/python -m tests.fuzz; status=$$?; $(BIN)/python -m bench.reliability render; exit $$status
 
 # The API contract is generated once and committed; a test fails while it is stale.
 openapi: $(STAMP)

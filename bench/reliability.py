@@ -137,11 +137,13 @@ class _AttackRecorder:
         self.outcomes: dict[str, dict[str, Any]] = {}
 
     def pytest_runtest_logreport(self, report: Any) -> None:
-        item = self.outcomes.setdefault(report.nodeid, {"outcome": "passed"})
+        item = self.outcomes.setdefault(report.nodeid, {"outcome": "not run"})
         if report.failed:
             item["outcome"] = "failed"
-        elif report.skipped and report.when == "setup":
+        elif report.skipped:
             item["outcome"] = "skipped"
+        elif report.when == "call" and item["outcome"] == "not run":
+            item["outcome"] = "passed"
 
     def pytest_collection_modifyitems(self, items: list[Any]) -> None:
         for test in items:

@@ -541,6 +541,7 @@ def parameter_default(template: dict[str, Any], reference: Any) -> float:
 
 
 @pytest.mark.unit
+@pytest.mark.attack(10)
 def test_every_route_is_throttled_and_events_tighter_than_the_rest(template: dict[str, Any]) -> None:
     # Given the HTTP API's stage settings
     api = template["Resources"]["HttpApi"]["Properties"]
@@ -580,6 +581,7 @@ UNRESERVED_MINIMUM = 100
 
 
 @pytest.mark.unit
+@pytest.mark.attack(10)
 def test_functions_reserve_concurrency_from_parameters_that_can_switch_it_off(template: dict[str, Any]) -> None:
     # Given the functions whose concurrency protects the pipeline
     functions = template["Resources"]

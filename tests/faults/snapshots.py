@@ -5,6 +5,11 @@
   newer one"); the trending files never go back to an earlier generation.
 - Finally, every list entry points at an article file that exists and is not a tombstone, and
   every manifest entry at a file with the hash the manifest gives ("no snapshot pointing at nothing").
+
+Two runs are compared by what a reader sees (:func:`reader_view`): every article and trending file
+byte for byte, and every list's entries, a list that was never written reading as an empty one.
+The manifest and the schemas are not compared: they follow from the other files, and
+:func:`dangling` checks that they agree with them.
 """
 
 from __future__ import annotations
@@ -113,3 +118,18 @@ def dangling(stack: Stack, bucket: str) -> list[str]:
                 elif hashlib.sha256(files[target]).hexdigest() != entry["sha256"]:
                     problems.append(f"manifest gives {target} a hash its bytes do not have")
     return problems
+
+
+def reader_view(files: dict[str, bytes]) -> dict[str, Any]:
+    """What the website can read from the files: articles and trending as bytes, lists as entries."""
+    view: dict[str, Any] = {}
+    for path, body in files.items():
+        document = json.loads(body) if path.endswith(".json") else None
+        kind = document.get("kind") if isinstance(document, dict) else None
+        if kind == "list":
+            assert isinstance(document, dict)
+            if document.get("items"):
+                view[path] = document["items"]
+        elif kind not in ("manifest", None) and not path.startswith("v1/schemas/"):
+            view[path] = body
+    return view

@@ -9,7 +9,7 @@ from tests.fuzz.runner import SHARES, FuzzOptions, run_fuzz
 
 pytestmark = pytest.mark.http
 
-SHORT_RUN = 300
+SHORT_RUN = 200
 
 
 def test_short_fuzz_run_finds_no_5xx_and_no_answer_outside_the_document(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,7 +17,7 @@ from tests.conftest import Partner, Stack, api_event
 from tests.handler.ninjs_builders import article_doc as _article_doc
 from tests.handler.ninjs_builders import encode
 
-pytestmark = pytest.mark.handler
+pytestmark = [pytest.mark.handler, pytest.mark.attack(1)]
 
 CYRILLIC = "я"
 

@@ -335,6 +335,7 @@ def test_idempotency_keys_are_per_partner(
     assert first[0] == second[0] == 201 and first[2]["id"] != second[2]["id"]
 
 
+@pytest.mark.attack(2)
 def test_a_version_no_number_type_can_hold_is_refused_and_does_not_poison_the_story(
     stack: Stack, partner: Partner, lambda_context: Any
 ) -> None:
@@ -350,6 +351,7 @@ def test_a_version_no_number_type_can_hold_is_refused_and_does_not_poison_the_st
     assert status == 200
 
 
+@pytest.mark.attack(1)
 def test_a_language_tag_of_450_kb_is_a_422(stack: Stack, partner: Partner, lambda_context: Any) -> None:
     status, _, problem = post(partner, encode(article_doc(language="en-" + "a" * 450_000)), lambda_context)
     assert status == 422 and problem["errors"][0]["pointer"] == "/language"

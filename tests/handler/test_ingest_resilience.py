@@ -244,6 +244,7 @@ def test_an_orphaned_revision_of_other_content_does_not_block_the_story(
     assert_consistent(stack)
 
 
+@pytest.mark.attack(4)
 def test_a_put_whose_answer_was_lost_is_a_replay_when_retried(
     stack: Stack, partner: Partner, lambda_context: Any
 ) -> None:

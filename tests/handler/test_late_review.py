@@ -218,6 +218,7 @@ def oversized(field: str) -> bytes:
 
 
 @pytest.mark.parametrize("field", ["headline", "version", "unknown-field-names"])
+@pytest.mark.attack(1)
 def test_a_document_whose_text_outgrows_a_table_item_is_a_4xx_not_a_500(
     stack: Stack, partner: Partner, lambda_context: Any, field: str
 ) -> None:

@@ -19,7 +19,7 @@ from tests.handler.ninjs_builders import article_doc, encode
 from tests.handler.test_ingest_api import archived_keys, on_article, post
 from tests.support.aws_calls import AwsCalls
 
-pytestmark = pytest.mark.handler
+pytestmark = [pytest.mark.handler, pytest.mark.attack(10)]
 
 PROBLEM_JSON = "application/problem+json"
 # 2026-11-25T08:00:17.2Z: 17.2 seconds into a minute, so 43 whole seconds to the next one.

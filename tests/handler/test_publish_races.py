@@ -62,6 +62,7 @@ def before_first_put(s3: Any, key: str, action: Callable[[], Any]) -> None:
     s3.meta.events.register("provide-client-params.s3.PutObject", hook)
 
 
+@pytest.mark.attack(5)
 def test_a_stale_writer_does_not_bring_a_retracted_story_back(
     newsroom: Newsroom,  # noqa: F811 (fixture)
 ) -> None:
@@ -81,6 +82,7 @@ def test_a_stale_writer_does_not_bring_a_retracted_story_back(
     assert newsroom.json(article_file(article_id))["kind"] == "tombstone"
 
 
+@pytest.mark.attack(5)
 def test_a_stale_writer_that_read_before_the_retraction_and_writes_after_it_loses(
     newsroom: Newsroom,  # noqa: F811 (fixture)
 ) -> None:
@@ -102,6 +104,7 @@ def test_a_stale_writer_that_read_before_the_retraction_and_writes_after_it_lose
     assert newsroom.json(article_file(article_id))["kind"] == "tombstone"
 
 
+@pytest.mark.attack(5)
 def test_an_update_is_not_replaced_by_the_version_before_it(
     newsroom: Newsroom,  # noqa: F811 (fixture)
 ) -> None:
@@ -132,6 +135,7 @@ class LaggingIndex(ArticleStore):
         return self.frozen.get((index_name, pk_value), [])[:limit]
 
 
+@pytest.mark.attack(5)
 def test_a_list_rendered_from_a_lagging_index_does_not_list_a_retracted_story(
     newsroom: Newsroom,  # noqa: F811 (fixture)
 ) -> None:
@@ -157,6 +161,7 @@ def test_a_list_rendered_from_a_lagging_index_does_not_list_a_retracted_story(
     assert listed_ids(newsroom, "v1/latest.json") == [kept]
 
 
+@pytest.mark.attack(11)
 def test_a_retracted_story_leaves_trending_and_counters_in_the_publish_of_its_tombstone(
     newsroom: Newsroom,  # noqa: F811 (fixture)
 ) -> None:

@@ -335,6 +335,7 @@ def test_bad_values_are_4xx_on_post_and_put(stack: Stack, partner: Partner, lamb
     assert 400 <= status < 500
 
 
+@pytest.mark.attack(1)
 def test_an_integer_longer_than_pythons_digit_limit_is_not_a_500(
     stack: Stack, partner: Partner, lambda_context: Any
 ) -> None:
@@ -350,6 +351,7 @@ def test_an_integer_longer_than_pythons_digit_limit_is_not_a_500(
 
 
 @pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+@pytest.mark.attack(1)
 def test_a_date_time_at_the_end_of_the_range_is_a_422_not_a_500(
     stack: Stack, partner: Partner, lambda_context: Any, moment: str
 ) -> None:

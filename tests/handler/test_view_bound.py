@@ -23,7 +23,7 @@ from tests.handler.test_events_api import BROWSER, READER_IP, all_items, post_ev
 from tests.handler.test_trending_function import run_timer, stored_files, trending_env  # noqa: F401 (fixture)
 from tests.support.aws_calls import AwsCalls
 
-pytestmark = pytest.mark.handler
+pytestmark = [pytest.mark.handler, pytest.mark.attack(9)]
 
 ATTACKER = "198.51.100.7"
 NOW = datetime(2026, 11, 25, 10, 20, tzinfo=UTC)

@@ -18,7 +18,7 @@ from tests.handler.test_ingest_api import on_article, post
 from tests.handler.test_publish import Newsroom, article_file, listed_ids, newsroom, snapshot_bucket  # noqa: F401
 from tests.unit.test_ninjs3 import ninjs3
 
-pytestmark = pytest.mark.handler
+pytestmark = [pytest.mark.handler, pytest.mark.attack(6)]
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from newsdesk_ops.local_stack import LocalStack
 from tests.http.conftest import LocalApi
 from tests.http.test_local_stack import new_uri, ninjs_bytes
 
-pytestmark = pytest.mark.http
+pytestmark = [pytest.mark.http, pytest.mark.attack(10)]
 
 PARTNER_LIMIT = 2
 EVENTS_BURST = 3

@@ -13,7 +13,7 @@ from newsdesk.engagement import DEFAULT_VIEWS_PER_CLIENT_HOUR
 from tests.conftest import load_ninjs
 from tests.http.conftest import LocalApi
 
-pytestmark = pytest.mark.http
+pytestmark = [pytest.mark.http, pytest.mark.attack(9)]
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 

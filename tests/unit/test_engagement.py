@@ -118,6 +118,7 @@ def test_a_comments_event_claims_the_site_key_even_when_malformed() -> None:
     assert not claims_comments(["comments"])
 
 
+@pytest.mark.attack(9)
 @pytest.mark.parametrize(
     "user_agent",
     [
@@ -156,6 +157,7 @@ def test_crawlers_tools_and_missing_user_agents_are_not_readers(user_agent: str 
     assert is_crawler(user_agent)
 
 
+@pytest.mark.attack(9)
 @pytest.mark.parametrize(
     "user_agent",
     [

@@ -31,7 +31,7 @@ from newsdesk.snapshots import (
 )
 from newsdesk.trending import MAX_COUNTED_ARTICLES, ArticleActivity, ListedArticle, build_trending
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.attack(8)]
 
 WIDE = "\U0001d538"  # 𝔸: four bytes of UTF-8, unchanged by NFC
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)

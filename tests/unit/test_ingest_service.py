@@ -160,6 +160,7 @@ def test_record_fields_lists_show_are_plain_text_before_they_are_stored(service:
 @pytest.mark.parametrize(
     "unordered", [{"version": None, "versioncreated": None}, {"version": "abc", "versioncreated": None}]
 )
+@pytest.mark.attack(3)
 def test_a_document_that_cannot_be_ordered_is_refused_so_an_older_one_cannot_follow_it(
     service: IngestService, store: FakeArticleStore, unordered: dict[str, Any]
 ) -> None:
@@ -176,12 +177,14 @@ def test_a_document_that_cannot_be_ordered_is_refused_so_an_older_one_cannot_fol
     assert current is not None and current.version == "5" and current.headline == "Пятая"
 
 
+@pytest.mark.attack(3)
 def test_a_put_states_the_replacement_so_an_unordered_document_is_accepted(service: IngestService) -> None:
     created = submit(service, article_doc(version="5")).record
     replaced = submit(service, article_doc(version="abc", headline="Замена"), replace_id=created.article_id, if_match=1)
     assert replaced.record.revision == 2 and replaced.record.version == "abc"
 
 
+@pytest.mark.attack(4)
 def test_a_put_retried_after_its_response_was_lost_is_a_replay(service: IngestService) -> None:
     # Given a PUT that was written (revision 2) but whose answer the partner never saw
     created = submit(service, article_doc()).record

@@ -16,7 +16,7 @@ from newsdesk.ninjs import validate_document
 from newsdesk.snapshots import article_snapshot, article_summary, render
 from tests.handler.ninjs_builders import article_doc
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.attack(7)]
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 ISSUE_EXAMPLES = [

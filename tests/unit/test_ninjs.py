@@ -1165,6 +1165,7 @@ def test_shown_text_over_its_limit_is_shortened_or_dropped_not_stored_whole() ->
 @pytest.mark.parametrize(
     "hidden", ["\u200b", "\u200e", "\u200f", "\u061c", "\u2060", "\ufeff", "\U000e0041", "\U000e007f", "\u202e"]
 )
+@pytest.mark.attack(7)
 def test_invisible_and_direction_changing_characters_do_not_reach_headlines(hidden: str) -> None:
     content = validate_document(article_doc(headline=f"Танк{hidden}овый завод"), default_language="ru").content
     assert content.headline == "Танковый завод"
@@ -1176,6 +1177,7 @@ def test_joiners_that_scripts_and_emoji_need_are_kept() -> None:
     assert content.headline == headline
 
 
+@pytest.mark.attack(7)
 def test_a_url_that_would_display_as_something_else_is_not_used() -> None:
     spoofed = "https://cdn.example/photo\u202egpj.exe"
     doc = article_doc(

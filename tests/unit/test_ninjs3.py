@@ -13,7 +13,7 @@ from newsdesk.models import Mention, PubStatus
 from newsdesk.ninjs import validate_document
 from tests.handler.ninjs_builders import article_doc
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.attack(6)]
 
 
 def ninjs3(uri: str = "urn:newsml:agency.example:2026:tanks", **fields: Any) -> dict[str, Any]:

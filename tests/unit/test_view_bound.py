@@ -18,7 +18,7 @@ from newsdesk.engagement import DEFAULT_VIEWS_PER_CLIENT_HOUR, RATE_LIMITED
 from newsdesk.models import ArticleStatus
 from tests.support.fakes import FakeEngagementStore
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.attack(9)]
 
 NOW = datetime(2026, 11, 25, 10, 20, tzinfo=UTC)
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"

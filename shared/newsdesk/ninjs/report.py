@@ -17,7 +17,9 @@ def pointer_to(*parts: str | int) -> str:
 def pointer_sort_key(pointer: str) -> list[tuple[int, int | str]]:
     """Document order for pointers: array indexes compare as numbers (``/2`` before ``/10``)."""
     parts = pointer.split("/")[1:] if pointer else []
-    return [(0, int(part)) if part.isdigit() else (1, part) for part in parts]
+    # isascii: str.isdigit also holds for "¹" and other digits int() refuses (a field name a partner
+    # chose); the length keeps int() far from Python's digit limit.
+    return [(0, int(part)) if part.isascii() and part.isdigit() and len(part) <= 18 else (1, part) for part in parts]
 
 
 def _error_sort_key(error: FieldError) -> tuple[list[tuple[int, int | str]], str]:
