@@ -82,6 +82,12 @@ openapi: $(STAMP)
 schemas: $(STAMP)
 	$(BIN)/python -m newsdesk.snapshots.schemas
 
+# Fault property tests (tests/faults/) with the long hypothesis profile: one AWS call fails, the
+# caller retries, the state must equal the fault-free run's. Figures: bench/results/reliability/faults.json.
+.PHONY: faults
+faults: $(STAMP)
+	HYPOTHESIS_PROFILE=faults-long FAULTS_REPORT=1 FAULTS_COMMAND="make faults" $(BIN)/python -m pytest -p no:cacheprovider tests/faults
+
 build: $(SAM)
 	PYENV_VERSION=$(SAM_PYENV) $(SAM) build --template template.yaml
 

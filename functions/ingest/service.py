@@ -199,7 +199,11 @@ def check_order(content: ArticleContent, current: ArticleRecord, *, explicit_rep
     """Versions move only forward: refuse a late older version; refuse a changed body under an
     unchanged version, or one that cannot be ordered against the stored one (no version information,
     or labels such as "abc" that say nothing about order), unless a PUT with If-Match says so."""
-    order = compare_versions(content.version, content.versioncreated, current.version, current.versioncreated)
+    # Compared in whole seconds, as the record keeps them: with its fraction, a late retry of
+    # 08:00:00.1 would be "newer" than the stored 08:00:00 of its 08:00:00.9 correction and replace it.
+    order = compare_versions(
+        content.version, _whole_seconds(content.versioncreated), current.version, _whole_seconds(current.versioncreated)
+    )
     if order is VersionOrder.OLDER:
         stored_at = current.versioncreated.isoformat() if current.versioncreated else "-"
         raise VersionConflict(
@@ -218,6 +222,10 @@ def check_order(content: ArticleContent, current: ArticleRecord, *, explicit_rep
             "document cannot be ordered against it; send a newer numeric version or versioncreated, "
             "or replace it with PUT and If-Match."
         )
+
+
+def _whole_seconds(moment: datetime | None) -> datetime | None:
+    return moment.replace(microsecond=0) if moment is not None else None
 
 
 def build_record(

@@ -136,6 +136,36 @@ def summary(record: ArticleRecord | None) -> ArticleSummary | None:
     return article_summary(record) if record is not None and is_published(record) else None
 
 
+def touched_lists(changes: Iterable[ArticleChange]) -> set[ListKey]:
+    """The lists a batch's changes enter, leave or change within, judged record by record.
+
+    Not on the merged changes: a redelivered batch can carry a record whose lists were already
+    written (a story's insert) and a later one that undoes it (its retraction); merged, the two look
+    like a story that was never published, and the lists would keep showing it.
+    """
+    touched: set[ListKey] = set()
+    for change in changes:
+        if summary(change.old) != summary(change.new):  # else e.g. a change no list shows
+            touched |= lists_of(change.old) | lists_of(change.new)
+    return touched
+
+
+def ranking_moves(changes: Iterable[ArticleChange]) -> tuple[list[str], list[str]]:
+    """The stories a batch takes out of publication and the ones it brings back, in first-seen order.
+
+    Judged record by record, kept by the final state: a redelivered retraction followed by the new
+    version that brings the story back must bring it back (merged, it looks like no change).
+    """
+    changes = list(changes)
+    final = {change.article_id: change.new for change in changes}
+    gone = {change.article_id: None for change in changes if withdrawn(change)}
+    back = {change.article_id: None for change in changes if republished(change)}
+    return (
+        [article_id for article_id in gone if not is_published(final[article_id])],
+        [article_id for article_id in back if is_published(final[article_id])],
+    )
+
+
 def merged(changes: Iterable[ArticleChange]) -> list[ArticleChange]:
     """One change per article, from its first old state to its last new state, in first-seen order."""
     merged: dict[str, ArticleChange] = {}

@@ -74,16 +74,16 @@ from publish.changes import (
     list_order,
     lists_of,
     merged,
-    republished,
+    ranking_moves,
     state_order,
-    summary,
-    withdrawn,
+    touched_lists,
 )
 
 # A list or the manifest written by two publishers at once: re-read and write again, a few times.
 MAX_SHARED_WRITE_ATTEMPTS = 3
 
 Progress = Callable[[int, int], None]
+Rendered = tuple[bytes, datetime | None]  # a file's bytes and its generation time
 
 
 @dataclass
@@ -174,8 +174,7 @@ class Publisher:
         if stored is not None:
             # Whatever the stored rankings say, only stories published now are ranked.
             unpublished = {record.article_id for record in records if not is_published(record)}
-            rankings = stored.rankings().without(unpublished | self._recently_withdrawn())
-            self._write_trending(rankings, known, force=force, report=report)
+            self._write_trending(stored.rankings(), known, force=force, report=report, leave_out=unpublished)
         report.lists = self._publish_shared(sorted(lists), {}, known, force=force, report=report)
         return report
 
@@ -185,7 +184,7 @@ class Publisher:
         Stories withdrawn since (or while) the trending function ranked them are left out.
         """
         known = self.snapshots.published_files()
-        self._write_trending(rankings.without(self._recently_withdrawn()), known, force=False)
+        self._write_trending(rankings, known, force=False)
         self._write_shared(MANIFEST_PATH, lambda: _render_manifest(known), known, force=False)
 
     def withdraw_from_rankings(self, changes: Iterable[ArticleChange], now: datetime | None = None) -> bool:
@@ -195,9 +194,7 @@ class Publisher:
         and counters files if they show any of them. A story that comes back is forgotten. Reads
         and writes nothing for a batch that withdraws nothing. Returns whether the files changed.
         """
-        changed = merged(changes)
-        gone = [change.article_id for change in changed if withdrawn(change)]
-        back = [change.article_id for change in changed if republished(change)]
+        gone, back = ranking_moves(changes)
         if self.withdrawn is None or not (gone or back):
             return False
         self.withdrawn.restore(back)
@@ -211,7 +208,7 @@ class Publisher:
         if not rankings.article_ids() & set(gone):
             return False
         known = self.snapshots.published_files()
-        self._write_trending(rankings.without(self._recently_withdrawn() | set(gone)), known, force=False)
+        self._write_trending(rankings, known, force=False, leave_out=gone)
         self._write_shared(MANIFEST_PATH, lambda: _render_manifest(known), known, force=False)
         logger.info("withdrawn stories left the rankings", extra={"article_ids": gone})
         return True
@@ -226,11 +223,21 @@ class Publisher:
         *,
         force: bool,
         report: PublishReport | None = None,
+        leave_out: Iterable[str] = (),
     ) -> None:
+        """Write trending.json and counters.json without the stories withdrawn by then.
+
+        Each attempt reads them again: a retraction published while this writer rendered (its PUT
+        then loses the condition) is not undone by the retry.
+        """
         report = report or PublishReport()
-        for path, snapshot in rankings.files().items():
-            rendered = partial(_rendered, render(snapshot), snapshot.generated_at)
+        for path in rankings.files():
+            rendered = partial(self._render_rankings, rankings, path, leave_out)
             report.count(self._write_shared(path, rendered, known, force=force))
+
+    def _render_rankings(self, rankings: Rankings, path: str, leave_out: Iterable[str]) -> Rendered:
+        snapshot = rankings.without(self._recently_withdrawn().union(leave_out)).files()[path]
+        return render(snapshot), snapshot.generated_at
 
     # --- Steps ---------------------------------------------------------------------------------------
 
@@ -255,7 +262,7 @@ class Publisher:
             return False
         stamp = source_stamp(record)
         if is_published(record):
-            if known is not None and known.source == stamp and not force:
+            if known is not None and known.source == stamp and known.confirmed and not force:
                 return False
             content = content_from_json(self.archive.get_normalized(record.normalized_key))
             body = render(article_snapshot(record, content))
@@ -272,15 +279,11 @@ class Publisher:
 
         Returns the number of lists considered; nothing is read when no list is touched.
         """
-        changed = merged(changes)
-        touched: set[ListKey] = set()
-        for change in changed:
-            if summary(change.old) == summary(change.new):
-                continue  # e.g. a redelivered record, or a change no list shows
-            touched |= lists_of(change.old) | lists_of(change.new)
+        changes = list(changes)
+        touched = touched_lists(changes)
         if not touched:
             return 0
-        overlay = {change.article_id: change.new for change in changed}
+        overlay = {change.article_id: change.new for change in merged(changes)}
         return self._publish_shared(sorted(touched), overlay, self.snapshots.published_files())
 
     # --- Lists, schemas, manifest --------------------------------------------------------------------
@@ -373,10 +376,6 @@ class Publisher:
             items=[article_summary(record) for record in newest],
         )
         return render(snapshot), generated_at
-
-
-def _rendered(body: bytes, generated_at: datetime | None) -> tuple[bytes, datetime | None]:
-    return body, generated_at
 
 
 def _render_schema(schema: dict[str, Any]) -> tuple[bytes, datetime | None]:

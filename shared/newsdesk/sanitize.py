@@ -33,13 +33,17 @@ DROPPED_WITH_CONTENT = frozenset(
 )  # fmt: skip
 
 # Control characters, explicit bidi embeddings/overrides/isolates and marks (LRM, RLM, ALM),
-# zero-width space, word joiner, BOM, the Mongolian vowel separator and Unicode tag characters: they
-# never belong in published text and are known ways to make text display differently from what it
-# is, or to hide text in it. ZWNJ and ZWJ (U+200C, U+200D) stay: Persian and Indic scripts and emoji
-# sequences need them.
+# zero-width space, word joiner, the invisible mathematical operators (U+2061-2064), the deprecated
+# format characters (U+206A-206F), BOM, the Mongolian vowel separator, the interlinear annotation
+# characters (U+FFF9-FFFB, which make renderers hide text), the blank Hangul fillers (U+3164, U+FFA0),
+# the shorthand and musical format controls and Unicode tag characters: they never belong in
+# published text and are known ways to make text display differently from what it is, or to hide
+# text in it. ZWNJ and ZWJ (U+200C, U+200D) stay: Persian and Indic scripts and emoji sequences need
+# them; so do the soft hyphen and variation selectors (typography, emoji and CJK variants).
 _INVISIBLE_TRICK_RANGES = (
     "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u202a-\u202e"
-    "\u2060\u2066-\u2069\ufeff\U000e0000-\U000e007f"
+    "\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e007f"
 )
 _INVISIBLE_TRICKS = re.compile(f"[{_INVISIBLE_TRICK_RANGES}]")
 # A character plain text keeps and that is not whitespace: what makes plain text non-empty.
@@ -52,6 +56,16 @@ _NO_BREAK_SPACES = frozenset("\u00a0\u202f")
 # What would start a tag if the text were ever pasted into HTML unescaped.
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _PLAIN_TEXT_PASSES = 5
+# Longer links are not used: browsers and CDNs count a URL's bytes (percent-encoded, non-ASCII takes
+# several), and the lead image's is stored on the record and repeated in every list entry.
+MAX_LINK_BYTES = 2048
+# Whitespace, quotes, angle brackets, backslash and the other characters RFC 3986 never allows; control characters.
+_NOT_IN_LINKS = re.compile("[\\s<>\"'`\\\\{}|^\x00-\x1f\x7f-\x9f]")
+# What shows nothing besides the format characters (category Cf, checked apart): blank letters
+# (Hangul fillers, Khmer inherent vowels), the combining grapheme joiner and variation selectors.
+_BLANK_IN_LINKS = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
+)
 
 
 def _nfc(text: str) -> str:
@@ -77,22 +91,39 @@ def _html_cleaner() -> nh3.Cleaner:
     )
 
 
+def is_published_link(candidate: str) -> bool:
+    """Whether a URL is a link we publish (docs/api.md, "Links and identifiers"): an absolute http(s)
+    URL with a host, a usable port and no credentials (``https://bank.example@evil.example`` shows one
+    host and goes to another; ``https:evil`` has no host), at most MAX_LINK_BYTES, without spaces,
+    quotes, angle brackets, backslashes (``https://\\evil`` is read differently by browsers and by
+    Python), control or invisible characters."""
+    if not candidate or len(candidate.encode("utf-8", "surrogatepass")) > MAX_LINK_BYTES:
+        return False
+    if _NOT_IN_LINKS.search(candidate):
+        return False
+    if not candidate.isascii() and (
+        _BLANK_IN_LINKS.search(candidate) or any(unicodedata.category(character) == "Cf" for character in candidate)
+    ):
+        return False
+    try:
+        parts = urlsplit(candidate)
+        port_is_valid = parts.port is None or parts.port > 0
+    except ValueError:
+        return False
+    return (
+        parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and port_is_valid and "@" not in parts.netloc
+    )
+
+
 def _published_link(tag: str, attribute: str, value: str) -> str | None:
-    """An ``href`` stays only as an absolute http(s) URL with a host and no credentials, or a mailto:
-    (the scheme allowlist already holds); ``https://bank.example@evil.example`` shows one host and
-    goes to another, and ``https:evil`` has no host at all."""
+    """An ``href`` stays only as a link we publish (:func:`is_published_link`), or a mailto: (the
+    scheme allowlist already holds)."""
     if attribute != "href":
         return value
     candidate = value.strip()
     if candidate[:7].lower() == "mailto:":
         return value
-    try:
-        parts = urlsplit(candidate)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
-        return None
-    return value
+    return value if is_published_link(candidate) else None
 
 
 @cache

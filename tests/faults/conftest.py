@@ -35,6 +35,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if not _reporting(config) or not FIGURES.pipelines:
         return
     command = os.environ.get("FAULTS_COMMAND") or " ".join(["pytest", *sys.argv[1:]])
+    if os.environ.get("FAULTS_MAX_EXAMPLES"):
+        command = f"FAULTS_MAX_EXAMPLES={os.environ['FAULTS_MAX_EXAMPLES']} {command}"
     FIGURES.write(command)
     terminalreporter.write_sep("=", "faults injected (bench/results/reliability/faults.json)")
     terminalreporter.write_line(FIGURES.table())

@@ -25,6 +25,7 @@ class PipelineFigures:
     by_operation: Counter[str] = field(default_factory=Counter)
     by_call_index: Counter[int] = field(default_factory=Counter)
     retries: int = 0  # requests, invocations or runs repeated after a fault
+    doubled: int = 0  # examples whose faulted run counted some views twice (view counting only)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -36,6 +37,7 @@ class PipelineFigures:
             "faults_by_call": dict(sorted(self.by_operation.items())),
             "faults_by_call_index": {str(index): n for index, n in sorted(self.by_call_index.items())},
             "retries": self.retries,
+            "examples_with_doubled_counts": self.doubled,
         }
 
 
@@ -69,12 +71,12 @@ class Figures:
 
     def table(self) -> str:
         kinds = sorted({kind for figures in self.pipelines.values() for kind in figures.by_kind})
-        header = ["pipeline", "examples", "steps", "faults", *kinds, "retries"]
+        header = ["pipeline", "examples", "steps", "faults", *kinds, "retries", "doubled"]
         rows = [header]
         for name, figures in sorted(self.pipelines.items()):
             counts = [str(figures.by_kind.get(kind, 0)) for kind in kinds]
-            rows.append([name, str(figures.examples), str(figures.steps), str(figures.faults), *counts,
-                         str(figures.retries)])
+            numbers = [figures.examples, figures.steps, figures.faults]
+            rows.append([name, *map(str, numbers), *counts, str(figures.retries), str(figures.doubled)])
         rows.append(["failures", str(len(self.failures))] + [""] * (len(header) - 2))
         widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
         return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows)

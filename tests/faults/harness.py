@@ -28,9 +28,9 @@ _COMMON: dict[str, Any] = {
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 }
 # `make test`: few examples, the same ones every run (derandomized), so CI is reproducible.
-settings.register_profile("faults-ci", max_examples=30, derandomize=True, **_COMMON)
+settings.register_profile("faults-ci", max_examples=25, derandomize=True, **_COMMON)
 # `make faults`: many more, and new ones each run.
-settings.register_profile("faults-long", max_examples=300, **_COMMON)
+settings.register_profile("faults-long", max_examples=200, **_COMMON)
 
 
 def fault_settings() -> settings:
@@ -119,9 +119,7 @@ class Delivery:
     response: dict[str, Any] | None
 
 
-def deliver_with_retries(
-    invoke: Callable[[dict[str, Any]], dict[str, Any]], records: list[dict[str, Any]]
-) -> Delivery:
+def deliver_with_retries(invoke: Callable[[dict[str, Any]], dict[str, Any]], records: list[dict[str, Any]]) -> Delivery:
     """Hand ``records`` to a stream function as Lambda does, until the batch succeeds.
 
     A function error retries the whole batch; ``batchItemFailures`` make Lambda resume from the

@@ -52,13 +52,9 @@ def publish(
 
     watch = SnapshotWatch(bucket).watch(aws.s3_client())
     result = Published(calls=[], invocations=0, watch=watch)
-    first_calls: list[int] = []
 
     def invoke(event: dict[str, Any]) -> dict[str, Any]:
-        if not first_calls:
-            first_calls.append(len(injector.calls))  # placeholder until the invocation returns
-        response: dict[str, Any] = handler(event, context)
-        return response
+        return dict(handler(event, context))
 
     try:
         for index, batch in enumerate(batches):

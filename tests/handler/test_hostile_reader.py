@@ -75,7 +75,9 @@ def batch_of(*events: dict[str, Any] | None) -> dict[str, Any]:
 
 
 @pytest.mark.attack(5)
-def test_a_crash_between_put_and_hash_record_does_not_keep_a_retracted_story_listed(newsroom: Newsroom) -> None:
+def test_a_crash_between_put_and_hash_record_does_not_keep_a_retracted_story_listed(
+    newsroom: Newsroom,  # noqa: F811 (fixture)
+) -> None:
     # Given a published story
     kept = newsroom.post(article_doc("urn:hostile:kept"))["id"]
     newsroom.publish()
@@ -98,7 +100,7 @@ def test_a_crash_between_put_and_hash_record_does_not_keep_a_retracted_story_lis
 
 @pytest.mark.attack(5)
 def test_a_crash_then_a_retry_that_brings_the_retraction_along_does_not_keep_the_story_listed(
-    newsroom: Newsroom,
+    newsroom: Newsroom,  # noqa: F811 (fixture)
 ) -> None:
     # Given a published story, and a second one whose publish dies between latest.json's PUT and record
     kept = newsroom.post(article_doc("urn:hostile:kept-2"))["id"]
@@ -119,7 +121,7 @@ def test_a_crash_then_a_retry_that_brings_the_retraction_along_does_not_keep_the
 
 @pytest.mark.attack(5)
 def test_a_redelivered_insert_batched_with_its_retraction_leaves_no_retracted_story_listed(
-    newsroom: Newsroom,
+    newsroom: Newsroom,  # noqa: F811 (fixture)
 ) -> None:
     # Given a story published by a batch whose lists were written (another record of it failed,
     # so the stream delivers it again from there)
@@ -149,7 +151,9 @@ def ranked_ids(room: Newsroom) -> set[str]:
 
 
 @pytest.mark.attack(11)
-def test_rankings_published_while_the_story_is_retracted_do_not_bring_it_back(newsroom: Newsroom) -> None:
+def test_rankings_published_while_the_story_is_retracted_do_not_bring_it_back(
+    newsroom: Newsroom,  # noqa: F811 (fixture)
+) -> None:
     # Given a story at the top of the rankings, published
     story = newsroom.post(article_doc("urn:hostile:ranked"))
     counters = CounterStore(newsroom.stack.table_name)
@@ -185,7 +189,7 @@ def test_rankings_published_while_the_story_is_retracted_do_not_bring_it_back(ne
 
 @pytest.mark.attack(11)
 def test_a_story_back_in_a_newer_version_reenters_the_rankings_after_a_redelivered_batch(
-    newsroom: Newsroom,
+    newsroom: Newsroom,  # noqa: F811 (fixture)
 ) -> None:
     # Given a ranked story that was retracted (it left the rankings)
     story = newsroom.post(article_doc("urn:hostile:back"))

@@ -113,6 +113,20 @@ def test_patched_queries_answer_page_for_page_as_moto_does(dynamodb: Any, query:
     assert sum(len(page["Items"]) for page in expected) > 0 or "P#none" in str(query)
 
 
+def test_patched_scans_answer_page_for_page_as_moto_does(dynamodb: Any) -> None:
+    def pages() -> list[Any]:
+        found, start = [], None
+        while True:
+            response = dynamodb.scan(TableName=TABLE, Limit=97, **({"ExclusiveStartKey": start} if start else {}))
+            found.append((response["Items"], response.get("LastEvaluatedKey")))
+            if not (start := response.get("LastEvaluatedKey")):
+                return found
+
+    with plain_queries():
+        expected = pages()
+    assert pages() == expected and len(expected) > 1
+
+
 class FakeShard:
     def __init__(self, records: int) -> None:
         self.starting_sequence_number = 1000

@@ -48,10 +48,12 @@ _THROTTLE = {"dynamodb": ("ProvisionedThroughputExceededException", 400), "s3": 
 
 @dataclass(frozen=True)
 class Fault:
-    """Fail the ``call``-th call (1-based, counted from when the injector was armed) as ``kind``."""
+    """Fail the ``call``-th call (1-based, counted from when the injector was armed) as ``kind``;
+    with ``operation`` (``"dynamodb:PutItem"``), the ``call``-th call of that operation."""
 
     call: int
     kind: FaultKind
+    operation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,10 +146,15 @@ class FaultInjector:
         name = f"{service}:{model.name}"
         self.calls.append(name)
         fault = self._fault
-        if fault is None or len(self.calls) != fault.call:
+        if fault is None:
+            return
+        if fault.operation is not None:
+            if name != fault.operation or self.calls.count(name) != fault.call:
+                return
+        elif len(self.calls) != fault.call:
             return
         self._fault = None  # one failure per arming: the retry must find AWS working
-        self.injected.append(Injected(call=fault.call, operation=name, kind=fault.kind))
+        self.injected.append(Injected(call=len(self.calls), operation=name, kind=fault.kind))
         if fault.kind.after_the_call:
             self._lose_next_response = fault.kind
             return

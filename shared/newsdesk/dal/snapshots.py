@@ -64,6 +64,9 @@ class PublishedFile:
     etag: str = ""
     generation: int = 0
     state_order: int | None = None
+    # False while a writer may have PUT since the record was written (it marks the record before
+    # its PUT and rewrites it after): the hash then says nothing about the bucket.
+    confirmed: bool = True
 
 
 def _key(path: str) -> dict[str, Any]:
@@ -94,6 +97,7 @@ def _published_file(item: dict[str, Any]) -> PublishedFile:
         etag=values.get("etag") or "",
         generation=_int(values.get("generation")) or 0,
         state_order=_int(values.get("state_order")),
+        confirmed=not values.get("pending"),
     )
 
 
@@ -136,6 +140,12 @@ class SnapshotStore:
             for item in page.get("Items", []):
                 published = _published_file(item)
                 files[published.path] = published
+        for path, published in list(files.items()):
+            if not published.confirmed:
+                # A writer marked it and may have crashed after its PUT: ask the bucket (one HEAD), so
+                # that the manifest describes the file that is there.
+                current = self._repaired(path)
+                files[path] = current if current is not None and current.sha256 else published
         return files
 
     def published_file(self, path: str) -> PublishedFile | None:
@@ -189,7 +199,7 @@ class SnapshotStore:
         elif look_up and known is None:
             known = self.published_file(path)
         digest = sha256_of(body)
-        if known is not None and known.sha256 == digest and not force:
+        if known is not None and known.sha256 == digest and known.confirmed and not force:
             if source and known.source != source:
                 self._put_record(replace(known, source=source))
             return None
@@ -220,7 +230,7 @@ class SnapshotStore:
         for _ in range(3):
             if known is not None and known.state_order is not None and known.state_order > state_order:
                 return False
-            if known is not None and known.sha256 == digest and not force:
+            if known is not None and known.sha256 == digest and known.confirmed and not force:
                 if known.source != source or known.state_order != state_order:
                     self._put_record(replace(known, source=source, state_order=state_order))
                 return False
@@ -247,10 +257,13 @@ class SnapshotStore:
         known: PublishedFile | None,
     ) -> PublishedFile:
         """PUT on condition that the object is the one ``known`` describes; raises SnapshotRaced if not."""
+        # Above the record's generation even when the object is new (deleted from the bucket since),
+        # so that the record of this PUT is written.
+        floor = known.generation if known is not None else 0
         if known is not None and not known.etag:
-            # A record from before conditional writes: ask the bucket what the object is now.
+            # A record from before conditional writes, or a deleted object: ask the bucket.
             known = self.in_bucket(path) or None
-        generation = (known.generation if known is not None else 0) + 1
+        generation = max(floor, known.generation if known is not None else 0) + 1
         metadata = {"sha256": digest, "generation": str(generation)}
         if generated_at is not None:
             metadata["generated-at"] = generated_at.isoformat()
@@ -267,12 +280,19 @@ class SnapshotStore:
             CacheControl=cache_control_for(path),
             Metadata=metadata,
         )
+        if known is not None:
+            # If this process dies between the PUT and the record, the record must not be trusted.
+            self._mark_pending(path)
         try:
             response = put(IfMatch=known.etag) if known is not None else put(IfNoneMatch="*")
         except ClientError as error:
             code = _error_code(error)
             if code in _LOST_CONDITION or (code in _NO_OBJECT and known is not None):
-                raise SnapshotRaced(path, self.in_bucket(path)) from error
+                current = self._repaired(path)
+                if current is None and known is not None:
+                    # Deleted: the next attempt creates it, with a generation above the record's.
+                    current = replace(known, sha256="", etag="", confirmed=False)
+                raise SnapshotRaced(path, current) from error
             raise
         return PublishedFile(
             path=path,
@@ -284,8 +304,32 @@ class SnapshotStore:
             state_order=state_order,
         )
 
-    def _put_record(self, file: PublishedFile) -> None:
-        """Record what the bucket holds, unless a record of a later PUT is already there."""
+    def _mark_pending(self, path: str) -> None:
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key=_key(path),
+                UpdateExpression="SET pending = :true",
+                ConditionExpression="attribute_exists(sha256)",
+                ExpressionAttributeValues={":true": {"BOOL": True}},
+            )
+        except ClientError as error:
+            if _error_code(error) != "ConditionalCheckFailedException":
+                raise
+
+    def _repaired(self, path: str) -> PublishedFile | None:
+        """What the bucket holds (one HEAD); its record is rewritten if it describes an earlier PUT."""
+        current = self.in_bucket(path)
+        if current is not None and current.sha256:
+            self._put_record(current, newer_only=True)
+        return current
+
+    def _put_record(self, file: PublishedFile, *, newer_only: bool = False) -> None:
+        """Record what the bucket holds, unless a record of a later PUT is already there.
+
+        ``newer_only``: a repair, only over an earlier generation, so that it never clears the mark
+        of a writer whose PUT of the next generation may be under way.
+        """
         values = {
             "kind": "snapshot",
             "path": file.path,
@@ -300,7 +344,9 @@ class SnapshotStore:
             self._dynamodb.put_item(
                 TableName=self._table,
                 Item={**_key(file.path), **to_item(values)},
-                ConditionExpression="attribute_not_exists(generation) OR generation <= :generation",
+                ConditionExpression=(
+                    f"attribute_not_exists(generation) OR generation {'<' if newer_only else '<='} :generation"
+                ),
                 ExpressionAttributeValues={":generation": {"N": str(file.generation)}},
             )
         except ClientError as error:

@@ -11,17 +11,15 @@ import math
 import re
 import unicodedata
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
-from newsdesk.sanitize import plain_text
+from newsdesk.sanitize import MAX_LINK_BYTES, is_published_link, plain_text
 
 JSONObject = dict[str, object]
 
 LEAD_MAX_CHARS = 400
 MAX_DIMENSION = 100_000
-# Longer URLs are not used: browsers and CDNs count a URL's bytes (percent-encoded, non-ASCII takes
-# several), and the lead image's is stored on the record and repeated in every list entry.
-MAX_URL_BYTES = 2048
+# Longer URLs are not used (newsdesk.sanitize.MAX_LINK_BYTES: the same rule as links in the body).
+MAX_URL_BYTES = MAX_LINK_BYTES
 MAX_URL_CHARS = MAX_URL_BYTES  # the same number for an ASCII URL (the name older tests use)
 # A concept id (QCode, urn:, http URI) is published as text, never as a link (docs/snapshots.md).
 MAX_IDENTIFIER_CHARS = 200
@@ -36,12 +34,6 @@ _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?
 # whose alias is letters and digits and whose code has no "/" (so no "//host"), and a URN (RFC 8141).
 _QCODE = re.compile(r"([A-Za-z][A-Za-z0-9]{0,31}):[A-Za-z0-9][A-Za-z0-9._~\-]*")
 _URN = re.compile(r"urn:[A-Za-z0-9][A-Za-z0-9\-]{0,31}:[A-Za-z0-9()+,\-.:=@;$_!*%/~&]+", re.IGNORECASE)
-_NOT_IN_URIS = re.compile(r"[\s<>\"'`\\{}|^]")
-# Unicode general category Cc is exactly U+0000-001F and U+007F-009F (Unicode keeps it so): a
-# search instead of a per-character loop.
-_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
-# Characters that make a URL display as something else (bidi controls and marks) or hide in it.
-_INVISIBLE_IN_URL = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\U000e0000-\U000e007f]")
 
 
 def text_of(container: object, key: str) -> str | None:
@@ -96,20 +88,7 @@ def http_url(value: str | None) -> str:
     if value is None:
         return ""
     candidate = unicodedata.normalize("NFC", value.strip())
-    if not candidate or len(candidate.encode("utf-8")) > MAX_URL_BYTES:
-        return ""
-    if _NOT_IN_URIS.search(candidate) or _CONTROL_CHARACTER.search(candidate) or _INVISIBLE_IN_URL.search(candidate):
-        return ""
-    try:
-        parts = urlsplit(candidate)
-        port_is_valid = parts.port is None or parts.port > 0
-    except ValueError:
-        return ""
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or not port_is_valid:
-        return ""
-    if "@" in parts.netloc:
-        return ""
-    return candidate
+    return candidate if is_published_link(candidate) else ""
 
 
 def identifier(value: str | None) -> str:

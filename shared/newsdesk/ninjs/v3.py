@@ -56,6 +56,14 @@ V3_ONLY_NAMES = frozenset(
 )
 # Fields that hold a story back, in each spelling: never an ignorable unknown field in the other version.
 HOLDING_BACK = {"pubStatus": "pubstatus", "embargoedUntil": "embargoed"}
+# The same fields as a partner may misspell them (case, "_" or "-": "PubStatus", "embargoed_until",
+# "Expires"): folded this way, such a name is refused rather than kept as an unknown field, since
+# the partner meant to hold the story back (the exact names of the other version have their own message).
+_HOLDING_BACK_FOLDED = frozenset({"pubstatus", "embargoed", "embargoeduntil", "expires"})
+_HOLDING_BACK_NAMES = {
+    V2: frozenset({"pubstatus", "embargoed", "expires"}),
+    V3_1: frozenset({*HOLDING_BACK, "expires"}),
+}
 # 3.x fields with no 2.x counterpart that Newsdesk does not read yet (kept in the archive, reported).
 NOT_READ_YET = ("eventDetails", "plannedCoverage")
 # Values that are not ninjs (places[].geoJSON is GeoJSON): copied, never renamed.
@@ -103,6 +111,7 @@ def reading_of(document: JSONObject) -> Reading:
         # No version stated: 3.x field names (and none of the 2.x ones the profile reads) say 3.x.
         says_v3 = bool(V3_ONLY_NAMES & names) and not (set(_V2_TO_V3_NAMES) & names)
         schema = V3_1 if says_v3 else V2
+    errors.extend(_misspelt_holding_back(document, schema))
     if schema == V2:
         for v3_name, v2_name in HOLDING_BACK.items():
             if v3_name in document:
@@ -128,6 +137,23 @@ def reading_of(document: JSONObject) -> Reading:
         if name in document
     )
     return Reading(schema=schema, document=_renamed_object(document), errors=errors, warnings=warnings)
+
+
+def _misspelt_holding_back(document: JSONObject, schema: str) -> list[FieldError]:
+    """Top-level names that fold to a field holding a story back but are spelt as neither version does."""
+    expected = _HOLDING_BACK_NAMES[V2 if schema == V2 else V3_1]
+    other_version = frozenset({*HOLDING_BACK, *HOLDING_BACK.values()}) - expected  # reported by reading_of
+    return [
+        FieldError(
+            pointer=pointer_to(name),
+            message="looks like a field that holds the story back, spelt as ninjs does not spell it; send "
+            + ", ".join(f"'{spelling}'" for spelling in sorted(expected)),
+        )
+        for name in document
+        if name not in expected
+        and name not in other_version
+        and name.lower().replace("_", "").replace("-", "") in _HOLDING_BACK_FOLDED
+    ]
 
 
 def _stated_schema(document: JSONObject, errors: list[FieldError], warnings: list[str]) -> str | None:
