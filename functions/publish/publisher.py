@@ -47,23 +47,18 @@ from newsdesk.snapshots import (
     MANIFEST_PATH,
     PREFIX,
     TRENDING_PATH,
-    ListSnapshot,
     ManifestEntry,
     ManifestSnapshot,
-    OutletRef,
     Rankings,
     SchemaEntry,
     article_path,
     article_snapshot,
-    article_summary,
     changed_at,
     json_schemas,
-    outlet_ref,
     render,
     render_json,
     schema_fingerprint,
     schema_path,
-    section_ref,
     tombstone_snapshot,
 )
 from publish.changes import (
@@ -71,13 +66,13 @@ from publish.changes import (
     ListKey,
     is_published,
     list_for_path,
-    list_order,
     lists_of,
     merged,
     ranking_moves,
     state_order,
     touched_lists,
 )
+from publish.lists import render_list
 
 # A list or the manifest written by two publishers at once: re-read and write again, a few times.
 MAX_SHARED_WRITE_ATTEMPTS = 3
@@ -299,7 +294,15 @@ class Publisher:
     ) -> int:
         report = report or PublishReport()
         for key in lists:
-            report.count(self._write_shared(key.path, partial(self._render_list, key, overlay), known, force=force))
+            render_file = partial(
+                render_list,
+                key,
+                overlay,
+                articles=self.articles,
+                snapshots=self.snapshots,
+                list_length=self.list_length,
+            )
+            report.count(self._write_shared(key.path, render_file, known, force=force))
         for kind, schema in json_schemas().items():
             report.count(self._write_shared(schema_path(kind), partial(_render_schema, schema), known, force=force))
         report.count(self._write_shared(MANIFEST_PATH, lambda: _render_manifest(known), known, force=force))
@@ -338,44 +341,6 @@ class Publisher:
                 known[path] = written
             return written is not None
         raise AssertionError("unreachable: the last attempt returns or raises")
-
-    def _render_list(self, key: ListKey, overlay: dict[str, ArticleRecord | None]) -> tuple[bytes, datetime | None]:
-        # Ask for one more per article of the batch that is not in this list: if a stale index still
-        # holds it, dropping it must not leave the list short.
-        spare = sum(1 for state in overlay.values() if key not in lists_of(state))
-        indexed = self.articles.newest(key.index_name, key.pk_value, self.list_length + spare)
-        # The index may lag: what it says of the articles this batch did not bring is read again.
-        members = {record.article_id: record for record in indexed}
-        fresh = self.articles.current_states(article_id for article_id in members if article_id not in overlay)
-        for article_id in list(members):
-            if article_id in overlay:
-                continue
-            state = fresh.get(article_id)
-            if state is None or key not in lists_of(state):
-                del members[article_id]
-            else:
-                members[article_id] = state
-        for article_id, state in overlay.items():
-            current = members.get(article_id)
-            if current is not None and state is not None and state_order(current) > state_order(state):
-                continue  # the index is already ahead of this batch
-            members.pop(article_id, None)
-            if state is not None and key in lists_of(state):
-                members[article_id] = state
-        newest = sorted(members.values(), key=list_order, reverse=True)[: self.list_length]
-        generated_at = max((changed_at(record) for record in newest), default=None)
-        outlet = None
-        if key.outlet is not None:
-            # The name comes from the list's own articles, so a rebuild writes the same bytes.
-            outlet = outlet_ref(newest[0]) if newest else OutletRef(id=key.outlet, name="")
-        snapshot = ListSnapshot(
-            name=key.name,
-            section=section_ref(key.section) if key.section is not None else None,
-            outlet=outlet,
-            generated_at=generated_at,
-            items=[article_summary(record) for record in newest],
-        )
-        return render(snapshot), generated_at
 
 
 def _render_schema(schema: dict[str, Any]) -> tuple[bytes, datetime | None]:

@@ -227,11 +227,6 @@ class LaggingIndex(ArticleStore):
 
 
 @pytest.mark.attack(5)
-@pytest.mark.xfail(
-    strict=True,
-    reason="a list is rendered from its index plus the batch's own changes; a story another shard's batch "
-    "listed a moment ago is missing from a lagging index and is dropped until the list next changes",
-)
 def test_a_batch_of_another_shard_rendering_from_a_lagging_index_does_not_drop_a_listed_story(
     newsroom: Newsroom,  # noqa: F811 (fixture)
 ) -> None:

@@ -29,6 +29,7 @@ class AwsCalls:
     calls: Counter[str] = field(default_factory=Counter)
     items_read: int = 0
     s3_puts: list[str] = field(default_factory=list)
+    s3_gets: list[str] = field(default_factory=list)
     _clients: list[Any] = field(default_factory=list)
 
     def watch(self, *clients: Any) -> AwsCalls:
@@ -36,6 +37,7 @@ class AwsCalls:
             service = client.meta.service_model.service_name
             client.meta.events.register(f"after-call.{service}", self._after_call)
             client.meta.events.register(f"provide-client-params.{service}.PutObject", self._put_object)
+            client.meta.events.register(f"provide-client-params.{service}.GetObject", self._get_object)
             self._clients.append(client)
         return self
 
@@ -44,12 +46,14 @@ class AwsCalls:
             service = client.meta.service_model.service_name
             client.meta.events.unregister(f"after-call.{service}", self._after_call)
             client.meta.events.unregister(f"provide-client-params.{service}.PutObject", self._put_object)
+            client.meta.events.unregister(f"provide-client-params.{service}.GetObject", self._get_object)
         self._clients.clear()
 
     def reset(self) -> None:
         self.calls.clear()
         self.items_read = 0
         self.s3_puts.clear()
+        self.s3_gets.clear()
 
     def count(self, operation: str) -> int:
         """Calls of one operation (``Query``) or one service's operation (``dynamodb:Query``)."""
@@ -65,3 +69,10 @@ class AwsCalls:
 
     def _put_object(self, params: dict[str, Any], **_: Any) -> None:
         self.s3_puts.append(str(params.get("Key", "")))
+
+    def _get_object(self, params: dict[str, Any], **_: Any) -> None:
+        self.s3_gets.append(str(params.get("Key", "")))
+
+    def archive_reads(self) -> list[str]:
+        """Keys read from the archive (raw and normalized articles), not from the snapshot bucket."""
+        return [key for key in self.s3_gets if key.startswith(("raw/", "normalized/"))]

@@ -20,6 +20,7 @@ and a crash between the two leaves a record that no longer matches, so the next 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -173,6 +174,20 @@ class SnapshotStore:
             generation=_int(metadata.get("generation")) or 0,
             state_order=_int(metadata.get("state-order")),
         )
+
+    def listed_ids(self, path: str) -> list[str]:
+        """The article ids a published list holds now (one GET), in its order; none if there is no list."""
+        try:
+            body = self._s3.get_object(Bucket=self._bucket, Key=path)["Body"].read()
+        except ClientError as error:
+            if _error_code(error) in _NO_OBJECT:
+                return []
+            raise
+        try:
+            items = json.loads(body).get("items", [])
+            return [str(item["id"]) for item in items if isinstance(item, dict) and "id" in item]
+        except (ValueError, AttributeError):
+            return []  # not a list file: nothing to keep from it
 
     def write_if_changed(
         self,
