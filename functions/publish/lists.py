@@ -6,9 +6,9 @@ An index answers eventually, so a list is not rendered from it alone:
   being published;
 - the members the published list holds now are candidates too, so that a story another batch
   listed a moment ago is not dropped because the index has not caught up with it;
-- every candidate the batch did not bring is read again from the table (consistently), so a list
-  rendered from a lagging index neither lists a story retracted a moment ago nor shows an older
-  teaser.
+- every candidate is read again from the table (consistently), so a list rendered from a lagging
+  index neither lists a story retracted a moment ago nor shows an older teaser, and a redelivered
+  batch never puts back an older state of a story the table has moved on from.
 
 The published list is read before rendering and written on condition that it is still the object
 whose ETag the writer read before that (docs/snapshots.md, "Concurrent writers"): the members it
@@ -38,16 +38,17 @@ def render_list(
     # holds it, dropping it must not leave the list short.
     spare = sum(1 for state in overlay.values() if key not in lists_of(state))
     indexed = articles.newest(key.index_name, key.pk_value, list_length + spare)
-    candidates = [record.article_id for record in indexed] + snapshots.listed_ids(key.path)
-    fresh = articles.current_states(article_id for article_id in candidates if article_id not in overlay)
-    members = {article_id: state for article_id, state in fresh.items() if key in lists_of(state)}
+    candidates = [record.article_id for record in indexed] + snapshots.listed_ids(key.path) + list(overlay)
+    states = articles.current_states(candidates)
     for article_id, state in overlay.items():
-        current = members.get(article_id)
-        if current is not None and state is not None and state_order(current) > state_order(state):
-            continue  # the table is already ahead of this batch
-        members.pop(article_id, None)
-        if state is not None and key in lists_of(state):
-            members[article_id] = state
+        current = states.get(article_id)
+        if current is not None and (state is None or state_order(current) >= state_order(state)):
+            continue  # the table is as far as this batch, or ahead of it (a redelivered batch)
+        if state is None:
+            states.pop(article_id, None)
+        else:
+            states[article_id] = state
+    members = {article_id: state for article_id, state in states.items() if key in lists_of(state)}
     newest = sorted(members.values(), key=list_order, reverse=True)[:list_length]
     generated_at = max((changed_at(record) for record in newest), default=None)
     outlet = None
