@@ -31,7 +31,9 @@ from publish.changes import ArticleChange
 from publish.publisher import Publisher
 from publish.timer import release_due_embargoes, take_down_expired
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+# Every record failed is a partial response like any other (Lambda resumes from the first), not
+# an error: the records after a failed one are reported, not tried (handle_stream_batch).
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
 
 @cache
@@ -63,10 +65,27 @@ def handle_trending_change(record: DynamoDBRecord) -> None:
     logger.info("trending published", extra={"generated_at": stored.generated_at})
 
 
+class EarlierRecordFailed(Exception):
+    """A record after a failed one is not published: the stream delivers it again, after that one."""
+
+
 def handle_stream_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     changes: list[ArticleChange] = []
+    failed: list[str] = []
 
     def handle_record(record: DynamoDBRecord) -> None:
+        # The stream is ordered, and Lambda resumes from the first failed record: publishing the
+        # records after it now would publish states ahead of one that is not (lists and rankings of
+        # a partial batch); they are published when the batch is delivered again from that record.
+        if failed:
+            raise EarlierRecordFailed(failed[0])
+        try:
+            handle_one(record)
+        except Exception:
+            failed.append(str(record.dynamodb.sequence_number if record.dynamodb else ""))
+            raise
+
+    def handle_one(record: DynamoDBRecord) -> None:
         stream = record.dynamodb
         keys = stream.keys if stream else {}
         pk, sk = str(keys.get(PK, "")), str(keys.get(SK, ""))

@@ -14,9 +14,10 @@ read in a batching window, not with the views (docs/engagement.md, "Counting vie
 - Partial batch response: updates are applied in stream order of their first record; when one
   fails, the rest are not tried, and the records of every update not applied are reported in
   ``batchItemFailures``, so Lambda resumes from the earliest of them. Records after that point whose
-  update had been applied are delivered again and counted again: delivery is at least once, and a
-  rare failed batch can add a few views twice. Views are lost only when a batch still fails after
-  the template's retries (its position then goes to the view counter's dead-letter queue).
+  update had been applied are delivered again, and are not counted again: each counter item keeps
+  the highest stream sequence number it counted and adds only records past it
+  (``CounterStore.add_views``). Views are lost only when a batch still fails after the template's
+  retries (its position then goes to the view counter's dead-letter queue).
 
 Powertools' BatchProcessor handles records one by one; counting adds records up before writing,
 so the partial response is built here.

@@ -18,8 +18,9 @@ import hashlib
 import hmac
 import ipaddress
 import re
+import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 
@@ -184,12 +185,35 @@ class Visit:
 
 @dataclass(frozen=True)
 class ViewIncrement:
-    """One counter update: add ``views`` to the article's counter of the hour."""
+    """One counter update: add ``views`` to the article's counter of the hour.
+
+    ``sequence_numbers`` are the stream records the views come from (one each): the counter keeps
+    the highest it has counted, so a batch delivered again counts none of them twice.
+    """
 
     article_id: str
     hour: str
     views: int
     section: str
+    sequence_numbers: tuple[str, ...] = ()
+
+    def after(self, counted_to: str) -> ViewIncrement:
+        """The part of this increment the counter has not counted yet (records past ``counted_to``)."""
+        remaining = tuple(number for number in self.sequence_numbers if sequence_key(number) > counted_to)
+        return replace(self, views=len(remaining), sequence_numbers=remaining)
+
+
+def sequence_key(sequence_number: str) -> str:
+    """A stream sequence number as text that sorts as the number does (they run to 40 digits,
+    beyond what a DynamoDB number holds exactly)."""
+    return sequence_number.rjust(40, "0")
+
+
+def view_shard(article_id: str) -> int:
+    """The counter shard of an article's views. Stable, so that one item holds what the stream
+    counted for the article and hour and a delivered-again record is recognised there; a stream
+    shard delivers an article's records one batch at a time, so one item absorbs them."""
+    return zlib.crc32(article_id.encode("utf-8")) % VIEW_SHARDS
 
 
 @dataclass(frozen=True)
@@ -252,6 +276,12 @@ def counter_updates(visits: Iterable[NewVisit]) -> list[CounterUpdate]:
     updates: list[CounterUpdate] = []
     for (article_id, hour), by_sequence in groups.items():
         ordered = sorted(by_sequence.values(), key=lambda visit: int(visit.sequence_number))
-        increment = ViewIncrement(article_id=article_id, hour=hour, views=len(ordered), section=ordered[-1].section)
+        increment = ViewIncrement(
+            article_id=article_id,
+            hour=hour,
+            views=len(ordered),
+            section=ordered[-1].section,
+            sequence_numbers=tuple(visit.sequence_number for visit in ordered),
+        )
         updates.append(CounterUpdate(increment, tuple(visit.sequence_number for visit in ordered)))
     return sorted(updates, key=lambda update: (update.first_sequence_number, update.increment.article_id))

@@ -7,12 +7,13 @@ The view counter's doubled count is in test_counting_faults.py.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from tests.conftest import Partner, Stack
-from tests.faults.harness import bucket_files, deliver_with_retries
+from tests.faults.harness import bucket_files
 from tests.handler.ninjs_builders import article_doc, encode
 from tests.handler.stream import TableStream, filtered_for
 from tests.handler.test_ingest_api import current_item, on_article, post
@@ -48,21 +49,17 @@ def test_a_keyed_post_whose_in_progress_record_was_written_but_not_answered_can_
     assert current_item(stack, body["id"]) is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="publish_lists writes the lists of the records that succeeded in a partly failed batch",
-)
 def test_a_partly_failed_batch_publishes_no_file_the_whole_batch_does_not(
     stack: Stack,
     partner: Partner,
     lambda_context: Any,
     snapshot_bucket: str,  # noqa: F811 (the fixture imported above)
 ) -> None:
-    """A story posted and retracted, both records in one batch: without a fault the batch publishes
-    the tombstone and no list (the story never was in a list). When the first record's publishing
-    fails once (its snapshot hash record cannot be read), the retraction record alone makes publish
-    write every list it left (empty), the schemas and the manifest; Lambda's retry of both records
-    does not take them back. The final bucket differs from the fault-free one."""
+    """A story posted and retracted, both records in one batch, and publishing the first record fails
+    once (its snapshot hash record cannot be read). The retraction record must not be published on
+    its own ahead of the failed one (it once wrote every list, the schemas and the manifest from a
+    partial batch); Lambda's retry of both records then publishes what the batch publishes without a
+    fault: the tombstone, and lists that hold nothing."""
     from publish.app import handler
 
     stream = TableStream(stack.dynamodb, stack.table_name)
@@ -73,7 +70,16 @@ def test_a_partly_failed_batch_publishes_no_file_the_whole_batch_does_not(
     assert [record["eventName"] for record in batch] == ["INSERT", "MODIFY"]
     with injector_on_function_clients() as injector:
         injector.arm(Fault(call=1, kind=FaultKind.THROTTLED))
-        delivery = deliver_with_retries(lambda event: dict(handler(event, lambda_context)), batch)
-        assert injector.fired is not None and delivery.invocations == 2
-    # Then the bucket holds what the batch publishes without a fault: the tombstone alone
-    assert sorted(bucket_files(stack, snapshot_bucket)) == [f"v1/articles/{created['id']}.json"]
+        first = handler({"Records": batch}, lambda_context)
+        assert injector.fired is not None
+    # Then the first attempt published nothing: both records are reported, the first as failed
+    assert [failure["itemIdentifier"] for failure in first["batchItemFailures"]] == [
+        record["dynamodb"]["SequenceNumber"] for record in batch
+    ]
+    assert bucket_files(stack, snapshot_bucket) == {}
+    # And the retry publishes the tombstone, and lists that list nothing
+    assert handler({"Records": batch}, lambda_context) == {"batchItemFailures": []}
+    files = bucket_files(stack, snapshot_bucket)
+    assert json.loads(files[f"v1/articles/{created['id']}.json"])["kind"] == "tombstone"
+    lists = [json.loads(body) for path, body in files.items() if json.loads(body).get("kind") == "list"]
+    assert all(listing["items"] == [] for listing in lists)

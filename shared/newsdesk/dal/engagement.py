@@ -59,6 +59,8 @@ from newsdesk.engagement import (
     Visit,
     counter_expiration,
     seen_expiration,
+    sequence_key,
+    view_shard,
 )
 from newsdesk.snapshots.trending import Rankings
 
@@ -196,26 +198,55 @@ class CounterStore:
         return int(response["Attributes"]["visits"]["N"]) - requested
 
     def add_views(self, increments: Sequence[ViewIncrement]) -> None:
-        """One UpdateItem (ADD) per increment, on a random shard of the article's counter.
+        """One UpdateItem (ADD) per increment, on the article's counter of the hour.
 
         Called by the view counter function with one increment per (article, hour) of a stream
-        batch; an exception leaves the increments before it applied and the rest not.
+        batch; an exception leaves the increments before it applied and the rest not. An increment
+        from stream records is counted once: the item keeps the highest sequence number counted
+        (``counted_to``) and adds only on condition that the increment's records all come after it;
+        when some do not (the batch is delivered again), the write fails with the item's old values
+        and only the records past ``counted_to`` are added. Stream records of one (article, hour)
+        share a partition key, so they arrive in order, one batch at a time.
         """
         for increment in increments:
+            pending: ViewIncrement | None = increment
+            while pending is not None and pending.views > 0:
+                pending = self._add_view_increment(pending)
+
+    def _add_view_increment(self, increment: ViewIncrement) -> ViewIncrement | None:
+        """Add once; returns what is left to add (past what the item has counted), or None."""
+        numbers = [sequence_key(number) for number in increment.sequence_numbers]
+        shard = view_shard(increment.article_id) if numbers else self._choose_shard()
+        values: dict[str, Any] = {
+            ":views": {"N": str(increment.views)},
+            ":section": {"S": increment.section},
+            ":expiration": {"N": str(counter_expiration(increment.hour))},
+        }
+        update = "ADD #views :views SET #section = :section, expiration = :expiration"
+        condition: dict[str, Any] = {}
+        if numbers:
+            values |= {":first": {"S": min(numbers)}, ":last": {"S": max(numbers)}}
+            update += ", counted_to = :last"
+            condition = {
+                "ConditionExpression": "attribute_not_exists(counted_to) OR counted_to < :first",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        try:
             self._client.update_item(
                 TableName=self._table,
-                Key=key(
-                    counters_pk(increment.hour),
-                    view_sk(increment.hour, increment.article_id, self._choose_shard()),
-                ),
-                UpdateExpression="ADD #views :views SET #section = :section, expiration = :expiration",
+                Key=key(counters_pk(increment.hour), view_sk(increment.hour, increment.article_id, shard)),
+                UpdateExpression=update,
                 ExpressionAttributeNames={"#views": "views", "#section": "section"},
-                ExpressionAttributeValues={
-                    ":views": {"N": str(increment.views)},
-                    ":section": {"S": increment.section},
-                    ":expiration": {"N": str(counter_expiration(increment.hour))},
-                },
+                ExpressionAttributeValues=values,
+                **condition,
             )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            old: dict[str, Any] = dict(error.response.get("Item") or {})  # type: ignore[call-overload]
+            counted_to = str(old.get("counted_to", {}).get("S", ""))
+            return increment.after(counted_to)
+        return None
 
     def counts_in_window(self, hours: Sequence[str]) -> tuple[list[ViewCount], list[CommentCount]]:
         """Every counter item of these hours (consecutive UTC hours, in any order): one Query per
