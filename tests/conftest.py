@@ -50,6 +50,7 @@ def forget_process_state() -> None:
 
         publish_app.publisher.cache_clear()
         idempotency._idempotent_run.cache_clear()
+        idempotency._persistence.cache_clear()
         idempotency._config.cache_clear()
     except ImportError:  # the ingest package is importable in every checkout; keep fixtures usable alone
         pass
