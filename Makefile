@@ -11,7 +11,7 @@ SAM_PYENV ?= 3.13.0:3.11.7
 # SAM CLI would otherwise send usage telemetry to AWS on every lint and build.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install run test test-fast lint format bench build validate clean openapi schemas fuzz load attacks
+.PHONY: help install run test test-fast lint format bench build validate clean openapi schemas fuzz load attacks faults reliability
 
 help:
 	@echo "make run    - start the whole system locally on moto (API, snapshots, timers)"
@@ -22,6 +22,8 @@ help:
 	@echo "make fuzz   - schemathesis against the local stack, FUZZ_REQUESTS (5000) requests; bench/results/reliability/fuzz.json"
 	@echo "make load   - articles and events from concurrent clients on the local stack, then reconcile; LOAD_ARTICLES, LOAD_EVENTS, LOAD_SECONDS; bench/results/reliability/load.json"
 	@echo "make attacks - the tests reproducing issue 8's attacks; bench/results/reliability/attacks.json"
+	@echo "make faults - hypothesis: a failed AWS call at any step, then the normal retry; bench/results/reliability/faults.json"
+	@echo "make reliability - attacks, fuzz, faults and load, then docs/reliability.md"
 	@echo "make openapi - regenerate functions/ingest/openapi.json from ingest.contract"
 	@echo "make schemas - regenerate the snapshot JSON Schemas (shared/newsdesk/snapshots/schemas/*.json)"
 	@echo "make build  - sam build (needs Python 3.13, e.g. via pyenv)"
@@ -86,7 +88,11 @@ schemas: $(STAMP)
 # caller retries, the state must equal the fault-free run's. Figures: bench/results/reliability/faults.json.
 .PHONY: faults
 faults: $(STAMP)
-	HYPOTHESIS_PROFILE=faults-long FAULTS_REPORT=1 FAULTS_COMMAND="make faults" $(BIN)/python -m pytest -p no:cacheprovider tests/faults
+	HYPOTHESIS_PROFILE=faults-long FAULTS_REPORT=1 FAULTS_COMMAND="make faults" $(BIN)/python -m pytest -p no:cacheprovider tests/faults; \
+	status=$$?; $(BIN)/python -m bench.reliability render; exit $$status
+
+# The four proofs of issue 8, one after the other; docs/reliability.md shows the last run of each.
+reliability: attacks fuzz faults load
 
 build: $(SAM)
 	PYENV_VERSION=$(SAM_PYENV) $(SAM) build --template template.yaml
