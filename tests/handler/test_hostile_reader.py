@@ -31,6 +31,7 @@ from tests.handler.test_publish import (  # noqa: F401  (fixtures)
     snapshot_bucket,
     stored_rankings,
 )
+from tests.handler.test_publish_races import LaggingIndex
 
 pytestmark = pytest.mark.handler
 
@@ -212,18 +213,7 @@ def test_a_story_back_in_a_newer_version_reenters_the_rankings_after_a_redeliver
     assert story["id"] in ranked_ids(newsroom)
 
 
-# --- 5, not fixed: a list written from a lagging index by another shard's batch -----------------------
-
-
-class LaggingIndex(ArticleStore):
-    """The list indexes as an eventually consistent GSI answers just after a change: without it."""
-
-    def __init__(self, table_name: str, frozen: dict[tuple[str, str], list[Any]]) -> None:
-        super().__init__(table_name)
-        self.frozen = frozen
-
-    def newest(self, index_name: str, pk_value: str, limit: int) -> list[Any]:
-        return self.frozen.get((index_name, pk_value), [])[:limit]
+# --- 5: a list written from a lagging index by another shard's batch ---------------------------------
 
 
 @pytest.mark.attack(5)

@@ -13,6 +13,7 @@ import unicodedata
 from datetime import UTC, datetime
 
 from newsdesk.sanitize import MAX_LINK_BYTES, is_published_link, plain_text
+from newsdesk.text import clip
 
 JSONObject = dict[str, object]
 
@@ -123,14 +124,8 @@ def dimension(value: object) -> int | None:
 
 
 def shorten(text: str, limit: int = LEAD_MAX_CHARS) -> str:
-    """At most ``limit`` characters, cut at a word boundary with an ellipsis when it had to be cut."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    boundary = cut.rfind(" ")
-    if boundary >= limit // 2:
-        cut = cut[:boundary]
-    return cut.rstrip(" ,;:-–—") + "…"
+    """At most ``limit`` characters (a lead, by default), cut at a word boundary when it had to be."""
+    return clip(text, limit)
 
 
 def unique(values: list[str]) -> list[str]:

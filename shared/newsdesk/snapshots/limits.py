@@ -13,6 +13,8 @@ worst case of every file and checks it against them.
 
 from __future__ import annotations
 
+from newsdesk.text import clip as clip  # publish cuts snapshot fields with it
+
 # --- What one article page carries -------------------------------------------------------------
 HEADLINE_CHARS = 1_000  # headline and subheadline
 LEAD_CHARS = 400
@@ -52,17 +54,6 @@ MANIFEST_ENTRY_BYTES = 200
 def max_manifest_bytes(files: int) -> int:
     """The manifest's maximum size when it lists ``files`` files (lists, trending, counters, schemas)."""
     return MANIFEST_BASE_BYTES + MANIFEST_ENTRY_BYTES * files
-
-
-def clip(text: str, limit: int) -> str:
-    """At most ``limit`` characters: cut at a word boundary with an ellipsis when it had to be cut."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    boundary = cut.rfind(" ")
-    if boundary >= limit // 2:
-        cut = cut[:boundary]
-    return cut.rstrip(" ,;:-–—") + "…"
 
 
 def bounded_url(url: str) -> str:
