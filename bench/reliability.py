@@ -70,6 +70,15 @@ def _flatten(values: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return [(prefix, values)]
 
 
+def _is_table(value: Any) -> bool:
+    """A figure that is rows of the same plain columns (e.g. per route, per item) shows as a table."""
+    if not isinstance(value, dict) or not value or not all(isinstance(row, dict) for row in value.values()):
+        return False
+    columns = [tuple(row) for row in value.values()]
+    plain = all(not isinstance(cell, dict | list) for row in value.values() for cell in row.values())
+    return plain and len(set(columns)) == 1
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, float):
         value = f"{value:,.3f}".rstrip("0").rstrip(".")
@@ -85,9 +94,20 @@ def render_section(name: str, title: str, result: dict[str, Any] | None) -> list
     failures = result.get("failures") or []
     verdict = "held: no failures" if not failures else f"**{len(failures)} failure(s)**"
     lines += [f"Last run: `{result.get('command', name)}`, finished {result.get('finished_at', '?')} — {verdict}.", ""]
+    figures = dict(result.get("figures", {}))
+    tables = {name: value for name, value in figures.items() if _is_table(value)}
+    plain = {name: value for name, value in figures.items() if name not in tables}
     lines += ["| figure | value |", "|---|---|"]
-    lines += [f"| {_cell(key)} | {_cell(value)} |" for key, value in _flatten(result.get("figures", {}))]
+    lines += [f"| {_cell(key)} | {_cell(value)} |" for key, value in _flatten(plain)]
     lines.append("")
+    for name, rows in tables.items():
+        columns = list(next(iter(rows.values())))
+        lines += [f"{name}:", "", f"| {name} | {' | '.join(columns)} |", "|---" * (len(columns) + 1) + "|"]
+        lines += [
+            f"| {_cell(row)} | {' | '.join(_cell(values.get(c, '')) for c in columns)} |"
+            for row, values in rows.items()
+        ]
+        lines.append("")
     if failures:
         lines += ["Failures:", ""]
         lines += [
