@@ -56,6 +56,27 @@ _NO_BREAK_SPACES = frozenset("\u00a0\u202f")
 # What would start a tag if the text were ever pasted into HTML unescaped.
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _PLAIN_TEXT_PASSES = 5
+# Elements that start a new line on the page: stripping their tags must leave a space, or the
+# words on either side run together ("…2023Försvar", "абзац.Вторая" from "абзац.<br>Вторая").
+BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "body", "br", "caption", "center", "dd", "details",
+        "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2",
+        "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend", "li", "main", "nav", "ol",
+        "option", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead",
+        "tr", "ul",
+    }
+)  # fmt: skip
+_BLOCK_TAG_START = re.compile(
+    "<(?=/?(?:" + "|".join(sorted(BLOCK_TAGS, key=len, reverse=True)) + r")[\s/>])", re.IGNORECASE
+)
+# In the body only the block tags the allowlist drops need one (the kept ones still break the line).
+_DROPPED_BLOCK_TAG_START = re.compile(
+    "<(?=/?(?:" + "|".join(sorted(BLOCK_TAGS - ALLOWED_TAGS - {"h1"}, key=len, reverse=True)) + r")[\s/>])",
+    re.IGNORECASE,
+)
+# The page's one h1 is the article's headline: a partner's h1 becomes a section heading (h2).
+_FIRST_LEVEL_HEADING = re.compile(r"<(/?)h1(?=[\s/>])", re.IGNORECASE)
 # Longer links are not used: browsers and CDNs count a URL's bytes (percent-encoded, non-ASCII takes
 # several), and the lead image's is stored on the record and repeated in every list entry.
 MAX_LINK_BYTES = 2048
@@ -136,7 +157,9 @@ def sanitize_html(html_text: str) -> str:
 
     Links get ``rel="noopener noreferrer nofollow"``; the output is Unicode NFC.
     """
-    cleaned = _html_cleaner().clean(_without_invisible_tricks(_nfc(html_text)))
+    # Both rewrites run before the cleaner, which parses their output like any other partner markup.
+    marked = _FIRST_LEVEL_HEADING.sub(r"<\1h2", _DROPPED_BLOCK_TAG_START.sub("\n<", html_text))
+    cleaned = _html_cleaner().clean(_without_invisible_tricks(_nfc(marked)))
     return _nfc(cleaned).strip()
 
 
@@ -165,7 +188,7 @@ def _without_markup(text: str) -> str:
     for _ in range(_PLAIN_TEXT_PASSES):
         if _nothing_to_clean(text):
             break
-        decoded = html.unescape(_text_cleaner().clean(text))
+        decoded = html.unescape(_text_cleaner().clean(_BLOCK_TAG_START.sub(" <", text)))
         if decoded == text:
             break
         text = decoded

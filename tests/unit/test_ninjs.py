@@ -294,15 +294,16 @@ def test_uri_must_be_a_usable_identifier(uri: object) -> None:
     assert pointers(failure) == ["/uri"]
 
 
-@pytest.mark.parametrize("item_type", ["picture", "video", "composite"])
+@pytest.mark.parametrize("item_type", ["picture", "video", "audio", "graphic"])
 def test_only_text_items_are_accepted(item_type: str) -> None:
     # When
     failure = rejection(minimal(type=item_type))
 
     # Then
     assert pointers(failure) == ["/type"]
-    assert f'only text items: type must be "text" or absent, and this one is "{item_type}"' in message_at(
-        failure, "/type"
+    assert (
+        f'type must be "text", "composite" (text with pictures) or absent, and this one is "{item_type}"'
+        in message_at(failure, "/type")
     )
 
 

@@ -54,8 +54,8 @@ def test_tags_outside_the_allowlist_are_dropped_but_their_text_stays() -> None:
     # When
     cleaned = sanitize_html(html)
 
-    # Then
-    assert cleaned == "Важно: Заголовоктекст"
+    # Then: the h1 stays as a section heading (issue 9), the other tags go
+    assert cleaned == "Важно: <h2>Заголовок</h2>текст"
 
 
 @pytest.mark.parametrize(
@@ -277,3 +277,44 @@ def test_paragraphs_are_nfc() -> None:
 
     # Then
     assert html == f"<p>caf{NFC_E_ACUTE}</p>"
+
+
+# --- block boundaries (issue 9) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ("абзац.<br>Вторая", "абзац. Вторая"),
+        ("абзац.<br/>Вторая", "абзац. Вторая"),
+        ("<p>Один.</p><p>Два.</p>", "Один. Два."),
+        ("<div>Один</div><div>Два</div>", "Один Два"),
+        ("<ul><li>Один</li><li>Два</li></ul>", "Один Два"),
+        ("<h1>Заголовок</h1>Текст", "Заголовок Текст"),
+        ("<blockquote>Цитата</blockquote>Текст", "Цитата Текст"),
+        ("<table><tr><td>A</td><td>B</td></tr><tr><td>C</td></tr></table>", "A B C"),
+        ("&lt;p&gt;Один&lt;/p&gt;&lt;p&gt;Два&lt;/p&gt;", "Один Два"),
+    ],
+)
+def test_plain_text_turns_block_boundaries_into_spaces(markup: str, expected: str) -> None:
+    # When / Then
+    assert plain_text(markup) == expected
+
+
+def test_plain_text_keeps_inline_markup_inside_words() -> None:
+    # When / Then
+    assert plain_text("<b>Стриж</b>-<i>М</i> и<span>дут</span>") == "Стриж-М идут"
+
+
+def test_dropped_block_tags_leave_a_boundary_in_the_body() -> None:
+    # When
+    cleaned = sanitize_html("<section><div>Försvar</div><div>TT</div></section><p>Text.</p>")
+
+    # Then
+    assert "FörsvarTT" not in cleaned
+    assert cleaned.endswith("<p>Text.</p>")
+
+
+def test_a_first_level_heading_in_the_body_becomes_a_second_level_one() -> None:
+    # When / Then: the page's h1 is the article's headline
+    assert sanitize_html("<h1>Раздел</h1><p>Текст.</p>") == "<h2>Раздел</h2><p>Текст.</p>"

@@ -46,6 +46,10 @@ PREFERRED_RENDITION_NAMES = ("baseimage", "original")
 MAIN_BODY_ROLES = frozenset({"", "main", "body", "full"})
 HTML_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 PLAIN_CONTENT_TYPE = "text/plain"
+# "composite" is text with pictures (IPTC's own examples): read as the text story it carries.
+ACCEPTED_TYPES = frozenset({"text", "composite"})
+# A brief (NTB) carries its whole text as a description of this role and no body.
+TEXT_DESCRIPTION_ROLE = "text"
 
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 # \s matches exactly the characters str.isspace() accepts; Cc is U+0000-001F and U+007F-009F.
@@ -53,6 +57,9 @@ _SPACE_OR_CONTROL = re.compile("[\\s\x00-\x1f\x7f-\x9f]")
 _PUBSTATUS_BY_VALUE = {status.value: status for status in PubStatus}
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _MARKUP = re.compile(r"<[A-Za-z!/]")
+# The sanitized body's first element, when it is a heading or a paragraph (the cleaner leaves
+# these without attributes, and never nests one in another of its kind).
+_FIRST_ELEMENT = re.compile(r"\s*<(h2|h3|h4|p)>(.*?)</\1>", re.DOTALL)
 
 
 @dataclass
@@ -74,7 +81,7 @@ class Normalizer:
         pubstatus = self.pubstatus()
         language = self.language()
         headline, subheadline = self.headlines()
-        body_html = self.body()
+        body_html = self.body(headline)
         dates = {name: self.date_time(name) for name in ("versioncreated", "firstcreated", "embargoed", "expires")}
         if self.errors or uri is None or headline is None or body_html is None:
             return None
@@ -120,11 +127,13 @@ class Normalizer:
         if "type" not in self.document:
             return
         value = self.document["type"]
-        if value != "text":
+        # A JSON object or array is not hashable: test the type before the set.
+        if not isinstance(value, str) or value not in ACCEPTED_TYPES:
             shown = f'"{value[:40]}"' if isinstance(value, str) else "a non-string value"
             self.fail(
                 "/type",
-                f'Newsdesk accepts only text items: type must be "text" or absent, and this one is {shown}',
+                'Newsdesk accepts only text items: type must be "text", "composite" (text with pictures) '
+                f"or absent, and this one is {shown}",
             )
 
     def pubstatus(self) -> PubStatus:
@@ -185,24 +194,26 @@ class Normalizer:
         # A subheadline is shown, not stored on the record: a long one is shortened, not refused.
         return headline, shorten(subheadline, MAX_HEADLINE_CHARS)
 
-    def body(self) -> str | None:
+    def body(self, headline: str | None) -> str | None:
         candidates: list[tuple[tuple[int, int, int], bool, str]] = []
         for index, entry in objects_in(self.document, "bodies"):
             value = text_of(entry, "value")
-            if value is None:
+            kind_and_markup = _text_kind(entry, value)
+            if value is None or kind_and_markup is None:
                 continue
-            content_type = media_type(text_of(entry, "contenttype"))
-            if content_type in HTML_CONTENT_TYPES:
-                kind, is_html = 0, True
-            elif content_type == PLAIN_CONTENT_TYPE:
-                kind, is_html = 1, False
-            elif not content_type:
-                # No content type: "up to the provider", so judge by whether it carries markup.
-                kind, is_html = 2, bool(_MARKUP.search(value))
-            else:
-                continue
+            kind, is_html = kind_and_markup
             role_rank = 0 if role_of(entry) in MAIN_BODY_ROLES else 1
             candidates.append(((kind, role_rank, index), is_html, value))
+        field_name = "bodies"
+        if not candidates:
+            # No body: a brief's text is its description of role "text" (the first usable one).
+            for index, entry in objects_in(self.document, "descriptions"):
+                value = text_of(entry, "value")
+                kind_and_markup = _text_kind(entry, value)
+                if role_of(entry) == TEXT_DESCRIPTION_ROLE and value is not None and kind_and_markup is not None:
+                    candidates.append(((0, 0, index), kind_and_markup[1], value))
+                    field_name = "descriptions"
+                    break
         if not candidates:
             hint = (
                 " (ninjs 1.x 'body_html'/'body_text' are not read)"
@@ -215,17 +226,17 @@ class Normalizer:
         body_html = sanitize_html(value if is_html else paragraphs_from_text(value))
         if not has_text(body_html):
             self.fail(
-                pointer_to("bodies", index, "value"),
+                pointer_to(field_name, index, "value"),
                 "the body is empty once unsafe or unsupported markup is removed",
             )
             return None
         if (size := json_text_bytes(body_html)) > MAX_BODY_HTML_JSON_BYTES:
             self.fail(
-                pointer_to("bodies", index, "value"),
+                pointer_to(field_name, index, "value"),
                 f"the sanitized body must be at most {MAX_BODY_HTML_JSON_BYTES:,} bytes as JSON text (it has {size:,})",
             )
             return None
-        return body_html
+        return _without_repeated_headline(body_html, headline)
 
     def date_time(self, name: str) -> datetime | None:
         value = text_of(self.document, name)
@@ -336,3 +347,29 @@ class Normalizer:
                 hints.append(identifier(text_of(entry, "uri")).lower())
                 hints.append(plain_of(entry, "name").lower())
         return unique(hints)
+
+
+def _text_kind(entry: JSONObject, value: str | None) -> tuple[int, bool] | None:
+    """How a body (or text description) is read: its rank (HTML first, then plain text, then no
+    content type) and whether it is HTML; None for a content type that is neither."""
+    if value is None:
+        return None
+    content_type = media_type(text_of(entry, "contenttype"))
+    if content_type in HTML_CONTENT_TYPES:
+        return 0, True
+    if content_type == PLAIN_CONTENT_TYPE:
+        return 1, False
+    if not content_type:
+        # No content type: "up to the provider", so judge by whether it carries markup.
+        return 2, bool(_MARKUP.search(value))
+    return None
+
+
+def _without_repeated_headline(body_html: str, headline: str | None) -> str:
+    """The body without a first heading or paragraph that only repeats the headline (TT's HTML opens
+    with it), which the page would otherwise show twice; a body that is nothing else stays whole."""
+    first = _FIRST_ELEMENT.match(body_html)
+    if first is None or headline is None or plain_text(first.group(2)).casefold() != headline.casefold():
+        return body_html
+    rest = body_html[first.end() :].strip()
+    return rest if has_text(rest) else body_html
