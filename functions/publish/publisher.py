@@ -8,8 +8,11 @@ expired stories only changes the table: :mod:`publish.timer`):
   alone), then only the lists those articles enter, leave or change within, then the manifest.
 - :meth:`Publisher.publish_trending` — the TRENDING item written by the trending function:
   ``v1/trending.json`` and ``v1/counters.json``, then the manifest.
-- :meth:`Publisher.rebuild_all` — every article, every list, the trending files, the schemas and
-  the manifest (``newsdesk publish --all``).
+- :meth:`Publisher.rebuild_all` — every article, every list, the trending files, the schemas, the
+  section index and the manifest (``newsdesk publish --all``).
+
+Whenever lists are written, so are the schemas, ``v1/sections.json`` and an (empty) list for every
+configured section that has none yet; their hash records make them no-ops once they are there.
 
 Article pages are rendered from the normalized article ingest stored beside the raw bytes: publish
 never validates or sanitizes a partner's document again.
@@ -41,11 +44,13 @@ from newsdesk.dal.snapshots import PublishedFile, SnapshotRaced, SnapshotStore
 from newsdesk.dal.withdrawn import WithdrawnStore
 from newsdesk.models import ArticleStatus, content_from_json
 from newsdesk.observability import logger
+from newsdesk.sections import section_map
 from newsdesk.settings import Settings
 from newsdesk.snapshots import (
     COUNTERS_PATH,
     MANIFEST_PATH,
     PREFIX,
+    SECTIONS_PATH,
     TRENDING_PATH,
     ManifestEntry,
     ManifestSnapshot,
@@ -59,6 +64,7 @@ from newsdesk.snapshots import (
     render_json,
     schema_fingerprint,
     schema_path,
+    sections_snapshot,
     tombstone_snapshot,
 )
 from publish.changes import (
@@ -69,6 +75,7 @@ from publish.changes import (
     lists_of,
     merged,
     ranking_moves,
+    section_list,
     state_order,
     touched_lists,
 )
@@ -293,7 +300,12 @@ class Publisher:
         report: PublishReport | None = None,
     ) -> int:
         report = report or PublishReport()
-        for key in lists:
+        # Every configured section has a list from the first publish on, empty until a story enters
+        # it, so that no link of v1/sections.json is a 404. Once written, they are known: no cost.
+        unwritten = [
+            key for slug in section_map().sections if (key := section_list(slug)) not in lists and key.path not in known
+        ]
+        for key in [*lists, *unwritten]:
             render_file = partial(
                 render_list,
                 key,
@@ -305,6 +317,7 @@ class Publisher:
             report.count(self._write_shared(key.path, render_file, known, force=force))
         for kind, schema in json_schemas().items():
             report.count(self._write_shared(schema_path(kind), partial(_render_schema, schema), known, force=force))
+        report.count(self._write_shared(SECTIONS_PATH, _render_sections, known, force=force))
         report.count(self._write_shared(MANIFEST_PATH, lambda: _render_manifest(known), known, force=force))
         return len(lists)
 
@@ -347,11 +360,16 @@ def _render_schema(schema: dict[str, Any]) -> tuple[bytes, datetime | None]:
     return render_json(schema), None
 
 
+def _render_sections() -> tuple[bytes, datetime | None]:
+    # From the deployed config alone: no time of its own (the manifest's generated_at ignores it).
+    return render(sections_snapshot(section_map())), None
+
+
 def _render_manifest(known: dict[str, PublishedFile]) -> tuple[bytes, datetime | None]:
     entries = [
         ManifestEntry(path=file.path, sha256=file.sha256, generated_at=file.generated_at)
         for path, file in sorted(known.items())
-        if list_for_path(path) is not None or path in (TRENDING_PATH, COUNTERS_PATH)
+        if list_for_path(path) is not None or path in (TRENDING_PATH, COUNTERS_PATH, SECTIONS_PATH)
     ]
     schemas = [
         SchemaEntry(path=file.path, sha256=file.sha256)

@@ -215,7 +215,9 @@ def test_manifest_lists_every_list_and_schema_with_its_hash(newsroom: Newsroom) 
     assert set(listed) == expected_paths
     for path, digest in listed.items():
         assert hashlib.sha256(files[path]).hexdigest() == digest
-    assert manifest["generated_at"] == max(entry["generated_at"] for entry in manifest["entries"])
+    # (empty section lists and v1/sections.json have no time of their own: null)
+    times = [entry["generated_at"] for entry in manifest["entries"] if entry["generated_at"]]
+    assert manifest["generated_at"] == max(times)
 
 
 # --- Schemas -------------------------------------------------------------------------------------
@@ -245,7 +247,7 @@ def test_every_snapshot_validates_against_its_published_schema(newsroom: Newsroo
         for path, body in files.items()
         if path.startswith("v1/schemas/")
     }
-    assert set(schemas) == {"article", "tombstone", "list", "manifest", "trending", "counters"}
+    assert set(schemas) == {"article", "tombstone", "list", "manifest", "trending", "counters", "sections"}
     kinds_seen = set()
     for path, body in files.items():
         if path.startswith("v1/schemas/"):
@@ -255,7 +257,7 @@ def test_every_snapshot_validates_against_its_published_schema(newsroom: Newsroo
         kinds_seen.add(document["kind"])
         errors = list(jsonschema_rs.Draft202012Validator(schemas[document["kind"]]).iter_errors(document))
         assert errors == [], (path, [error.message for error in errors])
-    assert kinds_seen == {"article", "tombstone", "list", "manifest"}
+    assert kinds_seen == {"article", "tombstone", "list", "manifest", "sections"}
 
 
 # --- Retraction, withholding, embargo ------------------------------------------------------------
@@ -510,9 +512,10 @@ def test_a_batch_reads_only_what_it_publishes(newsroom: Newsroom) -> None:
     assert sorted(calls.s3_gets) == sorted([*calls.archive_reads(), *LIST_PATHS])
     # Reads: three list queries (the 13 stories each holds), the 13 members of each list read again
     # from the table (an index may lag behind a retraction, a redelivered batch behind the table), and
-    # the shared hash records (3 lists, 6 schemas, the manifest); a new story has no hash record yet.
-    # Nothing grows with the archive.
-    assert calls.items_read == 3 * 13 + 3 * 13 + 10
+    # the shared hash records (10 lists: latest, the outlet and the 8 configured sections, each written
+    # since the first publish; 7 schemas, sections.json, the manifest); a new story has no hash record
+    # yet. Nothing grows with the archive.
+    assert calls.items_read == 3 * 13 + 3 * 13 + 19
 
 
 # --- Injection -----------------------------------------------------------------------------------

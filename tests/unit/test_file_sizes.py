@@ -14,7 +14,7 @@ import pytest
 from newsdesk.articles import ArticleRecord
 from newsdesk.models import ArticleContent, ArticleStatus, LeadImage, Mention, Mentions, Rights
 from newsdesk.ninjs import limits as ingest_limits
-from newsdesk.sections import section_map
+from newsdesk.sections import SectionMap, section_map
 from newsdesk.settings import Settings
 from newsdesk.snapshots import (
     ListSnapshot,
@@ -27,6 +27,7 @@ from newsdesk.snapshots import (
     outlet_ref,
     render,
     section_ref,
+    sections_snapshot,
     tombstone_snapshot,
 )
 from newsdesk.trending import MAX_COUNTED_ARTICLES, ArticleActivity, ListedArticle, build_trending
@@ -193,7 +194,7 @@ def test_trending_and_counters_fit_their_maxima_and_one_table_item() -> None:
 
 @pytest.mark.parametrize("outlets", [1, 1_000])
 def test_the_manifest_fits_its_maximum_for_its_number_of_files(outlets: int) -> None:
-    lists = ["v1/latest.json", "v1/trending.json", "v1/counters.json"]
+    lists = ["v1/latest.json", "v1/trending.json", "v1/counters.json", "v1/sections.json"]
     lists += [f"v1/sections/{slug}.json" for slug in section_map().sections]
     lists += [f"v1/outlets/{index:048d}.json" for index in range(outlets)]
     schemas = [f"v1/schemas/{path.stem}.json" for path in SCHEMAS.glob("*.json")]
@@ -203,6 +204,17 @@ def test_the_manifest_fits_its_maximum_for_its_number_of_files(outlets: int) -> 
         schemas=[SchemaEntry(path=path, sha256="f" * 64) for path in schemas],
     )
     assert len(render(manifest)) <= limits.max_manifest_bytes(len(lists) + len(schemas))
+
+
+def test_the_section_index_fits_its_maximum() -> None:
+    # Eight sections as the config holds, each with the longest slug a path allows and a title at its
+    # limit (a longer one is clipped), and the real config
+    longest = [f"{index}" + "s" * 79 for index in range(len(section_map().sections))]
+    worst = SectionMap(default_section=longest[0], sections={slug: wide(10_000) for slug in longest}, hints={})
+    body = render(sections_snapshot(worst))
+    assert len(body) <= limits.MAX_SECTIONS_BYTES
+    assert all(len(entry["titles"]["ru"]) <= limits.SECTION_TITLE_CHARS for entry in json.loads(body)["sections"])
+    assert len(render(sections_snapshot(section_map()))) <= limits.MAX_SECTIONS_BYTES
 
 
 def test_every_published_schema_fits_its_maximum() -> None:

@@ -158,7 +158,7 @@ def test_tombstone_is_small_and_says_why() -> None:
 
 def test_every_kind_has_a_valid_draft_2020_12_schema_that_requires_every_field() -> None:
     schemas = json_schemas()
-    assert set(schemas) == {"article", "tombstone", "list", "manifest", "trending", "counters"}
+    assert set(schemas) == {"article", "tombstone", "list", "manifest", "trending", "counters", "sections"}
     for kind, schema in schemas.items():
         jsonschema_rs.meta.validate(schema)
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"

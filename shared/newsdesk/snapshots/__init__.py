@@ -3,6 +3,7 @@
 - :mod:`~newsdesk.snapshots.models` — article, tombstone, list and manifest models (frozen dataclasses)
 - :mod:`~newsdesk.snapshots.trending` — the trending and counters models, and :class:`Rankings`
   (one trending run's two files)
+- :mod:`~newsdesk.snapshots.sections` — ``v1/sections.json``: every section, its titles and its list
 - :mod:`~newsdesk.snapshots.build` — from an article's record and content to its snapshots
 - :mod:`~newsdesk.snapshots.paths` — bucket keys and Cache-Control of each kind of file
 - :mod:`~newsdesk.snapshots.render` — the bytes of a file, and a stored file read back into its model
@@ -50,6 +51,7 @@ from newsdesk.snapshots.paths import (
     MANIFEST_PATH,
     PREFIX,
     SCHEMA_CACHE_CONTROL,
+    SECTIONS_PATH,
     TRENDING_PATH,
     article_path,
     cache_control_for,
@@ -60,6 +62,7 @@ from newsdesk.snapshots.paths import (
 )
 from newsdesk.snapshots.render import parse, render, render_json, sha256_of, to_json
 from newsdesk.snapshots.schemas import SNAPSHOT_KINDS, json_schemas, schema_fingerprint
+from newsdesk.snapshots.sections import SectionEntry, SectionsSnapshot, sections_snapshot
 from newsdesk.snapshots.trending import (
     ArticleCountsSnapshot,
     CountersSnapshot,
@@ -81,6 +84,7 @@ __all__ = [
     "PREFIX",
     "SCHEMA_CACHE_CONTROL",
     "SCHEMA_VERSION",
+    "SECTIONS_PATH",
     "SNAPSHOT_KINDS",
     "TRENDING_PATH",
     "ArticleCountsSnapshot",
@@ -97,7 +101,9 @@ __all__ = [
     "Rankings",
     "RightsSnapshot",
     "SchemaEntry",
+    "SectionEntry",
     "SectionRef",
+    "SectionsSnapshot",
     "SnapshotModel",
     "TombstoneSnapshot",
     "TrendingEntrySnapshot",
@@ -121,6 +127,7 @@ __all__ = [
     "schema_path",
     "section_path",
     "section_ref",
+    "sections_snapshot",
     "sha256_of",
     "to_json",
     "tombstone_snapshot",

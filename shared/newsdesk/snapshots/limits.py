@@ -35,6 +35,7 @@ SOURCES_PER_ARTICLE = 20
 
 # --- What a list or trending entry carries ------------------------------------------------------
 SUMMARY_HEADLINE_CHARS = 200  # list entries and trending entries (the page has the whole headline)
+SECTION_TITLE_CHARS = 200  # a section's title in v1/sections.json (slugs are path segments, 80 at most)
 # counters.json lists at most this many articles (the most active; "truncated" says so). The
 # TRENDING item stores trending.json and counters.json together, under DynamoDB's 400 KB.
 COUNTED_ARTICLES = 2_000
@@ -46,6 +47,7 @@ MAX_LIST_BYTES = 300 * 1024  # latest.json, sections/{slug}.json, outlets/{id}.j
 MAX_TRENDING_BYTES = 200 * 1024
 MAX_COUNTERS_BYTES = 150 * 1024
 MAX_SCHEMA_BYTES = 16 * 1024
+MAX_SECTIONS_BYTES = 16 * 1024  # v1/sections.json with the eight sections of config/sections.json
 # The manifest lists every list file (one per outlet) and schema: it grows with the outlets.
 MANIFEST_BASE_BYTES = 1_024
 MANIFEST_ENTRY_BYTES = 200

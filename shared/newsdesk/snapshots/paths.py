@@ -9,6 +9,7 @@ LATEST_PATH = "v1/latest.json"
 MANIFEST_PATH = "v1/manifest.json"
 TRENDING_PATH = "v1/trending.json"
 COUNTERS_PATH = "v1/counters.json"
+SECTIONS_PATH = "v1/sections.json"
 CONTENT_TYPE = "application/json; charset=utf-8"
 
 # What a frontend may cache, per kind of file. Articles change rarely once out; lists change with

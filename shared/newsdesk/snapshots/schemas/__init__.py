@@ -22,6 +22,7 @@ from newsdesk.snapshots.models import (
     TombstoneSnapshot,
 )
 from newsdesk.snapshots.render import render_json, sha256_of
+from newsdesk.snapshots.sections import SectionsSnapshot
 from newsdesk.snapshots.trending import CountersSnapshot, TrendingSnapshot
 
 SCHEMA_DIRECTORY = Path(__file__).parent
@@ -33,6 +34,7 @@ SNAPSHOT_KINDS: dict[str, type[SnapshotModel]] = {
     "manifest": ManifestSnapshot,
     "trending": TrendingSnapshot,
     "counters": CountersSnapshot,
+    "sections": SectionsSnapshot,
 }
 
 
