@@ -75,7 +75,10 @@ def test_schema_yes_no_answer_agrees_with_the_full_report(name: str) -> None:
 def test_schema_yes_no_answer_is_the_one_taken_for_ordinary_documents() -> None:
     # The shortcut must actually be taken for ordinary documents, or it is not one.
     valid = [name for name in FIXTURE_NAMES if schema.validator().is_valid(load_ninjs(name))]
-    assert valid == [name for name in FIXTURE_NAMES if name != "with_unknown_fields.json"]
+    # Two fixtures carry fields ninjs 2.2 does not know (IPTC's composite example still has 1.x-era
+    # `mimetype`, `person`, `place`): they take the full report, which turns them into warnings.
+    unusual = {"with_unknown_fields.json", "iptc_composite_multimedia.json"}
+    assert valid == [name for name in FIXTURE_NAMES if name not in unusual]
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
