@@ -11,17 +11,11 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 
 from newsdesk.dal import clients as aws
-from newsdesk.dal.archive import Archive
 from newsdesk.dal.articles import ArticleStore
 from newsdesk.dal.engagement import CounterStore
-from newsdesk.dal.snapshots import SnapshotStore
-from newsdesk.dal.withdrawn import WithdrawnStore
-from newsdesk.settings import get_settings
-from publish.publisher import Publisher
 from tests.handler.ninjs_builders import article_doc
 from tests.handler.test_publish import (  # noqa: F401  (fixtures)
     Newsroom,
@@ -31,7 +25,7 @@ from tests.handler.test_publish import (  # noqa: F401  (fixtures)
     snapshot_bucket,
     stored_rankings,
 )
-from tests.handler.test_publish_races import LaggingIndex
+from tests.handler.test_publish_races import LaggingIndex, before_first_put, stale_publisher
 
 pytestmark = pytest.mark.handler
 
@@ -163,25 +157,9 @@ def test_rankings_published_while_the_story_is_retracted_do_not_bring_it_back(
     newsroom.publish()
     assert story["id"] in ranked_ids(newsroom)
     # And newer rankings that a publisher (its own S3 client) read before the story was retracted
-    s3 = boto3.client("s3", region_name=newsroom.stack.s3.meta.region_name)
-    table = newsroom.stack.table_name
-    stale = Publisher(
-        articles=ArticleStore(table),
-        archive=Archive(newsroom.stack.archive_bucket),
-        snapshots=SnapshotStore(newsroom.bucket, table, s3=s3),
-        settings=get_settings(),
-        counters=counters,
-        withdrawn=WithdrawnStore(table),
-    )
+    stale, s3 = stale_publisher(newsroom)
     newsroom.retract(story["id"])
-    done: list[bool] = []
-
-    def retraction_published_first(params: dict[str, Any], **_: Any) -> None:
-        if params.get("Key") == "v1/trending.json" and not done:
-            done.append(True)
-            newsroom.publish()
-
-    s3.meta.events.register("provide-client-params.s3.PutObject", retraction_published_first)
+    done = before_first_put(s3, "v1/trending.json", newsroom.publish)
     # When the retraction is published between that publisher's reads and its PUT
     stale.publish_trending(stored_rankings(story["id"], story["headline"], 13).rankings())
     # Then the retracted story is in neither trending.json nor counters.json
@@ -235,11 +213,8 @@ def test_a_batch_of_another_shard_rendering_from_a_lagging_index_does_not_drop_a
     # And a batch of another shard (a third story) renders latest.json from the index that lags
     third = newsroom.post(article_doc("urn:hostile:lag-third"))["id"]
     newsroom.stream.read_event()
-    lagging = Publisher(
-        articles=LaggingIndex(newsroom.stack.table_name, {(key.index_name, key.pk_value): before}),
-        archive=Archive(newsroom.stack.archive_bucket),
-        snapshots=SnapshotStore(newsroom.bucket, newsroom.stack.table_name),
-        settings=get_settings(),
+    lagging, _ = stale_publisher(
+        newsroom, LaggingIndex(newsroom.stack.table_name, {(key.index_name, key.pk_value): before})
     )
     lagging.publish_lists([ArticleChange(old=None, new=store.get(third))])
     # Then the story listed a moment ago is still listed

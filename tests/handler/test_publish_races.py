@@ -19,6 +19,7 @@ from newsdesk.dal.archive import Archive
 from newsdesk.dal.articles import ArticleStore
 from newsdesk.dal.engagement import CounterStore
 from newsdesk.dal.snapshots import SnapshotStore
+from newsdesk.dal.withdrawn import WithdrawnStore
 from newsdesk.models import ArticleStatus
 from newsdesk.settings import get_settings
 from publish.changes import ArticleChange
@@ -46,12 +47,14 @@ def stale_publisher(room: Newsroom, articles: ArticleStore | None = None) -> tup
         snapshots=SnapshotStore(room.bucket, room.stack.table_name, s3=s3),
         settings=settings,
         counters=CounterStore(room.stack.table_name),
+        withdrawn=WithdrawnStore(room.stack.table_name),
     )
     return publisher, s3
 
 
-def before_first_put(s3: Any, key: str, action: Callable[[], Any]) -> None:
-    """Run ``action`` just before the stale writer's first PutObject of ``key`` goes out."""
+def before_first_put(s3: Any, key: str, action: Callable[[], Any]) -> list[bool]:
+    """Run ``action`` just before the stale writer's first PutObject of ``key`` goes out; the list
+    returned holds True once it has run."""
     done: list[bool] = []
 
     def hook(params: dict[str, Any], **_: Any) -> None:
@@ -60,6 +63,7 @@ def before_first_put(s3: Any, key: str, action: Callable[[], Any]) -> None:
             action()
 
     s3.meta.events.register("provide-client-params.s3.PutObject", hook)
+    return done
 
 
 @pytest.mark.attack(5)
