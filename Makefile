@@ -14,7 +14,7 @@ export SAM_CLI_TELEMETRY := 0
 .PHONY: help install run test test-fast lint format bench build validate clean openapi schemas fuzz load attacks faults reliability
 
 help:
-	@echo "make run    - start the whole system locally on moto (API, snapshots, timers)"
+	@echo "make run    - start the whole system locally on moto (API, snapshots, timers, the reference site with a demo newsroom; DEMO=0 without it)"
 	@echo "make test   - run the whole test suite (the 10 slowest tests are listed at the end)"
 	@echo "make test-fast - the unit tier only (pytest -m unit), in seconds"
 	@echo "make lint   - ruff, mypy, cfn-lint and sam validate --lint"
@@ -36,11 +36,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# DEMO=0 starts without the demo newsroom (newsdesk_ops.demo); so does NEWSDESK_NO_DEMO=1.
 run: $(STAMP)
-	$(BIN)/python -m newsdesk_ops.local_stack
+	$(if $(filter 0 no false,$(DEMO)),NEWSDESK_NO_DEMO=1 )$(BIN)/python -m newsdesk_ops.local_stack
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -n 2 --durations=10 tests
+
+# The browser tests (tests/browser/) drive Debian's chromium, never a browser Playwright downloads:
+# install it with apt where it is missing (as root, else through sudo).
+CHROMIUM := /usr/bin/chromium
+.PHONY: chromium
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
+	  else echo "$(CHROMIUM) is missing and neither root nor sudo can install it: apt-get install chromium" >&2; exit 1; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "unit" tests

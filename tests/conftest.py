@@ -18,6 +18,7 @@ from moto import mock_aws
 
 from newsdesk.dal import clients as aws
 from newsdesk.settings import get_settings
+from tests.browser import screenshots as browser_screenshots
 from tests.emulator import EmulatedStack
 
 TESTS = Path(__file__).parent
@@ -243,3 +244,9 @@ def responses_follow_the_contract(request: pytest.FixtureRequest) -> Iterator[No
         vars(app).pop("resolve", None)
     if violations:
         pytest.fail("responses the OpenAPI document does not describe:\n" + "\n".join(violations), pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The reference site's screenshots (tests/browser/), listed here: under xdist only this conftest's
+    hooks run in the controller. (Imported at the top: the module notes when the session started.)"""
+    browser_screenshots.report(terminalreporter)

@@ -291,7 +291,8 @@ def test_view_counter_counts_dedupe_record_inserts_in_big_batches(template: dict
     # And only inserts of dedupe records invoke it
     patterns = [json.loads(entry["Pattern"]) for entry in stream["FilterCriteria"]["Filters"]]
     assert patterns == [{"eventName": ["INSERT"], "dynamodb": {"Keys": {"PK": {"S": [{"prefix": "SEEN#"}]}}}}]
-    # And it may only update items and read the stream (and report failed batches)
+    # And it may only update items (and put the counts-changed markers, in the same transaction)
+    # and read the stream (and report failed batches)
     actions = {
         action: statement["Resource"]
         for policy in counter["Policies"]
@@ -300,6 +301,7 @@ def test_view_counter_counts_dedupe_record_inserts_in_big_batches(template: dict
     }
     assert actions == {
         "dynamodb:UpdateItem": {"Fn::GetAtt": ["Table", "Arn"]},
+        "dynamodb:PutItem": {"Fn::GetAtt": ["Table", "Arn"]},
         "dynamodb:DescribeStream": {"Fn::GetAtt": ["Table", "StreamArn"]},
         "dynamodb:GetRecords": {"Fn::GetAtt": ["Table", "StreamArn"]},
         "dynamodb:GetShardIterator": {"Fn::GetAtt": ["Table", "StreamArn"]},

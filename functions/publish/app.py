@@ -9,11 +9,13 @@ Event shapes (anything else is logged and ignored):
   goes to :func:`handle_trending_change`.
 - EventBridge schedule ``{"source": "aws.events", "detail-type": "Scheduled Event", "time": ...}``:
   retracts the articles whose ``expires`` time has passed, then releases the embargoes due at the
-  event's time (the stream then publishes those changes).
+  event's time (the stream then publishes those changes), then writes the counts files of the
+  articles whose views or comments changed (:mod:`publish.counts`).
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -28,6 +30,7 @@ from newsdesk.dal.keys import ARTICLE_PREFIX, CURRENT, PK, SK, TRENDING_PK
 from newsdesk.observability import logger, metrics
 from newsdesk.settings import get_settings
 from publish.changes import ArticleChange
+from publish.counts import counts_store, follow_publication, publish_changed_counts
 from publish.publisher import Publisher
 from publish.timer import release_due_embargoes, take_down_expired
 
@@ -103,6 +106,8 @@ def handle_stream_batch(event: dict[str, Any], context: LambdaContext) -> dict[s
     lists = publisher().publish_lists(changes)
     # Retracted, withheld or expired stories leave trending.json and counters.json in this same run.
     publisher().withdraw_from_rankings(changes)
+    # ... and lose their counts files; a story published again gets its file back (publish/counts.py).
+    follow_publication(counts_store(get_settings()), changes, datetime.now(UTC))
     logger.info("stream batch published", extra={"articles": len(changes), "lists": lists, "failed": failures})
     metrics.add_metric(name="ArticlesPublished", unit=MetricUnit.Count, value=len(changes))
     if failures:
@@ -116,7 +121,9 @@ def handle_schedule(event: dict[str, Any]) -> dict[str, Any]:
     articles = publisher().articles
     expired = take_down_expired(articles, now)
     released = release_due_embargoes(articles, now)
+    counts = publish_changed_counts(counts_store(get_settings()), articles)
     logger.info("timer ran", extra={"released": released, "expired": expired, "now": now.isoformat()})
+    logger.info("counts files", extra=asdict(counts))
     metrics.add_metric(name="EmbargoesReleased", unit=MetricUnit.Count, value=released)
     metrics.add_metric(name="ExpiredRetracted", unit=MetricUnit.Count, value=expired)
     return {"released": released, "expired": expired}

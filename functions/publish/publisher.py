@@ -76,10 +76,12 @@ from publish.changes import (
     merged,
     ranking_moves,
     section_list,
-    state_order,
     touched_lists,
 )
+from publish.feeds import is_feed, publish_feeds
 from publish.lists import render_list
+from publish.media import MediaStore, file_order, media_for
+from publish.pages import DayKey, DayPageWriter, days_of, touched_days
 
 # A list or the manifest written by two publishers at once: re-read and write again, a few times.
 MAX_SHARED_WRITE_ATTEMPTS = 3
@@ -120,6 +122,7 @@ class Publisher:
         settings: Settings,
         counters: CounterStore | None = None,
         withdrawn: WithdrawnStore | None = None,
+        media: MediaStore | None = None,
     ) -> None:
         self.articles = articles
         self.archive = archive
@@ -128,7 +131,10 @@ class Publisher:
         # withdrawn (otherwise the stream brings the rankings).
         self.counters = counters
         self.withdrawn = withdrawn
+        self.media = media  # the articles' media items (None: every picture shows as pending)
         self.list_length = settings.list_length
+        self.settings = settings
+        self.pages = DayPageWriter(articles, snapshots)  # the lists' day pages (publish/pages.py)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Publisher:
@@ -142,6 +148,7 @@ class Publisher:
             settings=settings,
             counters=CounterStore(settings.table_name),
             withdrawn=WithdrawnStore(settings.table_name),
+            media=MediaStore(settings.table_name),
         )
 
     # --- Entry points --------------------------------------------------------------------------------
@@ -177,7 +184,8 @@ class Publisher:
             # Whatever the stored rankings say, only stories published now are ranked.
             unpublished = {record.article_id for record in records if not is_published(record)}
             self._write_trending(stored.rankings(), known, force=force, report=report, leave_out=unpublished)
-        report.lists = self._publish_shared(sorted(lists), {}, known, force=force, report=report)
+        days = {day for record in records for day in days_of(record)} | self.pages.published_days(lists)
+        report.lists = self._publish_shared(sorted(lists), {}, known, force=force, report=report, days=days, full=True)
         return report
 
     def publish_trending(self, rankings: Rankings) -> None:
@@ -257,7 +265,7 @@ class Publisher:
             record = replace(change.old, status=ArticleStatus.RETRACTED)
         path = article_path(record.article_id)
         known = self.snapshots.published_file(path)
-        order = state_order(record)
+        order = file_order(record)
         if known is not None and known.state_order is not None and known.state_order > order:
             # A later state of the article is already published: this writer read an older one.
             logger.info("older state not published", extra={"article_id": record.article_id, "path": path})
@@ -267,7 +275,7 @@ class Publisher:
             if known is not None and known.source == stamp and known.confirmed and not force:
                 return False
             content = content_from_json(self.archive.get_normalized(record.normalized_key))
-            body = render(article_snapshot(record, content))
+            body = render(article_snapshot(record, content, media_for(self.media, record, content)))
         elif known is None:
             return None
         else:
@@ -286,7 +294,8 @@ class Publisher:
         if not touched:
             return 0
         overlay = {change.article_id: change.new for change in merged(changes)}
-        return self._publish_shared(sorted(touched), overlay, self.snapshots.published_files())
+        known = self.snapshots.published_files()
+        return self._publish_shared(sorted(touched), overlay, known, days=touched_days(changes))
 
     # --- Lists, schemas, manifest --------------------------------------------------------------------
 
@@ -298,8 +307,12 @@ class Publisher:
         *,
         force: bool = False,
         report: PublishReport | None = None,
+        days: set[DayKey] | frozenset[DayKey] = frozenset(),
+        full: bool = False,
     ) -> int:
         report = report or PublishReport()
+        # Day pages before the head lists that link to them; feeds after the lists they show.
+        written = self.pages.publish(days, overlay, force=force, count=report.count)
         # Every configured section has a list from the first publish on, empty until a story enters
         # it, so that no link of v1/sections.json is a 404. Once written, they are known: no cost.
         unwritten = [
@@ -314,7 +327,11 @@ class Publisher:
                 snapshots=self.snapshots,
                 list_length=self.list_length,
             )
-            report.count(self._write_shared(key.path, render_file, known, force=force))
+            changed = self._write_shared(key.path, render_file, known, force=force)
+            report.count(changed)
+            written |= {key.path} if changed else set()
+        write = partial(self._write_shared, force=force)
+        publish_feeds(self.snapshots, written, known, self.settings, write=write, count=report.count, every=full)
         for kind, schema in json_schemas().items():
             report.count(self._write_shared(schema_path(kind), partial(_render_schema, schema), known, force=force))
         report.count(self._write_shared(SECTIONS_PATH, _render_sections, known, force=force))
@@ -369,7 +386,7 @@ def _render_manifest(known: dict[str, PublishedFile]) -> tuple[bytes, datetime |
     entries = [
         ManifestEntry(path=file.path, sha256=file.sha256, generated_at=file.generated_at)
         for path, file in sorted(known.items())
-        if list_for_path(path) is not None or path in (TRENDING_PATH, COUNTERS_PATH, SECTIONS_PATH)
+        if list_for_path(path) is not None or path in (TRENDING_PATH, COUNTERS_PATH, SECTIONS_PATH) or is_feed(path)
     ]
     schemas = [
         SchemaEntry(path=file.path, sha256=file.sha256)

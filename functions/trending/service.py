@@ -31,6 +31,7 @@ class TrendingReport:
     digest: str
     most_read: int
     most_discussed: int
+    recently_discussed: int = 0
 
 
 def run_trending(
@@ -62,6 +63,9 @@ def run_trending(
         min_count=settings.trending_min_count,
         window_hours=settings.trending_window_hours,
         half_life_minutes=settings.trending_half_life_minutes,
+        recent_hours=settings.recent_discussion_hours,
+        recent_length=settings.recent_discussion_list_length,
+        recent_min_comments=settings.recent_discussion_min_comments,
     )
     digest = rankings.digest()
     stored = counters.get_trending()
@@ -74,4 +78,5 @@ def run_trending(
         digest=digest,
         most_read=len(rankings.trending.most_read),
         most_discussed=len(rankings.trending.most_discussed),
+        recently_discussed=len(rankings.trending.recently_discussed),
     )

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
 from newsdesk.dal.engagement import CounterStore
+from newsdesk.dal.media import MediaStore
 from newsdesk.dal.partners import PartnerStore
 from newsdesk.errors import NewsdeskError
 from newsdesk.partners import ROLES
@@ -248,6 +249,7 @@ def publish_run(args: argparse.Namespace, runtime: Runtime) -> int:
         snapshots=SnapshotStore(target.snapshot_bucket, target.table_name, s3=s3, dynamodb=dynamodb),
         settings=settings,
         counters=CounterStore(target.table_name, dynamodb),
+        media=MediaStore(target.table_name, client=dynamodb),
     )
     print(f"Rebuilding the snapshots of {target.description or target.table_name} (s3://{target.snapshot_bucket}).")
     started = time.perf_counter()

@@ -38,8 +38,10 @@ from moto.server import ThreadedMotoServer
 
 from newsdesk.dal.partners import PartnerStore
 from newsdesk.partners import PartnerAlreadyExists, derive_partner_id
+from newsdesk_ops.demo import DemoNewsroom, demo_enabled
 from newsdesk_ops.emulator import speed_up_moto
 from newsdesk_ops.gateway import LocalFunctions, LocalGateway
+from newsdesk_ops.site import SITE_PORT_ENV, SiteServer
 from newsdesk_ops.target import DEFAULT_LOCAL_FILE
 from newsdesk_ops.template import LocalResources, Template, create_resources, function_environment, load_template
 from newsdesk_ops.workers import SnapshotServer, stream_poller, timers
@@ -128,6 +130,7 @@ class LocalStack:
         self._moto: ThreadedMotoServer | None = None
         self._gateway: LocalGateway | None = None
         self._snapshots: SnapshotServer | None = None
+        self._site: SiteServer | None = None
         self._running: RunningStack | None = None
         self._info: dict[str, str] | None = None
 
@@ -150,25 +153,28 @@ class LocalStack:
             raise RuntimeError("the local stack is not running")
         return self._running
 
-    def start(self, port: int = 0, host: str = LOOPBACK, snapshots_port: int | None = None) -> dict[str, str]:
+    def start(
+        self, port: int = 0, host: str = LOOPBACK, snapshots_port: int | None = None, site_port: int | None = None
+    ) -> dict[str, str]:
         """Bring everything up and return the connection details.
 
         Keys: api_url, aws_endpoint_url, region, stack_name, table_name, archive_bucket,
         snapshot_bucket and snapshots_url ("" while the template has no snapshot bucket),
-        partner_id, partner_key, site_key. The snapshot server listens on ``snapshots_port``;
-        without one, on ``port + 1`` if that is free, else on any free port (snapshots_url says
-        which).
+        partner_id, partner_key, site_key, and site_url (the reference reader site, site/, with /v1/
+        on the same origin; "" without a snapshot bucket). The snapshot server listens on
+        ``snapshots_port``; without one, on ``port + 1`` if that is free, else on any free port
+        (snapshots_url says which); the site likewise on ``site_port``, else ``port + 2``.
         """
         if self._info is not None:
             return self.info
         self._saved_environment = dict(os.environ)
         try:
-            return self._start(port, host, snapshots_port)
+            return self._start(port, host, snapshots_port, site_port)
         except BaseException:
             self.stop()
             raise
 
-    def _start(self, port: int, host: str, snapshots_port: int | None) -> dict[str, str]:
+    def _start(self, port: int, host: str, snapshots_port: int | None, site_port: int | None) -> dict[str, str]:
         region = self._region or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         # moto's server logs every request through werkzeug; the gateway's access log is enough.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -203,6 +209,7 @@ class LocalStack:
         snapshots_url = ""
         if snapshot_bucket := environment.get("SNAPSHOT_BUCKET", ""):
             snapshots_url = self._start_snapshot_server(SnapshotServer(snapshot_bucket, s3, host), port, snapshots_port)
+        site_url = self._start_site(host, port, site_port, api_url)
         self._running = RunningStack(
             template=self._template,
             resources=resources,
@@ -228,6 +235,7 @@ class LocalStack:
             "partner_id": partner_id,
             "partner_key": partner_key,
             "site_key": site_key,
+            "site_url": site_url,
         }
         if self._state_file is not None:
             _write_private(self._state_file, json.dumps(self._info, indent=2) + "\n")
@@ -246,6 +254,25 @@ class LocalStack:
             log.warning("port %d is taken (%s); the snapshots are served on a free port", preferred, error)
             return server.start(0)
 
+    def _start_site(self, host: str, port: int, requested: int | None, api_url: str) -> str:
+        """The reference site on the snapshot server's bucket (port + 2, else a free port), or "".
+
+        Also the functions' SITE_URL (article links in feeds), unless SiteUrl is overridden.
+        """
+        if self._snapshots is None:
+            return ""
+        self._site = SiteServer(self._snapshots, host, api_url=api_url)
+        try:
+            site_url = self._site.start(requested if requested is not None else (port + 2 if port else 0))
+        except OSError as error:
+            if requested is not None or not port:
+                raise
+            log.warning("port %d is taken (%s); the site is served on a free port", port + 2, error)
+            site_url = self._site.start(0)
+        if "SiteUrl" not in self._parameter_overrides:
+            os.environ["SITE_URL"] = site_url
+        return site_url
+
     def stop(self) -> None:
         """Stop workers, gateway and moto; restore the environment; remove the state file."""
         while self._worker_stops:
@@ -254,6 +281,9 @@ class LocalStack:
                 stop_worker()
             except Exception:
                 log.exception("a worker failed to stop")
+        if self._site is not None:
+            self._site.stop()
+            self._site = None
         if self._snapshots is not None:
             self._snapshots.stop()
             self._snapshots = None
@@ -394,6 +424,8 @@ def describe(info: dict[str, str], state_file: Path | None) -> str:
             f"  Snapshots     {info['snapshots_url']}v1/latest.json   (s3://{info['snapshot_bucket']}, "
             "like its CloudFront distribution)"
         )
+    if info.get("site_url"):
+        lines.append(f"  Site          {info['site_url']}   (the reference reader site: site/, docs/site.md)")
     if info.get("site_key"):
         lines.append(f"  Site key      {info['site_key']}   (role site: comment counts on POST /v1/events)")
     lines += [
@@ -453,7 +485,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the local stack until Ctrl-C or SIGTERM.
 
     The API port comes from PORT (default 3000), the snapshot server's from SNAPSHOTS_PORT
-    (default: the API's port + 1), the local timers' period from NEWSDESK_LOCAL_TIMER_SECONDS.
+    (default: the API's port + 1), the site's from SITE_PORT (default: + 2), the local timers'
+    period from NEWSDESK_LOCAL_TIMER_SECONDS. NEWSDESK_NO_DEMO=1 skips the demo newsroom.
     """
     del argv  # no options yet; PORT and NEWSDESK_LOCAL_FILE configure it
     _log_to_stderr()
@@ -461,26 +494,40 @@ def main(argv: list[str] | None = None) -> int:
     requested_snapshots_port = os.environ.get(SNAPSHOTS_PORT_ENV)
     snapshots_port = int(requested_snapshots_port) if requested_snapshots_port else None
     state_file = Path(os.environ.get(LOCAL_FILE_ENV) or DEFAULT_LOCAL_FILE)
+    requested_site_port = os.environ.get(SITE_PORT_ENV)
+    site_port = int(requested_site_port) if requested_site_port else None
     # A page served from a developer's machine must be able to send views: locally, any origin may.
     origins = os.environ.get("SITE_ORIGINS", "*")
-    stack = LocalStack(state_file=state_file, parameter_overrides={"SiteOrigins": origins})
+    overrides = {"SiteOrigins": origins}
+    # The demo newsroom (newsdesk_ops.demo): its picture server must be up, and allowed, before the stack.
+    demo = DemoNewsroom() if demo_enabled() else None
+    if demo is not None:
+        overrides.update(demo.start_images())
+    stack = LocalStack(state_file=state_file, parameter_overrides=overrides)
     with _stop_signals() as stop:
         try:
-            info = stack.start(port=port, snapshots_port=snapshots_port)
+            info = stack.start(port=port, snapshots_port=snapshots_port, site_port=site_port)
         except OSError as error:
             print(
                 f"Cannot start the local stack on port {port} (API) or {snapshots_port or port + 1} (snapshots): "
                 f"{error}",
                 file=sys.stderr,
             )
+            if demo is not None:
+                demo.stop()
             return 1
         try:
             print(describe(info, state_file), flush=True)
+            if demo is not None:
+                print("Loading the demo newsroom (make run DEMO=0 skips it)...", flush=True)
+                demo.start(info)
             # wait() with a timeout keeps the main thread responsive to signals on every platform.
             while not stop.wait(timeout=1.0):
                 pass
         finally:
             print("Stopping the local stack...", file=sys.stderr, flush=True)
+            if demo is not None:
+                demo.stop()
             stack.stop()
     return 0
 

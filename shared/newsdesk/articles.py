@@ -135,6 +135,12 @@ class ArticleRecord:
     section: str = ""
     outlet: str = ""
     warnings: list[str] = field(default_factory=list)
+    # Written by the media function (newsdesk.dal.media), never by ingest: the site-root path of the
+    # lead picture's default rendition once it is ready (the teaser's image_url), and how many
+    # pictures of the article have settled (part of the order of its file, publish.media.file_order).
+    # A new revision starts without them until the media function has looked at it.
+    image_path: str = ""
+    media_settled: int = 0
 
 
 _RECORD_TIMES = ("versioncreated", "embargoed_until", "expires_at", "published_at", "updated_at", "received_at")
@@ -161,6 +167,8 @@ def record_from_json(values: Mapping[str, Any]) -> ArticleRecord:
     if "retraction_reason" in known:
         known["retraction_reason"] = RetractionReason(known["retraction_reason"])
     known["revision"] = int(known["revision"])
+    if "media_settled" in known:
+        known["media_settled"] = int(known["media_settled"])
     for name in _RECORD_TIMES:
         if name in known:
             known[name] = parse_utc(str(known[name]))

@@ -218,12 +218,25 @@ def view_shard(article_id: str) -> int:
 
 @dataclass(frozen=True)
 class CommentCount:
-    """The absolute comment count of an article, as recorded in an hour bucket."""
+    """The absolute comment count of an article, as recorded in an hour bucket.
+
+    ``last_comment_at`` is when the article's count last went up (a new comment), whichever hour
+    that was in; None when it never did, or for a bucket written before it was recorded.
+    """
 
     article_id: str
     hour: str
     count: int
     section: str
+    last_comment_at: datetime | None = None
+
+
+def is_new_comment(before: int | None, count: int) -> bool:
+    """Whether a reported count means someone commented: it went up (a first report counts from 0).
+
+    A lower count is a deletion, the same count a resend: neither makes a story "discussed" now.
+    """
+    return count > (before or 0)
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,14 @@ class Mention:
 
 
 @dataclass(frozen=True, slots=True)
+class AltId:
+    """Another identifier of the story (ninjs ``altids``): its role and value, as plain text."""
+
+    role: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
 class Mentions:
     """What the site lists under an article: companies, people, places, projects, topics."""
 
@@ -103,6 +111,16 @@ class ArticleContent:
     mentions: Mentions = field(default_factory=Mentions)
     # Codes used to pick the site section (ninjs subjects and genres, as "scheme:code" or names).
     section_hints: list[str] = field(default_factory=list)
+    # Agency fields (issue 9, "no field lost"): the dateline place (ninjs ``located``), the events the
+    # story is about, the journalistic genres, other ids of the story, the source's web address (an
+    # http(s) link from ``infosources``) and the editorial note, which is for the receiving newsroom
+    # and is never published (IPTC: "not intended to be published").
+    located: str = ""
+    events: list[Mention] = field(default_factory=list)
+    genres: list[Mention] = field(default_factory=list)
+    altids: list[AltId] = field(default_factory=list)
+    source_url: str = ""
+    ednote: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +143,8 @@ def content_to_json(content: ArticleContent) -> dict[str, Any]:
     values = {name: getattr(content, name) for name in _CONTENT_FIELDS}
     values["sources"] = list(content.sources)
     values["section_hints"] = list(content.section_hints)
+    for name in ("events", "genres", "altids"):
+        values[name] = [_flat(entry) for entry in getattr(content, name)]
     values["rights"] = _flat(content.rights)
     values["lead_image"] = _flat(content.lead_image) if content.lead_image else None
     mentions = content.mentions
@@ -137,7 +157,7 @@ def content_to_json(content: ArticleContent) -> dict[str, Any]:
     return values
 
 
-def _flat(value: Rights | LeadImage | Mention) -> dict[str, Any]:
+def _flat(value: Rights | LeadImage | Mention | AltId) -> dict[str, Any]:
     return {name: getattr(value, name) for name in value.__dataclass_fields__}
 
 
@@ -173,6 +193,13 @@ def content_from_json(values: dict[str, Any]) -> ArticleContent:
         lead_image=LeadImage(**image) if image else None,
         mentions=Mentions(**{kind: [Mention(**mention) for mention in entries] for kind, entries in mentions.items()}),
         section_hints=list(values.get("section_hints", [])),
+        # Articles stored before Newsdesk read the agency fields have none of them.
+        located=values.get("located", ""),
+        events=[Mention(**entry) for entry in values.get("events", [])],
+        genres=[Mention(**entry) for entry in values.get("genres", [])],
+        altids=[AltId(**entry) for entry in values.get("altids", [])],
+        source_url=values.get("source_url", ""),
+        ednote=values.get("ednote", ""),
     )
 
 

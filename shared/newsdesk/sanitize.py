@@ -18,10 +18,13 @@ ALLOWED_TAGS = frozenset(
     {
         "p", "br", "strong", "b", "em", "i", "u", "s", "sub", "sup", "blockquote", "q", "cite",
         "ul", "ol", "li", "h2", "h3", "h4", "a", "figure", "figcaption",
-        "table", "thead", "tbody", "tr", "th", "td", "code", "pre", "hr",
+        "table", "thead", "tbody", "tr", "th", "td", "code", "pre", "hr", "img",
     }
 )  # fmt: skip
-ALLOWED_ATTRIBUTES: dict[str, set[str]] = {"a": {"href", "title"}}
+# An inline picture keeps its source (an absolute http(s) URL, or the <img> keeps none) and its alt
+# text: the media function copies it, and publish points the <img> at our copy or leaves it out
+# until the copy is ready (docs/media.md); the partner's URL never reaches a published body.
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {"a": {"href", "title"}, "img": {"src", "alt"}}
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "noopener noreferrer nofollow"
 # Tags whose content is dropped with them: their text is code or embedded media, never prose.
@@ -75,6 +78,13 @@ _DROPPED_BLOCK_TAG_START = re.compile(
     "<(?=/?(?:" + "|".join(sorted(BLOCK_TAGS - ALLOWED_TAGS - {"h1"}, key=len, reverse=True)) + r")[\s/>])",
     re.IGNORECASE,
 )
+# An element the allowlist drops closing right where another opens ("</span><span"): TT's
+# <span class="vignette">Försvar</span><span class="source">TT</span> is two fields that its own
+# stylesheet sets apart, and stripped of both tags they would read "FörsvarTT". Allowlisted inline
+# tags are kept as written (<b>З</b>аголовок is one word).
+_ADJACENT_ELEMENTS = re.compile(r"</([A-Za-z][A-Za-z0-9]*)\s*>(?=<([A-Za-z][A-Za-z0-9]*)[\s/>])")
+# Block tags get their own break (_DROPPED_BLOCK_TAG_START, _BLOCK_TAG_START); h1 becomes h2.
+_KEPT_OR_BLOCK = ALLOWED_TAGS | BLOCK_TAGS
 # The page's one h1 is the article's headline: a partner's h1 becomes a section heading (h2).
 _FIRST_LEVEL_HEADING = re.compile(r"<(/?)h1(?=[\s/>])", re.IGNORECASE)
 # Longer links are not used: browsers and CDNs count a URL's bytes (percent-encoded, non-ASCII takes
@@ -87,6 +97,17 @@ _NOT_IN_LINKS = re.compile("[\\s<>\"'`\\\\{}|^\x00-\x1f\x7f-\x9f]")
 _BLANK_IN_LINKS = re.compile(
     "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
 )
+
+
+def _apart(match: re.Match[str]) -> str:
+    closed, opened = match.group(1).lower(), match.group(2).lower()
+    apart = closed not in _KEPT_OR_BLOCK and opened not in _KEPT_OR_BLOCK
+    return match.group(0) + " " if apart else match.group(0)
+
+
+def _adjacent_elements_apart(text: str) -> str:
+    """A space between an element the allowlist drops and a dropped one right after it (_ADJACENT_ELEMENTS)."""
+    return _ADJACENT_ELEMENTS.sub(_apart, text) if "</" in text else text
 
 
 def _nfc(text: str) -> str:
@@ -138,11 +159,11 @@ def is_published_link(candidate: str) -> bool:
 
 def _published_link(tag: str, attribute: str, value: str) -> str | None:
     """An ``href`` stays only as a link we publish (:func:`is_published_link`), or a mailto: (the
-    scheme allowlist already holds)."""
-    if attribute != "href":
+    scheme allowlist already holds); an ``img``'s ``src`` only as a link we publish."""
+    if attribute not in ("href", "src"):
         return value
     candidate = value.strip()
-    if candidate[:7].lower() == "mailto:":
+    if attribute == "href" and candidate[:7].lower() == "mailto:":
         return value
     return value if is_published_link(candidate) else None
 
@@ -157,8 +178,10 @@ def sanitize_html(html_text: str) -> str:
 
     Links get ``rel="noopener noreferrer nofollow"``; the output is Unicode NFC.
     """
-    # Both rewrites run before the cleaner, which parses their output like any other partner markup.
-    marked = _FIRST_LEVEL_HEADING.sub(r"<\1h2", _DROPPED_BLOCK_TAG_START.sub("\n<", html_text))
+    # The rewrites run before the cleaner, which parses their output like any other partner markup.
+    marked = _FIRST_LEVEL_HEADING.sub(
+        r"<\1h2", _DROPPED_BLOCK_TAG_START.sub("\n<", _adjacent_elements_apart(html_text))
+    )
     cleaned = _html_cleaner().clean(_without_invisible_tricks(_nfc(marked)))
     return _nfc(cleaned).strip()
 
@@ -188,7 +211,7 @@ def _without_markup(text: str) -> str:
     for _ in range(_PLAIN_TEXT_PASSES):
         if _nothing_to_clean(text):
             break
-        decoded = html.unescape(_text_cleaner().clean(_BLOCK_TAG_START.sub(" <", text)))
+        decoded = html.unescape(_text_cleaner().clean(_BLOCK_TAG_START.sub(" <", _adjacent_elements_apart(text))))
         if decoded == text:
             break
         text = decoded

@@ -28,11 +28,20 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     # Articles listed in latest/sections/outlets snapshots.
     list_length: int = 50
+    # The reader site's absolute URL ending in "/": article links in feeds and the news sitemap are
+    # {site_url}article.html?id={id}; "" makes them site-root paths (docs/snapshots.md, "Feeds").
+    site_url: str = ""
+    site_name: str = "Newsdesk"
     # Counts below this never trend (a single view must not make a story "most read").
     trending_min_count: int = 3
     trending_half_life_minutes: float = 360.0
     trending_window_hours: int = 48
     trending_list_length: int = 10
+    # recently_discussed in trending.json: stories with a new comment in the last hours (at most the
+    # trending window), newest first, whatever their count from this minimum (docs/engagement.md).
+    recent_discussion_hours: int = 24
+    recent_discussion_list_length: int = 10
+    recent_discussion_min_comments: int = 0
     site_origins: str = "*"
     # Requests per partner per window on the articles routes, 0: none; "partner=limit,..." replaces
     # it for some partners (newsdesk.ratelimit, docs/operations.md "Traffic limits").
@@ -44,6 +53,11 @@ class Settings:
     # Secrets Manager secret (ARN or name) holding the key of the client-address hash; empty
     # (locally, in tests): the process makes a key of its own.
     client_key_secret: str = ""
+    # Pictures (docs/media.md): the private bucket of originals; "host:port" entries a fetch may
+    # reach although they are private or loopback (local stacks and tests only); rendition widths.
+    media_bucket: str = ""
+    media_fetch_allowlist: str = ""
+    media_widths: str = "320,640,1024"
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str]) -> Settings:

@@ -31,6 +31,7 @@ from newsdesk.snapshots.limits import COUNTED_ARTICLES, SUMMARY_HEADLINE_CHARS, 
 from newsdesk.snapshots.trending import (
     ArticleCountsSnapshot,
     CountersSnapshot,
+    DiscussedEntrySnapshot,
     Rankings,
     TrendingEntrySnapshot,
     TrendingListsSnapshot,
@@ -42,6 +43,11 @@ from newsdesk.snapshots.trending import (
 # limit, and counters.json under its published maximum: counts are kept for at most this many
 # articles, the most active ones (5,000 made ~417 KB alone). newsdesk.snapshots.limits sizes both.
 MAX_COUNTED_ARTICLES = COUNTED_ARTICLES
+
+# recently_discussed (settings recent_discussion_hours / _list_length / _min_comments): stories with
+# a new comment in the last day, whatever their count, as the sidebar "Обсуждаемое" shows them.
+DEFAULT_RECENT_HOURS = 24
+DEFAULT_RECENT_LENGTH = 10
 
 Metric = Literal["most_read", "most_discussed"]
 METRICS: tuple[Metric, ...] = ("most_read", "most_discussed")
@@ -56,6 +62,8 @@ class ArticleActivity:
     views: int
     read_score: float
     comments: int
+    # When the comment count last went up (a new comment): orders recently_discussed.
+    last_comment_at: datetime | None = None
 
     def count(self, metric: Metric) -> int:
         return self.views if metric == "most_read" else self.comments
@@ -107,10 +115,16 @@ def activity_by_article(
         views_per_hour[count.article_id][count.hour] += count.views
         note_section(count.article_id, count.hour, count.section)
     latest_comments: dict[str, tuple[str, int]] = {}
+    last_commented: dict[str, datetime] = {}
     for comment in comments:
         if comment.article_id not in latest_comments or latest_comments[comment.article_id][0] < comment.hour:
             latest_comments[comment.article_id] = (comment.hour, comment.count)
         note_section(comment.article_id, comment.hour, comment.section)
+        # The time only moves forward; a bucket written before it was recorded has none.
+        if comment.last_comment_at is not None:
+            last_commented[comment.article_id] = max(
+                comment.last_comment_at, last_commented.get(comment.article_id, comment.last_comment_at)
+            )
 
     weights: dict[str, float] = {}
     activity: dict[str, ArticleActivity] = {}
@@ -128,6 +142,7 @@ def activity_by_article(
             views=sum(per_hour.values()),
             read_score=score,
             comments=latest_comments.get(article_id, ("", 0))[1],
+            last_comment_at=last_commented.get(article_id),
         )
     return activity
 
@@ -139,6 +154,21 @@ def ranked(activities: Iterable[ArticleActivity], metric: Metric, min_count: int
         heap = [(-item.read_score, item.article_id, item) for item in activities if item.views >= min_count]
     else:
         heap = [(-float(item.comments), item.article_id, item) for item in activities if item.comments >= min_count]
+    heapq.heapify(heap)
+    while heap:
+        yield heapq.heappop(heap)[2]
+
+
+def recently_discussed(
+    activities: Iterable[ArticleActivity], since: datetime, min_comments: int
+) -> Iterator[ArticleActivity]:
+    """Articles with a new comment since ``since`` and at least ``min_comments`` now, the most
+    recently commented first (ties by id), lazily with a heap."""
+    heap = [
+        (-item.last_comment_at.timestamp(), item.article_id, item)
+        for item in activities
+        if item.last_comment_at is not None and item.last_comment_at >= since and item.comments >= min_comments
+    ]
     heapq.heapify(heap)
     while heap:
         yield heapq.heappop(heap)[2]
@@ -175,23 +205,36 @@ class _ListFill:
     def _counted(self, known: Mapping[str, ListedArticle | None]) -> int:
         return sum(1 for candidate in self.taken if known.get(candidate.article_id, _UNCHECKED) is not None)
 
+    def listed(self, known: Mapping[str, ListedArticle | None]) -> list[tuple[ArticleActivity, ListedArticle]]:
+        found = [(candidate, known.get(candidate.article_id)) for candidate in self.taken]
+        return [(candidate, article) for candidate, article in found if article is not None][: self.size]
+
     def entries(self, known: Mapping[str, ListedArticle | None], metric: Metric) -> list[TrendingEntrySnapshot]:
-        listed: list[TrendingEntrySnapshot] = []
-        for candidate in self.taken:
-            article = known.get(candidate.article_id)
-            if article is None:
-                continue
-            listed.append(
-                TrendingEntrySnapshot(
-                    id=article.article_id,
-                    headline=clip(article.headline, SUMMARY_HEADLINE_CHARS),
-                    published_at=article.published_at,
-                    section=article.section,
-                    count=candidate.count(metric),
-                    path=entry_path(article.article_id),
-                )
+        return [
+            TrendingEntrySnapshot(
+                id=article.article_id,
+                headline=clip(article.headline, SUMMARY_HEADLINE_CHARS),
+                published_at=article.published_at,
+                section=article.section,
+                count=candidate.count(metric),
+                path=entry_path(article.article_id),
             )
-        return listed[: self.size]
+            for candidate, article in self.listed(known)
+        ]
+
+    def discussed(self, known: Mapping[str, ListedArticle | None]) -> list[DiscussedEntrySnapshot]:
+        return [
+            DiscussedEntrySnapshot(
+                id=article.article_id,
+                headline=clip(article.headline, SUMMARY_HEADLINE_CHARS),
+                published_at=article.published_at,
+                section=article.section,
+                count=candidate.comments,
+                last_comment_at=candidate.last_comment_at,
+                path=entry_path(article.article_id),
+            )
+            for candidate, article in self.listed(known)
+        ]
 
 
 def build_trending(
@@ -203,6 +246,9 @@ def build_trending(
     min_count: int,
     window_hours: int,
     half_life_minutes: float,
+    recent_hours: int = DEFAULT_RECENT_HOURS,
+    recent_length: int = DEFAULT_RECENT_LENGTH,
+    recent_min_comments: int = 0,
 ) -> Rankings:
     """Both lists, over all articles and per section, each confirmed by ``lookup`` in few rounds,
     and the counts: the two published files.
@@ -210,6 +256,8 @@ def build_trending(
     Each round takes from every list as many candidates as it still lacks and asks the lookup
     about all new ids at once; a candidate that is not published is replaced in the next round.
     Sections and counted articles come in sorted order, so the same window gives the same bytes.
+    ``recently_discussed`` holds the stories with a new comment in the last ``recent_hours`` (at most
+    the window: only the window is read), newest first, whatever their count.
     """
     by_section: dict[str, list[ArticleActivity]] = defaultdict(list)
     for item in activity.values():
@@ -220,11 +268,13 @@ def build_trending(
         fills[("", metric)] = _ListFill(ranked(activity.values(), metric, min_count), list_length)
         for section, members in by_section.items():
             fills[(section, metric)] = _ListFill(ranked(members, metric, min_count), list_length)
+    since = now - timedelta(hours=min(recent_hours, window_hours))
+    recent = _ListFill(recently_discussed(activity.values(), since, recent_min_comments), recent_length)
 
     known: dict[str, ListedArticle | None] = {}
     while True:
         unknown: set[str] = set()
-        for fill in fills.values():
+        for fill in [*fills.values(), recent]:
             fill.take(known, unknown)
         if not unknown:
             break
@@ -248,6 +298,7 @@ def build_trending(
         most_read=fills[("", "most_read")].entries(known, "most_read"),
         most_discussed=fills[("", "most_discussed")].entries(known, "most_discussed"),
         sections=sections,
+        recently_discussed=recent.discussed(known),
     )
     # Articles found unpublished leave the counts too; the others are not looked up (that would
     # read every active article's item each run), and an unpublished one's page is a tombstone.

@@ -15,6 +15,7 @@ from typing import Any
 
 import jsonschema_rs
 import pytest
+from lxml import etree
 
 from newsdesk.dal import clients as aws
 from newsdesk.dal.archive import Archive
@@ -22,6 +23,8 @@ from newsdesk.dal.articles import ArticleStore
 from newsdesk.dal.snapshots import SnapshotStore
 from newsdesk.sanitize import ALLOWED_TAGS
 from newsdesk.settings import get_settings
+from newsdesk.snapshots import json_schemas
+from newsdesk.snapshots.paths import day_pages_folder
 from publish.publisher import Publisher
 from tests.conftest import Partner, Stack, forget_process_state, load_event, load_ninjs_bytes
 from tests.fixtures.injections import MARKUP_ATTACKS, URL_ATTACKS
@@ -162,7 +165,9 @@ def test_published_article_carries_the_page_and_enters_its_lists(newsroom: Newsr
         "info_url": "https://oboronvedomosti.example/rights",
     }
     image = page["lead_image"]
-    assert image["url"] == "https://cdn.oboronvedomosti.example/img/strizh-m-1600.jpg"
+    # Pending until the media function has copied it (tests/handler/test_media_pipeline.py): never
+    # the partner's URL
+    assert image["status"] == "pending" and image["url"] == "" and image["renditions"] == []
     assert (image["width"], image["height"]) == (1600, 1067)
     assert image["credit"] == "Источник: пресс-служба АО «НПО «Контур-М»"
     assert image["caption"].startswith("Беспилотный комплекс «Стриж-М»")
@@ -211,7 +216,12 @@ def test_manifest_lists_every_list_and_schema_with_its_hash(newsroom: Newsroom) 
     files = newsroom.files()
     manifest = json.loads(files["v1/manifest.json"])
     listed = {entry["path"]: entry["sha256"] for entry in manifest["entries"] + manifest["schemas"]}
-    expected_paths = {path for path in files if not path.startswith("v1/articles/") and path != "v1/manifest.json"}
+    # (day pages are not listed: the manifest stays bounded, the head lists lead to them)
+    expected_paths = {
+        path
+        for path in files
+        if not path.startswith("v1/articles/") and path != "v1/manifest.json" and day_pages_folder(path) is None
+    }
     assert set(listed) == expected_paths
     for path, digest in listed.items():
         assert hashlib.sha256(files[path]).hexdigest() == digest
@@ -247,12 +257,14 @@ def test_every_snapshot_validates_against_its_published_schema(newsroom: Newsroo
         for path, body in files.items()
         if path.startswith("v1/schemas/")
     }
-    assert set(schemas) == {"article", "tombstone", "list", "manifest", "trending", "counters", "sections"}
+    assert set(schemas) == {"article", "tombstone", "list", "manifest", "trending", "counters", "counts", "sections"}
     kinds_seen = set()
     for path, body in files.items():
         if path.startswith("v1/schemas/"):
             jsonschema_rs.meta.validate(json.loads(body))
             continue
+        if not path.endswith(".json"):
+            continue  # feeds and the news sitemap (XML): tests/handler/test_feeds.py
         document = json.loads(body)
         kinds_seen.add(document["kind"])
         errors = list(jsonschema_rs.Draft202012Validator(schemas[document["kind"]]).iter_errors(document))
@@ -434,13 +446,22 @@ def test_a_change_rewrites_its_file_its_lists_and_the_manifest_only(newsroom: Ne
     # When one story gets a new headline
     newsroom.post(article_doc("urn:x:changed", version="2", headline="Вторая версия"))
     assert newsroom.publish() == {"batchItemFailures": []}
-    # Then exactly its file, the three lists it is in, and the manifest were written
+    # Then exactly its file, the three lists it is in, their day pages of its day, the feeds of the
+    # lists that have feeds (and the news sitemap, beside latest), and the manifest were written
     assert sorted(newsroom.written) == sorted(
         [
             article_file(changed),
             "v1/latest.json",
             "v1/sections/defence-industry.json",
             f"v1/outlets/{newsroom.partner.partner_id}.json",
+            "v1/latest/2026-11-25.json",
+            "v1/sections/defence-industry/2026-11-25.json",
+            f"v1/outlets/{newsroom.partner.partner_id}/2026-11-25.json",
+            "v1/feeds/latest.xml",
+            "v1/feeds/latest.atom",
+            "v1/feeds/sections/defence-industry.xml",
+            "v1/feeds/sections/defence-industry.atom",
+            "v1/sitemap-news.xml",
             "v1/manifest.json",
         ]
     )
@@ -506,16 +527,22 @@ def test_a_batch_reads_only_what_it_publishes(newsroom: Newsroom) -> None:
     publisher()  # built before counting: the settings and clients of a warm function
     calls = AwsCalls().watch(aws.s3_client(), aws.dynamodb_client())
     assert newsroom.invoke(event) == {"batchItemFailures": []}
-    # Then one file, three lists and the manifest were written, reading the one normalized article
-    # (and each list as published, to keep the members a lagging index may not show yet)
-    assert len(calls.s3_puts) == 5 and len(calls.archive_reads()) == 1
-    assert sorted(calls.s3_gets) == sorted([*calls.archive_reads(), *LIST_PATHS])
+    # Then one file, three lists, their three day pages, four feeds, the sitemap and the manifest were
+    # written, reading the one normalized article (and each list and day page as published, to keep
+    # the members a lagging index may not show yet; the lists the feeds and the sitemap show)
+    assert len(calls.s3_puts) == 13 and len(calls.archive_reads()) == 1
+    day_pages = [path.replace(".json", "/2026-11-25.json") for path in LIST_PATHS]
+    feed_reads = 2 * ["v1/latest.json", "v1/sections/defence-industry.json"] + ["v1/latest.json"]
+    assert sorted(calls.s3_gets) == sorted([*calls.archive_reads(), *LIST_PATHS, *day_pages, *feed_reads])
     # Reads: three list queries (the 13 stories each holds), the 13 members of each list read again
     # from the table (an index may lag behind a retraction, a redelivered batch behind the table), and
     # the shared hash records (10 lists: latest, the outlet and the 8 configured sections, each written
-    # since the first publish; 7 schemas, sections.json, the manifest); a new story has no hash record
-    # yet. Nothing grows with the archive.
-    assert calls.items_read == 3 * 13 + 3 * 13 + 19
+    # since the first publish; the schemas, sections.json, the manifest, 18 feeds and the sitemap); a
+    # new story has no hash record yet. Per day page: its hash record, the day's 13 stories from the
+    # index and again from the table, and the two neighbouring days (none: the index scans nothing,
+    # the new story is read again). Nothing grows with the archive.
+    shared_records = 10 + len(json_schemas()) + 2 + 19
+    assert calls.items_read == 3 * 13 + 3 * 13 + shared_records + 3 * (1 + 13 + 13 + 2 * 1)
 
 
 # --- Injection -----------------------------------------------------------------------------------
@@ -527,6 +554,11 @@ _DANGEROUS_TAG = re.compile(
     re.IGNORECASE,
 )
 URL_FIELDS = {("lead_image", "url"), ("rights", "info_url")}
+FEED_ELEMENTS = {
+    *("rss", "channel", "title", "link", "description", "docs", "generator", "lastBuildDate", "item", "guid"),
+    *("pubDate", "feed", "id", "subtitle", "updated", "entry", "published", "summary", "content"),
+    *("urlset", "url", "loc", "news", "publication", "name", "language", "publication_date"),
+}
 
 
 def attacked_doc(number: int, attack: str, url_attack: str) -> dict[str, Any]:
@@ -620,6 +652,13 @@ def test_no_injection_from_any_text_field_reaches_a_snapshot(newsroom: Newsroom)
     problems: list[str] = []
     for path, body in files.items():
         if path.startswith("v1/schemas/"):
+            continue
+        if not path.endswith(".json"):
+            # Feeds and the sitemap: only their own elements, and text that is plain text once parsed
+            tree = etree.fromstring(body)
+            assert {etree.QName(element).localname for element in tree.iter()} <= FEED_ELEMENTS, path
+            texts = [element.text for element in tree.iter() if element.text and not element.text.startswith("/")]
+            problems.extend(f"{path}: {problem}" for problem in audit_strings({"text": texts}))
             continue
         assert not _DANGEROUS_TAG.search(body.decode("utf-8")), path
         problems.extend(f"{path}: {problem}" for problem in audit_strings(json.loads(body)))

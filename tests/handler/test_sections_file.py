@@ -66,6 +66,8 @@ def test_the_first_publish_writes_the_section_index_and_a_list_for_every_section
                 "outlet": None,
                 "generated_at": None,
                 "items": [],
+                "older": None,
+                "newer": None,
             }
     # And the manifest lists the index and every section list with their hashes
     manifest = newsroom.json("v1/manifest.json")
@@ -89,14 +91,22 @@ def test_once_written_the_index_and_the_empty_lists_are_not_written_again(
     from publish.app import publisher
 
     report = publisher().rebuild_all()
-    # Then only the story's file, its three lists and the manifest were written: neither the index
-    # nor the lists of the sections it is not in
+    # Then only the story's file, its three lists (with their day pages and feeds) and the manifest were
+    # written: neither the index nor the lists of the sections it is not in
     assert sorted(newsroom.written) == sorted(
         [
             f"v1/articles/{second}.json",
             "v1/latest.json",
             "v1/sections/defence-industry.json",
             f"v1/outlets/{newsroom.partner.partner_id}.json",
+            "v1/latest/2026-11-25.json",
+            "v1/sections/defence-industry/2026-11-25.json",
+            f"v1/outlets/{newsroom.partner.partner_id}/2026-11-25.json",
+            "v1/feeds/latest.xml",
+            "v1/feeds/latest.atom",
+            "v1/feeds/sections/defence-industry.xml",
+            "v1/feeds/sections/defence-industry.atom",
+            "v1/sitemap-news.xml",
             "v1/manifest.json",
         ]
     )

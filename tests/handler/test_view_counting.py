@@ -92,9 +92,10 @@ def test_a_stream_batch_makes_one_counter_update_per_article_and_hour(stack: Sta
     # When the view counter gets them as one stream batch
     calls = AwsCalls().watch(aws.dynamodb_client())
     report, failed = count_views(stream_records(records), CounterStore(stack.table_name))
-    # Then exactly one counter update per (article, hour) carries all 200 views
+    # Then exactly one counter update per (article, hour) carries all 200 views (one transaction
+    # with the article's all-time views and its counts-changed marker)
     assert failed == []
-    assert calls.count("UpdateItem") == report.counter_updates == 10
+    assert calls.count("TransactWriteItems") == report.counter_updates == 10
     assert sum(calls.calls.values()) == 10
     assert report.views == 200 and report.skipped == 0
     assert sum(total_views(stack, article_id) for article_id in articles) == 200

@@ -40,6 +40,7 @@ STATE_FILE_KEYS = {
     "partner_id",
     "partner_key",
     "site_key",
+    "site_url",
 }
 
 
@@ -404,7 +405,8 @@ def test_make_run_serves_the_api_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> 
     # Given `python -m newsdesk_ops.local_stack` on a free port, with its state file in tmp
     port = free_port()
     state_file = tmp_path / "local.json"
-    environment = {**os.environ, "PORT": str(port), "NEWSDESK_LOCAL_FILE": str(state_file)}
+    # Without the demo newsroom: this test is about serving and stopping (the demo has its own, tests/browser).
+    environment = {**os.environ, "PORT": str(port), "NEWSDESK_LOCAL_FILE": str(state_file), "NEWSDESK_NO_DEMO": "1"}
     stdout, stderr = (tmp_path / "stdout.txt").open("wb"), (tmp_path / "stderr.txt").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "newsdesk_ops.local_stack"],

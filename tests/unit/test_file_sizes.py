@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from newsdesk.articles import ArticleRecord
-from newsdesk.models import ArticleContent, ArticleStatus, LeadImage, Mention, Mentions, Rights
+from newsdesk.models import AltId, ArticleContent, ArticleStatus, LeadImage, Mention, Mentions, Rights
 from newsdesk.ninjs import limits as ingest_limits
 from newsdesk.sections import SectionMap, section_map
 from newsdesk.settings import Settings
@@ -105,8 +105,19 @@ def content(organisations: int = ingest_limits.MAX_ARRAY_ITEMS) -> ArticleConten
             mimetype=wide(limits.MIMETYPE_CHARS),
         ),
         mentions=Mentions(
-            companies=mentions(organisations), people=mentions(many), places=mentions(many), projects=mentions(many)
+            companies=mentions(organisations),
+            people=mentions(many),
+            places=mentions(many),
+            projects=mentions(many),
+            subjects=mentions(many),
         ),
+        located=wide(ingest_limits.DEFAULT_STRING_CHARS),
+        events=mentions(many),
+        genres=mentions(many),
+        altids=[
+            AltId(role=wide(limits.NAME_CHARS), value=wide(limits.ALTID_CHARS - 3) + f"{i:03}") for i in range(many)
+        ],
+        source_url=url(limits.URL_BYTES),
     )
 
 
@@ -158,7 +169,7 @@ def rankings_at_their_largest() -> tuple[bytes, bytes]:
     for index in range(max(MAX_COUNTED_ARTICLES + 500, per_list * len(sections))):
         article_id = "a" + f"{index:024d}"
         section = sections[index % len(sections)]
-        activity[article_id] = ArticleActivity(article_id, section, BIG_COUNT, float(index), 1_000_000_000)
+        activity[article_id] = ArticleActivity(article_id, section, BIG_COUNT, float(index), 1_000_000_000, NOW)
 
     def lookup(ids: object) -> dict[str, ListedArticle]:
         assert isinstance(ids, set | frozenset | list | tuple)
@@ -180,6 +191,7 @@ def rankings_at_their_largest() -> tuple[bytes, bytes]:
     parsed = json.loads(trending)
     assert len(parsed["sections"]) == len(sections)
     assert all(len(lists["most_read"]) == per_list for lists in parsed["sections"].values())
+    assert len(parsed["recently_discussed"]) == settings.recent_discussion_list_length
     return trending.encode(), counters.encode()
 
 
@@ -190,6 +202,13 @@ def test_trending_and_counters_fit_their_maxima_and_one_table_item() -> None:
     assert len(json.loads(counters)["articles"]) == limits.COUNTED_ARTICLES
     # The TRENDING item stores both texts (and a few small attributes)
     assert len(trending) + len(counters) < DYNAMODB_ITEM_BYTES - 10_000
+
+
+def test_a_counts_file_fits_its_maximum() -> None:
+    from newsdesk.snapshots import CountsSnapshot
+
+    largest = CountsSnapshot(id="a" * 80, views=10**15, comments=10**15, updated_at=NOW)
+    assert len(render(largest)) <= limits.MAX_COUNTS_BYTES
 
 
 @pytest.mark.parametrize("outlets", [1, 1_000])

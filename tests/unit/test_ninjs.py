@@ -90,8 +90,9 @@ def test_fixtures_follow_the_ninjs_schema_exactly(name: str) -> None:
     # When
     validated = validate(load_ninjs(name))
 
-    # Then: no unknown fields, so the fixtures use the schema's own names
-    assert validated.warnings == []
+    # Then: no unknown fields, so the fixtures use the schema's own names (fields Newsdesk does not
+    # publish are reported too: issue 9, "no field lost")
+    assert [warning for warning in validated.warnings if warning.startswith("unknown field")] == []
 
 
 def test_russian_defence_industry_article_is_normalized_completely() -> None:
@@ -569,8 +570,8 @@ def test_formats_are_not_asserted_by_the_schema() -> None:
     # When
     validated = validate(document)
 
-    # Then
-    assert validated.warnings == []
+    # Then: no schema complaint (top-level renditions are only not published: issue 9)
+    assert validated.warnings == ["/renditions is not published by Newsdesk; kept in the archive"]
     assert validated.content.mentions.subjects == [Mention(name="Оборона")]
 
 
@@ -617,7 +618,7 @@ def test_unknown_fields_are_listed_in_document_order_each_once() -> None:
     document = minimal(headlines=headlines, x_top=1, associations=[{"name": "a", "uri": "urn:a", "x_deep": 1}])
 
     # When
-    warnings = validate(document).warnings
+    warnings = [warning for warning in validate(document).warnings if warning.startswith("unknown field")]
 
     # Then
     assert warnings == [

@@ -11,6 +11,7 @@ import pytest
 
 from newsdesk.articles import ArticleRecord
 from newsdesk.models import ArticleContent, ArticleStatus, LeadImage, Mention, Mentions, Rights
+from newsdesk.pictures import ImageState, MediaState, Rendition
 from newsdesk.snapshots import (
     SNAPSHOT_KINDS,
     ArticleCountsSnapshot,
@@ -158,7 +159,7 @@ def test_tombstone_is_small_and_says_why() -> None:
 
 def test_every_kind_has_a_valid_draft_2020_12_schema_that_requires_every_field() -> None:
     schemas = json_schemas()
-    assert set(schemas) == {"article", "tombstone", "list", "manifest", "trending", "counters", "sections"}
+    assert set(schemas) == {"article", "tombstone", "list", "manifest", "trending", "counters", "counts", "sections"}
     for kind, schema in schemas.items():
         jsonschema_rs.meta.validate(schema)
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
@@ -236,6 +237,26 @@ def test_a_stale_committed_schema_is_reported(tmp_path: Any, monkeypatch: pytest
 # --- Pinned bytes --------------------------------------------------------------------------------
 
 WEIRD = 'Кавычки "x" \\ back\nnew\ttab \x01 ctrl 😀 </script> \u2028 end'
+# The lead picture of the rich article, copied by the media function (issue 9, 'Images').
+LEAD_COPY = "v1/media/abcdefgh234567/90e24fd0886759f1"
+RICH_MEDIA = MediaState(
+    images={
+        "90e24fd0886759f1": ImageState(
+            status="ready",
+            source="https://cdn.example/a.jpg",
+            width=1200,
+            height=900,
+            mimetype="image/png",
+            renditions=(
+                Rendition(f"{LEAD_COPY}-320.jpg", 320, 240, "image/jpeg"),
+                Rendition(f"{LEAD_COPY}-320.webp", 320, 240, "image/webp"),
+                Rendition(f"{LEAD_COPY}-640.jpg", 640, 480, "image/jpeg"),
+            ),
+            revision=3,
+        )
+    },
+    settled=1,
+)
 
 
 def rich_snapshots() -> dict[str, Any]:
@@ -245,6 +266,7 @@ def rich_snapshots() -> dict[str, Any]:
         headline=WEIRD,
         lead=WEIRD,
         image_url="https://cdn.example/a.jpg",
+        image_path=f"/{LEAD_COPY}-640.jpg",
         published_at=datetime(999, 1, 2, 3, 4, 5, 678901, tzinfo=MOSCOW),
         updated_at=datetime(2026, 11, 25, 10, 30, 59, 999999, tzinfo=MOSCOW),
     )
@@ -280,7 +302,7 @@ def rich_snapshots() -> dict[str, Any]:
     )
     generated = datetime(2026, 11, 25, 12, 0, 0, 123, tzinfo=MOSCOW)
     return {
-        "article": article_snapshot(page, body),
+        "article": article_snapshot(page, body, RICH_MEDIA),
         "article-bare": article_snapshot(
             record(section="unknown-section"), content(lead_image=None, rights=Rights(), mentions=Mentions())
         ),
@@ -340,12 +362,20 @@ PINNED_BYTES = {
         '"outlet":{"id":"oboronka-daily","name":"Oboronka Daily"},"sources":["ТАСС",'
         '"РИА «Новости»"],"rights":{"holder":"ООО «Х»","notice":"© 2026",'
         '"usage_terms":"Со ссылкой","info_url":"https://example.org/r"},'
-        '"lead_image":{"url":"https://cdn.example/a.jpg",'
+        '"lead_image":{"status":"ready","url":"/v1/media/abcdefgh234567/90e24fd0886759f1-640.jpg",'
+        '"width":1200,"height":900,"mimetype":"image/png",'
+        '"alt":"Кавычки \\"x\\" \\\\ back\\nnew\\ttab \\u0001 ctrl 😀 </script> \u2028 end",'
         '"caption":"Кавычки \\"x\\" \\\\ back\\nnew\\ttab \\u0001 ctrl 😀 </script> \u2028 end",'
-        '"credit":"Пресс-служба","width":null,"height":900,"mimetype":"image/png"},'
+        '"credit":"Пресс-служба","renditions":['
+        '{"url":"/v1/media/abcdefgh234567/90e24fd0886759f1-320.jpg","width":320,"height":240,"type":"image/jpeg"},'
+        '{"url":"/v1/media/abcdefgh234567/90e24fd0886759f1-320.webp","width":320,"height":240,"type":"image/webp"},'
+        '{"url":"/v1/media/abcdefgh234567/90e24fd0886759f1-640.jpg","width":640,"height":480,"type":"image/jpeg"}]},'
+        '"images":[],'
         '"mentions":{"companies":[{"name":"УВЗ","uri":"urn:org:uvz"},{"name":"Ростех",'
         '"uri":""}],"people":[{"name":"Иванов","uri":"urn:p:1"}],'
-        '"places":[{"name":"Нижний Тагил","uri":""}],"projects":[{"name":"Т-90М","uri":""}]},'
+        '"places":[{"name":"Нижний Тагил","uri":""}],"projects":[{"name":"Т-90М","uri":""}],'
+        '"subjects":[{"name":"ОПК","uri":""}]},'
+        '"located":"","events":[],"genres":[],"altids":[],"source_url":"",'
         '"published_at":"0999-01-02T00:04:05Z","updated_at":"2026-11-25T07:30:59Z"}\n'
     ),
     "article-bare": (
@@ -355,8 +385,9 @@ PINNED_BYTES = {
         '"body_html":"<p>Уралвагонзавод выполнил контракт.</p>","byline":"Ирина Белозёрова",'
         '"language":"ru","section":{"slug":"unknown-section","title":"unknown-section"},'
         '"outlet":{"id":"oboronka-daily","name":"Oboronka Daily"},"sources":[],'
-        '"rights":{"holder":"","notice":"","usage_terms":"","info_url":""},"lead_image":null,'
-        '"mentions":{"companies":[],"people":[],"places":[],"projects":[]},'
+        '"rights":{"holder":"","notice":"","usage_terms":"","info_url":""},"lead_image":null,"images":[],'
+        '"mentions":{"companies":[],"people":[],"places":[],"projects":[],"subjects":[]},'
+        '"located":"","events":[],"genres":[],"altids":[],"source_url":"",'
         '"published_at":"2026-11-25T06:00:00Z","updated_at":"2026-11-25T07:30:00Z"}\n'
     ),
     "tombstone": (
@@ -370,19 +401,19 @@ PINNED_BYTES = {
         '"generated_at":"2026-11-25T07:30:59Z","items":[{"id":"abcdefgh234567","revision":3,'
         '"headline":"Кавычки \\"x\\" \\\\ back\\nnew\\ttab \\u0001 ctrl 😀 </script> \u2028 end",'
         '"lead":"Кавычки \\"x\\" \\\\ back\\nnew\\ttab \\u0001 ctrl 😀 </script> \u2028 end",'
-        '"image_url":"https://cdn.example/a.jpg","section":"defence-industry",'
+        '"image_url":"/v1/media/abcdefgh234567/90e24fd0886759f1-640.jpg","section":"defence-industry",'
         '"outlet":{"id":"oboronka-daily","name":"Oboronka Daily"},"language":"ru",'
         '"published_at":"0999-01-02T00:04:05Z",'
         '"updated_at":"2026-11-25T07:30:59Z"},{"id":"abcdefgh234567","revision":3,'
         '"headline":"Танки «Т-90М» поставлены в срок","lead":"","image_url":null,'
         '"section":"defence-industry","outlet":{"id":"oboronka-daily",'
         '"name":"Oboronka Daily"},"language":"ru","published_at":"2026-11-25T06:00:00Z",'
-        '"updated_at":"2026-11-25T07:30:00Z"}]}\n'
+        '"updated_at":"2026-11-25T07:30:00Z"}],"older":null,"newer":null}\n'
     ),
     "list-empty": (
         '{"schema_version":"v1","kind":"list","name":"sections/space",'
         '"section":{"slug":"space","title":"Космос"},"outlet":null,"generated_at":null,'
-        '"items":[]}\n'
+        '"items":[],"older":null,"newer":null}\n'
     ),
     "manifest": (
         '{"schema_version":"v1","kind":"manifest","generated_at":"2026-11-25T05:00:01Z",'
@@ -405,7 +436,7 @@ PINNED_BYTES = {
         '"path":"/v1/articles/b1.json"}],"most_discussed":[{"id":"b1",'
         '"headline":"Кавычки \\"x\\" \\\\ back\\nnew\\ttab \\u0001 ctrl 😀 </script> \u2028 end",'
         '"published_at":"2026-11-25T05:00:00Z","section":"space","count":30,'
-        '"path":"/v1/articles/b1.json"}]}}}\n'
+        '"path":"/v1/articles/b1.json"}]}},"recently_discussed":[]}\n'
     ),
     "counters": (
         '{"schema_version":"v1","kind":"counters","generated_at":"2026-11-25T09:00:00Z",'

@@ -229,9 +229,10 @@ def test_the_digest_ignores_the_generation_time_but_not_the_counts() -> None:
 
 def sidebar_rankings() -> Rankings:
     activity = {
-        "a1": ArticleActivity("a1", "space", 7, 6.5, 4),
-        "a2": ArticleActivity("a2", "space", 1, 1.0, 0),
-        "b1": ArticleActivity("b1", "defence-industry", 30, 12.25, 15),
+        "a1": ArticleActivity("a1", "space", 7, 6.5, 4, NOW - timedelta(minutes=20)),
+        # every comment deleted since its last one: still recently discussed, with 0
+        "a2": ArticleActivity("a2", "space", 1, 1.0, 0, NOW - timedelta(minutes=10)),
+        "b1": ArticleActivity("b1", "defence-industry", 30, 12.25, 15, NOW - timedelta(hours=30)),
         "c9": ArticleActivity("c9", "", 5, 5.0, 3),
     }
     sections = {"a1": "space", "a2": "space", "b1": "defence-industry", "c9": "news"}
@@ -242,6 +243,14 @@ def entry(article_id: str, section: str, count: int) -> str:
     return (
         f'{{"id":"{article_id}","headline":"Заголовок {article_id}","published_at":"2026-11-24T08:00:00Z",'
         f'"section":"{section}","count":{count},"path":"/v1/articles/{article_id}.json"}}'
+    )
+
+
+def discussed(article_id: str, section: str, count: int, at: str) -> str:
+    return (
+        f'{{"id":"{article_id}","headline":"Заголовок {article_id}","published_at":"2026-11-24T08:00:00Z",'
+        f'"section":"{section}","count":{count},"last_comment_at":"2026-11-25T{at}:00Z",'
+        f'"path":"/v1/articles/{article_id}.json"}}'
     )
 
 
@@ -256,7 +265,8 @@ def test_the_files_are_byte_for_byte_what_the_frontend_reads() -> None:
             '"half_life_minutes":360.0,"min_count":3,'
             f'"most_read":[{b1_read},{a1_read},{c9_read}],"most_discussed":[{b1_talk},{a1_talk},{c9_talk}],'
             f'"sections":{{"defence-industry":{{"most_read":[{b1_read}],"most_discussed":[{b1_talk}]}},'
-            f'"space":{{"most_read":[{a1_read}],"most_discussed":[{a1_talk}]}}}}}}\n'
+            f'"space":{{"most_read":[{a1_read}],"most_discussed":[{a1_talk}]}}}},'
+            f'"recently_discussed":[{discussed("a2", "space", 0, "10:20")},{discussed("a1", "space", 4, "10:10")}]}}\n'
         ),
         COUNTERS_PATH: (
             '{"schema_version":"v1","kind":"counters","generated_at":"2026-11-25T10:30:00Z","window_hours":48,'

@@ -66,6 +66,11 @@ class Mention(Body):
     uri: str
 
 
+class AltId(Body):
+    role: str
+    value: str
+
+
 class Mentions(Body):
     companies: list[Mention]
     people: list[Mention]
@@ -97,6 +102,13 @@ class Article(Body):
     lead_image: LeadImage | None
     mentions: Mentions
     section_hints: list[str]
+    # The agency fields (issue 9); not in articles stored before Newsdesk read them.
+    located: str = ""
+    events: list[Mention] = Field(default_factory=list)
+    genres: list[Mention] = Field(default_factory=list)
+    altids: list[AltId] = Field(default_factory=list)
+    source_url: str = Field(default="", description="The first http(s) link of infosources, or empty.")
+    ednote: str = Field(default="", description="The editorial note: for your receiving newsroom, never published.")
 
 
 class ArticleView(Body):

@@ -23,6 +23,18 @@ DOCUMENT_FILE = Path(__file__).parent.parent / "openapi.json"
 SCHEMAS = "#/components/schemas/"
 JSON = "application/json"
 NINJS_SCHEMA_FILE = "ninjs-schema_2.2.json"
+# ninjs 3.x is described by the 3.1 schema (3.0 documents are valid 3.1 ones but for its few additions).
+NINJS3_SCHEMA_FILE = "ninjs-schema_3.1.json"
+# What POST and PUT take: a ninjs 2.x or a 3.x document. anyOf, not oneOf: a document with only
+# fields both versions spell alike ({"uri": ...}) is valid under both.
+NINJS_DOCUMENT_SCHEMA: dict[str, Any] = {
+    "description": (
+        "An IPTC ninjs document: 2.x (`Ninjs`, the 2.2 schema) or 3.x (`Ninjs3`, the 3.1 schema, camelCase "
+        "names such as `pubStatus`); Newsdesk decides which by `standard.version`, `standard.schema`, "
+        '`$schema` or the field names (docs/api.md, "ninjs versions").'
+    ),
+    "anyOf": [{"$ref": SCHEMAS + "Ninjs"}, {"$ref": SCHEMAS + "Ninjs3"}],
+}
 GEOJSON_REF = "https://geojson.org/schema/GeoJSON.json#"
 # newsdesk.problems.internal_error_response: the one problem that is no NewsdeskError.
 INTERNAL_ERROR = (500, "internal-error", "Newsdesk failed; the request can be retried")
@@ -37,7 +49,7 @@ INFO = {
     "title": "Newsdesk partner API",
     "version": "1",
     "description": (
-        "Partners submit IPTC ninjs 2.x articles; the site reports readers' views and comment counts. "
+        "Partners submit IPTC ninjs 2.x or 3.x articles; the site reports readers' views and comment counts. "
         "Send `Authorization: Bearer <key>`. Every error Newsdesk answers is RFC 9457 "
         "`application/problem+json` (the `type`s are listed in docs/api.md); a method and path no route "
         "takes get a 404 (`components/responses/NoRoute`). A partner over its rate limit gets 429 `rate-limited` "
@@ -86,18 +98,18 @@ def model_schemas() -> dict[str, Any]:
     return schemas
 
 
-def ninjs_schemas() -> dict[str, Any]:
-    """The ninjs 2.2 schema as components that standard OpenAPI tools resolve.
+def ninjs_schemas(schema_file: str = NINJS_SCHEMA_FILE, prefix: str = "Ninjs") -> dict[str, Any]:
+    """A ninjs schema (2.2 by default) as components that standard OpenAPI tools resolve.
 
-    Its ``$defs`` become components (``Ninjs`` + name), every ``#/$defs/...`` reference points at them,
+    Its ``$defs`` become components (``prefix`` + name), every ``#/$defs/...`` reference points at them,
     and the one reference to the web (GeoJSON, which Newsdesk never reads nor fetches) becomes a local
     ``{"type": "object"}``. The root keeps no ``$id``: it would rebase every reference onto iptc.org.
     """
-    text = resources.files("newsdesk").joinpath("schemas", NINJS_SCHEMA_FILE).read_text(encoding="utf-8")
+    text = resources.files("newsdesk").joinpath("schemas", schema_file).read_text(encoding="utf-8")
     root: dict[str, Any] = json.loads(text)
     definitions: dict[str, Any] = root.pop("$defs")
     del root["$id"], root["$schema"]
-    names = {name: "Ninjs" + name[0].upper() + name[1:] for name in definitions}
+    names = {name: prefix + name[0].upper() + name[1:] for name in definitions}
 
     def rewrite(node: Any) -> Any:
         if isinstance(node, list):
@@ -117,7 +129,7 @@ def ninjs_schemas() -> dict[str, Any]:
         return {key: rewrite(value) for key, value in node.items()}
 
     referenced = set(json.dumps([root, definitions]).split('"'))
-    schemas = {"Ninjs": rewrite(root)}
+    schemas = {prefix: rewrite(root)}
     for name, definition in definitions.items():
         # The schema's $defs also holds a stray `"unevaluatedProperties": false` nothing refers to.
         if f"#/$defs/{name}" in referenced:
@@ -208,6 +220,8 @@ def build_document() -> dict[str, Any]:
         "OpenApiDocument": OPENAPI_DOCUMENT_SCHEMA,
         **{problem_name(slug): problem_type(status, slug, title) for status, slug, title in problems | {not_found}},
         **ninjs_schemas(),
+        **ninjs_schemas(NINJS3_SCHEMA_FILE, "Ninjs3"),
+        "NinjsDocument": NINJS_DOCUMENT_SCHEMA,
     }
     no_route = problem_response([not_found])
     # The ingest app (and the local stack) answer a 404 problem; the deployed HTTP API has no $default

@@ -69,10 +69,10 @@ KEY_ERRORS = (Unauthenticated, ServiceUnavailable)
 # Partner routes also count against the partner's rate limit (429 with Retry-After) once the key is known.
 PARTNER_ERRORS = (*KEY_ERRORS, RateLimited)
 NINJS_BODY = (
-    "The body is an IPTC ninjs 2.x document (schema `Ninjs`) or a ninjs 3.0/3.1 document (camelCase names; "
-    "recognised by `standard.version`, `standard.schema`, `$schema` or its field names, and checked against "
-    "its own IPTC schema) in Newsdesk's profile (docs/api.md): a uri, a headline and a body are required. "
-    "Fields the ninjs schema does not know are not refused: they stay in the archive and are listed in "
+    "The body is an IPTC ninjs 2.x document (schema `Ninjs`) or a ninjs 3.0/3.1 document (schema `Ninjs3`, "
+    "camelCase names; recognised by `standard.version`, `standard.schema`, `$schema` or its field names, and "
+    "checked against its own IPTC schema) in Newsdesk's profile (docs/api.md): a uri, a headline and a body are "
+    "required. Fields the ninjs schema does not know are not refused: they stay in the archive and are listed in "
     "`warnings`."
 )
 
@@ -87,7 +87,7 @@ ROUTES: tuple[Route, ...] = (
             200: Success("A new revision, or a replay of the stored content", "ArticleAccepted", STORED),
         },
         errors=(*BODY_ERRORS, *PARTNER_ERRORS, VersionConflict, IdempotencyInProgress, IdempotencyKeyReused),
-        request_schema="Ninjs",
+        request_schema="NinjsDocument",
         parameters=(header("Idempotency-Key", "A retry with the same key gets the first response (kept 24 h)."),),
         description=NINJS_BODY,
     ),
@@ -106,7 +106,7 @@ ROUTES: tuple[Route, ...] = (
         summary="Replace an article; the document's uri must name this article",
         success={200: Success("Replaced, or the same content again (a replay)", "ArticleAccepted", STORED)},
         errors=(*BODY_ERRORS, *PARTNER_ERRORS, NotFound, VersionConflict, PreconditionFailed, PreconditionRequired),
-        request_schema="Ninjs",
+        request_schema="NinjsDocument",
         parameters=(header("If-Match", 'The ETag you hold, e.g. "3"; without it: 428.', required=True),),
         description=NINJS_BODY,
     ),

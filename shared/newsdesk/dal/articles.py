@@ -205,6 +205,34 @@ class ArticleStore:
         )
         return [record_from_item(item) for item in response.get("Items", [])]
 
+    def listed_on(self, index_name: str, pk_value: str, day: str) -> list[ArticleRecord]:
+        """Every published article of one list whose ``published_at`` falls on ``day`` (UTC, "YYYY-MM-DD"),
+        oldest first: a sort-key range of the list's sparse index (list_sk starts with the time)."""
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName=index_name,
+            KeyConditionExpression="#pk = :pk AND begins_with(list_sk, :day)",
+            ExpressionAttributeNames={"#pk": keys.LIST_INDEX_KEYS[index_name]},
+            ExpressionAttributeValues={":pk": {"S": pk_value}, ":day": {"S": f"{day}T"}},
+        )
+        return [record_from_item(item) for page in pages for item in page.get("Items", [])]
+
+    def listed_beyond(
+        self, index_name: str, pk_value: str, bound: str, *, older: bool, limit: int
+    ) -> list[ArticleRecord]:
+        """The ``limit`` articles of one list nearest to the sort key ``bound``: the ones before it (newest
+        first) when ``older``, else the ones after it (oldest first). Eventually consistent, like :meth:`newest`."""
+        response = self._client.query(
+            TableName=self._table,
+            IndexName=index_name,
+            KeyConditionExpression=f"#pk = :pk AND list_sk {'<' if older else '>'} :bound",
+            ExpressionAttributeNames={"#pk": keys.LIST_INDEX_KEYS[index_name]},
+            ExpressionAttributeValues={":pk": {"S": pk_value}, ":bound": {"S": bound}},
+            ScanIndexForward=not older,
+            Limit=limit,
+        )
+        return [record_from_item(item) for item in response.get("Items", [])]
+
     def due_embargoes(self, now: datetime) -> list[str]:
         """Ids of embargoed articles whose embargo has passed at ``now``, earliest first."""
         pages = self._client.get_paginator("query").paginate(

@@ -10,7 +10,11 @@ Item layout in the single table (why this layout: docs/engagement.md):
 - view counter:    PK ``COUNTERS#{day}``, SK ``{hour}#VIEWS#{article_id}#{shard}``: ``views``
   (ADD), ``section``, ``expiration``
 - comment count:   PK ``COUNTERS#{day}``, SK ``{hour}#COMMENTS#{article_id}``: ``count``
-  (absolute), ``section``, ``updated_at``, ``expiration``
+  (absolute), ``section``, ``updated_at``, ``last_comment_at`` (when the count last went up),
+  ``expiration``
+- lasting counts:  PK ``ARTICLE#{article_id}``, SK ``COUNTS``, and the counts-changed markers:
+  :mod:`newsdesk.dal.counts`. A view counter update writes the hourly counter, the all-time views
+  and the marker in one transaction, guarded by the hourly counter's ``counted_to``.
 - rankings:        PK ``TRENDING``, SK ``CURRENT``: ``digest``, ``generated_at``, ``trending`` and
   ``counters`` (the text of v1/trending.json and v1/counters.json, exactly as published)
 
@@ -24,7 +28,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -32,6 +36,7 @@ from botocore.exceptions import ClientError
 from newsdesk.articles import ArticleRecord, utc_text
 from newsdesk.dal.articles import record_from_item
 from newsdesk.dal.clients import dynamodb_client
+from newsdesk.dal.counts import CountsStore, add_views_item, changed_marker_item
 from newsdesk.dal.items import MAX_BATCH_ATTEMPTS, UnprocessedAfterRetries, backoff, batch_get, from_item
 from newsdesk.dal.keys import (
     BATCH_WRITE_LIMIT,
@@ -66,7 +71,7 @@ from newsdesk.snapshots.trending import Rankings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import WriteRequestTypeDef
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef, WriteRequestTypeDef
 
 
 @dataclass(frozen=True)
@@ -125,11 +130,14 @@ class CounterStore:
         *,
         choose_shard: Callable[[], int] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._table = table_name
         self._client = client or dynamodb_client()
         self._choose_shard = choose_shard or (lambda: random.randrange(VIEW_SHARDS))
         self._sleep = sleep
+        # When the view counter counts: the "updated_at" of an article's lasting counts.
+        self._clock = clock
 
     # --- articles ---------------------------------------------------------------------------------
 
@@ -214,7 +222,12 @@ class CounterStore:
                 pending = self._add_view_increment(pending)
 
     def _add_view_increment(self, increment: ViewIncrement) -> ViewIncrement | None:
-        """Add once; returns what is left to add (past what the item has counted), or None."""
+        """Add once; returns what is left to add (past what the item has counted), or None.
+
+        One transaction: the hourly counter (on its ``counted_to`` condition), the article's
+        all-time views, and the marker that has the publish timer write its counts file. The
+        condition guards all three: a redelivered record adds to neither count.
+        """
         numbers = [sequence_key(number) for number in increment.sequence_numbers]
         shard = view_shard(increment.article_id) if numbers else self._choose_shard()
         values: dict[str, Any] = {
@@ -231,19 +244,31 @@ class CounterStore:
                 "ConditionExpression": "attribute_not_exists(counted_to) OR counted_to < :first",
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
+        now = self._clock()
+        token = f"v{max(numbers)}" if numbers else f"v{now.isoformat()}"
+        hourly: TransactWriteItemTypeDef = {
+            "Update": {
+                "TableName": self._table,
+                "Key": key(counters_pk(increment.hour), view_sk(increment.hour, increment.article_id, shard)),
+                "UpdateExpression": update,
+                "ExpressionAttributeNames": {"#views": "views", "#section": "section"},
+                "ExpressionAttributeValues": values,
+                **condition,  # type: ignore[typeddict-item]
+            }
+        }
         try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=key(counters_pk(increment.hour), view_sk(increment.hour, increment.article_id, shard)),
-                UpdateExpression=update,
-                ExpressionAttributeNames={"#views": "views", "#section": "section"},
-                ExpressionAttributeValues=values,
-                **condition,
+            self._client.transact_write_items(
+                TransactItems=[
+                    hourly,
+                    add_views_item(self._table, increment.article_id, increment.views, now),
+                    changed_marker_item(self._table, increment.article_id, token),
+                ]
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            reasons: list[Any] = list(error.response.get("CancellationReasons") or [])
+            if not reasons or reasons[0].get("Code") != "ConditionalCheckFailed":
                 raise
-            old: dict[str, Any] = dict(error.response.get("Item") or {})  # type: ignore[call-overload]
+            old: dict[str, Any] = dict(reasons[0].get("Item") or {})
             counted_to = str(old.get("counted_to", {}).get("S", ""))
             return increment.after(counted_to)
         return None
@@ -264,27 +289,36 @@ class CounterStore:
                 if (viewed := article_of_view_sk(sk)) is not None:
                     views.append(ViewCount(viewed, hour, int(item.get("views", 0)), section))
                 elif (discussed := article_of_comment_sk(sk)) is not None:
-                    comments.append(CommentCount(discussed, hour, int(item.get("count", 0)), section))
+                    last = item.get("last_comment_at")
+                    commented = datetime.fromisoformat(last) if isinstance(last, str) and last else None
+                    comments.append(CommentCount(discussed, hour, int(item.get("count", 0)), section, commented))
         return views, comments
 
     # --- comments ---------------------------------------------------------------------------------
 
     def set_comment_counts(self, counts: Sequence[CommentCount], now: datetime) -> None:
-        """Set each article's absolute comment count in the hour's bucket (a resend rewrites the same)."""
+        """Set each article's absolute comment count: its lasting count first (which says when it
+        last went up), then the hour's bucket, which carries that time to the trending run (a resend
+        rewrites the same)."""
+        lasting = CountsStore(self._table, dynamodb=self._client)
         for count in counts:
+            last_comment_at = lasting.record_comments(count.article_id, count.count, now)
+            values: dict[str, Any] = {
+                ":count": {"N": str(count.count)},
+                ":section": {"S": count.section},
+                ":updated_at": {"S": now.isoformat()},
+                ":expiration": {"N": str(counter_expiration(count.hour))},
+            }
+            update = "SET #count = :count, #section = :section, updated_at = :updated_at, expiration = :expiration"
+            if last_comment_at is not None:
+                update += ", last_comment_at = :last_comment_at"
+                values[":last_comment_at"] = {"S": last_comment_at.isoformat()}
             self._client.update_item(
                 TableName=self._table,
                 Key=key(counters_pk(count.hour), comment_sk(count.hour, count.article_id)),
-                UpdateExpression=(
-                    "SET #count = :count, #section = :section, updated_at = :updated_at, expiration = :expiration"
-                ),
+                UpdateExpression=update,
                 ExpressionAttributeNames={"#count": "count", "#section": "section"},
-                ExpressionAttributeValues={
-                    ":count": {"N": str(count.count)},
-                    ":section": {"S": count.section},
-                    ":updated_at": {"S": now.isoformat()},
-                    ":expiration": {"N": str(counter_expiration(count.hour))},
-                },
+                ExpressionAttributeValues=values,
             )
 
     # --- rankings ---------------------------------------------------------------------------------

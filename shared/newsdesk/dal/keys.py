@@ -8,6 +8,7 @@ docs/engagement.md). Keys of one kind of item:
 | article, current state              | ``ARTICLE#{id}``                 | ``CURRENT``                  |
 | article, one revision (immutable)   | ``ARTICLE#{id}``                 | ``REV#{revision:08d}#{hash}``|
 | hash record of an article's file    | ``ARTICLE#{id}``                 | ``SNAPSHOT``                 |
+| an article's pictures (media item)  | ``ARTICLE#{id}``                 | ``MEDIA``                    |
 | hash record of a list/manifest/schema| ``SNAPSHOTS``                   | ``{path}``                   |
 | partner profile                     | ``PARTNERS``                     | ``{partner id}``             |
 | partner key (hash only)             | ``PARTNER#{partner id}``         | ``KEY#{key id}``             |
@@ -20,6 +21,9 @@ docs/engagement.md). Keys of one kind of item:
 | rankings                            | ``TRENDING``                     | ``CURRENT``                  |
 | a partner's requests in one window  | ``RATE#{partner id}#{start}``    | ``RATE``                     |
 | article withdrawn from the rankings | ``WITHDRAWN``                    | ``{article id}``             |
+| article's all-time views, comments  | ``ARTICLE#{id}``                 | ``COUNTS``                   |
+| counts changed, file not yet written| ``COUNTS_CHANGED``               | ``{article id}``             |
+| lease of the counts files' writer   | ``LEASE``                        | ``COUNTS``                   |
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ ARTICLE_PREFIX = "ARTICLE#"
 CURRENT = "CURRENT"
 REVISION_PREFIX = "REV#"
 ARTICLE_FILE_SK = "SNAPSHOT"
+# The media function's record of an article's pictures (newsdesk.pictures, docs/media.md).
+MEDIA_SK = "MEDIA"
 
 
 def article_pk(article_id: str) -> str:
@@ -132,6 +138,14 @@ def index_attributes(record: ArticleRecord) -> dict[str, str]:
 # --- snapshots ---------------------------------------------------------------------------------
 
 SHARED_FILES_PK = "SNAPSHOTS"
+
+
+def day_pages_pk(folder: str) -> str:
+    """The hash records of one list's day pages (``folder``: "v1/latest", "v1/sections/news"): a partition
+    of their own, so that the shared records (one Query per batch, the manifest) do not grow with the days."""
+    return f"PAGES#{folder}"
+
+
 # Articles taken out of publication recently (retracted, withheld, expired): the rankings drop them
 # from the moment their tombstone is published, whatever rankings the trending function stored.
 WITHDRAWN_PK = "WITHDRAWN"
@@ -220,6 +234,15 @@ def article_of_comment_sk(sk: str) -> str | None:
     if sk[_HOUR_LENGTH : _HOUR_LENGTH + 1] != "#" or not rest.startswith(COMMENTS_SK_PART):
         return None
     return rest.removeprefix(COMMENTS_SK_PART) or None
+
+
+# Lasting counts (docs/engagement.md, "Counters that last"): an article's all-time views and current
+# comments in its own partition; a marker per article whose counts changed since its counts file
+# was written; the lease that lets one publish run at a time write counts files.
+COUNTS_SK = "COUNTS"
+COUNTS_CHANGED_PK = "COUNTS_CHANGED"
+LEASE_PK = "LEASE"
+COUNTS_LEASE_SK = "COUNTS"
 
 
 def seen_pk(article_id: str, hour: str) -> str:

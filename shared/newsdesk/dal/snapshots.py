@@ -30,8 +30,9 @@ from botocore.exceptions import ClientError
 
 from newsdesk.dal.clients import dynamodb_client, s3_client
 from newsdesk.dal.items import from_item, to_item
-from newsdesk.dal.keys import ARTICLE_FILE_SK, SHARED_FILES_PK, article_pk
-from newsdesk.snapshots import CONTENT_TYPE, PREFIX, cache_control_for, sha256_of
+from newsdesk.dal.keys import ARTICLE_FILE_SK, SHARED_FILES_PK, article_pk, day_pages_pk
+from newsdesk.snapshots import PREFIX, cache_control_for, sha256_of
+from newsdesk.snapshots.paths import content_type_for, day_pages_folder
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -74,6 +75,8 @@ def _key(path: str) -> dict[str, Any]:
     if path.startswith(_ARTICLE_FILE):
         article_id = path.removeprefix(_ARTICLE_FILE).removesuffix(".json")
         return {"PK": {"S": article_pk(article_id)}, "SK": {"S": ARTICLE_FILE_SK}}
+    if (folder := day_pages_folder(path)) is not None:
+        return {"PK": {"S": day_pages_pk(folder)}, "SK": {"S": path}}
     return {"PK": {"S": SHARED_FILES_PK}, "SK": {"S": path}}
 
 
@@ -149,6 +152,21 @@ class SnapshotStore:
                 files[path] = current if current is not None and current.sha256 else published
         return files
 
+    def published_pages(self, folder: str, prefix: str = "") -> dict[str, PublishedFile]:
+        """The hash records of one list's day pages whose path starts with ``folder/prefix`` (one Query)."""
+        pages = self._dynamodb.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": day_pages_pk(folder)}, ":prefix": {"S": f"{folder}/{prefix}"}},
+            ConsistentRead=True,
+        )
+        files = {}
+        for page in pages:
+            for item in page.get("Items", []):
+                published = _published_file(item)
+                files[published.path] = published
+        return files
+
     def published_file(self, path: str) -> PublishedFile | None:
         """The hash record of one file, or None if it was never written."""
         response = self._dynamodb.get_item(TableName=self._table, Key=_key(path), ConsistentRead=True)
@@ -175,14 +193,20 @@ class SnapshotStore:
             state_order=_int(metadata.get("state-order")),
         )
 
-    def listed_ids(self, path: str) -> list[str]:
-        """The article ids a published list holds now (one GET), in its order; none if there is no list."""
+    def read(self, path: str) -> bytes | None:
+        """The bytes of a published file now (one GET), or None when there is none."""
         try:
-            body = self._s3.get_object(Bucket=self._bucket, Key=path)["Body"].read()
+            return self._s3.get_object(Bucket=self._bucket, Key=path)["Body"].read()
         except ClientError as error:
             if _error_code(error) in _NO_OBJECT:
-                return []
+                return None
             raise
+
+    def listed_ids(self, path: str) -> list[str]:
+        """The article ids a published list holds now (one GET), in its order; none if there is no list."""
+        body = self.read(path)
+        if body is None:
+            return []
         try:
             items = json.loads(body).get("items", [])
             return [str(item["id"]) for item in items if isinstance(item, dict) and "id" in item]
@@ -291,7 +315,7 @@ class SnapshotStore:
             Bucket=self._bucket,
             Key=path,
             Body=body,
-            ContentType=CONTENT_TYPE,
+            ContentType=content_type_for(path),
             CacheControl=cache_control_for(path),
             Metadata=metadata,
         )

@@ -20,11 +20,14 @@ from newsdesk.ninjs.hygiene import unusable_values
 from newsdesk.ninjs.normalize import Normalizer
 from newsdesk.ninjs.report import failure, merge_errors, pointer_to
 from newsdesk.ninjs.schema import check_schema
-from newsdesk.ninjs.v3 import reading_of
+from newsdesk.ninjs.v3 import reading_of, sent_pointer
 
 __all__ = ["canonical_hash", "pointer_to", "validate_document"]
 
 MAX_REPORTED_WARNINGS = 50
+# What Newsdesk does not publish of known fields (newsdesk.ninjs.agency) and what reading changed: a
+# document can name thousands of sources' links, and the warnings are stored on the article's record.
+MAX_REPORTED_OTHER_WARNINGS = 20
 # Warnings are stored on the article's record: a pointer is shown up to this many characters.
 MAX_SHOWN_POINTER_CHARS = 200
 
@@ -55,8 +58,17 @@ def validate_document(document: object, *, default_language: str) -> Validated:
     if len(warnings) > MAX_REPORTED_WARNINGS:
         hidden = len(warnings) - MAX_REPORTED_WARNINGS
         warnings = [*warnings[:MAX_REPORTED_WARNINGS], f"… and {hidden} more unknown fields"]
-    warnings.extend(reading.warnings)
-    warnings.extend(normalizer.warnings)
+    # What no page shows (newsdesk.ninjs.agency), at the names the partner sent (3.x: camelCase).
+    shown = sent_pointer if reading.is_v3 else str
+    others = [
+        *reading.warnings,
+        *normalizer.warnings,
+        *(f"{_shown(shown(pointer))} {text}" for pointer, text in normalizer.agency_warnings),
+    ]
+    if len(others) > MAX_REPORTED_OTHER_WARNINGS:
+        hidden = len(others) - MAX_REPORTED_OTHER_WARNINGS
+        others = [*others[:MAX_REPORTED_OTHER_WARNINGS], f"… and {hidden} more warnings"]
+    warnings.extend(others)
     return Validated(content=content, warnings=warnings, canonical_hash=canonical_hash_of_json(document))
 
 

@@ -49,3 +49,14 @@ def string_limit(container_name: str, field_name: str) -> int | None:
     if (container_name, field_name) == BODY_FIELD:
         return None
     return STRING_CHARS.get(field_name, DEFAULT_STRING_CHARS)
+
+
+# How much of a document an article page shows (the same numbers as newsdesk.snapshots.limits, which
+# publish imports without this package; a test holds them equal): more is kept in the archive and
+# reported in the response's warnings (newsdesk.ninjs.agency).
+SHOWN_MENTIONS_PER_GROUP = 50  # organisations, people, places, objects, subjects
+SHOWN_EVENTS = 20
+SHOWN_GENRES = 10
+SHOWN_ALTIDS = 10
+SHOWN_ALTID_CHARS = 200
+SHOWN_SOURCES = 20

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from newsdesk.errors import FieldError
 from newsdesk.models import ArticleContent, LeadImage, Mention, Mentions, PubStatus, Rights
+from newsdesk.ninjs.agency import agency_fields, mentions_of
 from newsdesk.ninjs.fields import (
     JSONObject,
     dimension,
@@ -71,6 +72,8 @@ class Normalizer:
     default_language: str
     errors: list[FieldError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # (pointer, text) pairs from newsdesk.ninjs.agency: the caller shows the pointer as the partner sent it.
+    agency_warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def fail(self, pointer: str, message: str) -> None:
         self.errors.append(FieldError(pointer=pointer, message=message))
@@ -85,6 +88,8 @@ class Normalizer:
         dates = {name: self.date_time(name) for name in ("versioncreated", "firstcreated", "embargoed", "expires")}
         if self.errors or uri is None or headline is None or body_html is None:
             return None
+        agency = agency_fields(self.document)
+        self.agency_warnings = agency.warnings
         return ArticleContent(
             uri=uri,
             headline=headline,
@@ -104,6 +109,12 @@ class Normalizer:
             lead_image=self.lead_image(),
             mentions=self.mentions(),
             section_hints=self.section_hints(),
+            located=agency.located,
+            events=agency.events,
+            genres=agency.genres,
+            altids=agency.altids,
+            source_url=agency.source_url,
+            ednote=agency.ednote,
         )
 
     def uri(self) -> str | None:
@@ -322,13 +333,7 @@ class Normalizer:
         )
 
     def mentions_in(self, key: str) -> list[Mention]:
-        found: dict[tuple[str, str], Mention] = {}
-        for _, entry in objects_in(self.document, key):
-            name = plain_of(entry, "name")
-            if name:
-                mention = Mention(name=name, uri=identifier(text_of(entry, "uri")))
-                found.setdefault((mention.name, mention.uri), mention)
-        return list(found.values())
+        return mentions_of(self.document, key)
 
     def mentions(self) -> Mentions:
         return Mentions(

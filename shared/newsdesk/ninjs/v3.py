@@ -38,16 +38,17 @@ V3_TO_V2_NAMES = {
     "linkedRights": "linkedrights",
     "infoSources": "infosources",
     "contentType": "contenttype",
+    "contactInfo": "contactinfo",
+    "altIds": "altids",
+    "edNote": "ednote",
 }
 _V2_TO_V3_NAMES = {v2: v3 for v3, v2 in V3_TO_V2_NAMES.items()}
 # Top-level names only one major version has: with no stated version, these tell which it is.
 V3_ONLY_NAMES = frozenset(
     {
-        *(name for name in V3_TO_V2_NAMES if name not in ("linkedRights", "contentType")),
+        *(name for name in V3_TO_V2_NAMES if name not in ("linkedRights", "contentType", "contactInfo")),
         "contentCreated",
         "representationType",
-        "edNote",
-        "altIds",
         "trustIndicators",
         "digitalSourceType",
         "eventDetails",

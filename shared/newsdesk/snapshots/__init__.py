@@ -23,6 +23,7 @@ from newsdesk.snapshots.build import (
     section_ref,
     tombstone_snapshot,
 )
+from newsdesk.snapshots.counts import CountsSnapshot
 from newsdesk.snapshots.models import (
     SCHEMA_VERSION,
     ArticleSnapshot,
@@ -55,6 +56,7 @@ from newsdesk.snapshots.paths import (
     TRENDING_PATH,
     article_path,
     cache_control_for,
+    counts_path,
     is_article_path,
     outlet_path,
     schema_path,
@@ -66,6 +68,7 @@ from newsdesk.snapshots.sections import SectionEntry, SectionsSnapshot, sections
 from newsdesk.snapshots.trending import (
     ArticleCountsSnapshot,
     CountersSnapshot,
+    DiscussedEntrySnapshot,
     Rankings,
     TrendingEntrySnapshot,
     TrendingListsSnapshot,
@@ -91,6 +94,8 @@ __all__ = [
     "ArticleSnapshot",
     "ArticleSummary",
     "CountersSnapshot",
+    "CountsSnapshot",
+    "DiscussedEntrySnapshot",
     "ImageSnapshot",
     "ListSnapshot",
     "ManifestEntry",
@@ -115,6 +120,7 @@ __all__ = [
     "article_summary",
     "cache_control_for",
     "changed_at",
+    "counts_path",
     "entry_path",
     "is_article_path",
     "json_schemas",

@@ -6,14 +6,16 @@ from datetime import datetime
 from typing import Literal
 
 from newsdesk.articles import ArticleRecord
-from newsdesk.models import ArticleContent, ArticleStatus, LeadImage, Mention, RetractionReason, Rights
+from newsdesk.models import AltId, ArticleContent, ArticleStatus, Mention, RetractionReason, Rights
+from newsdesk.pictures import MediaState
 from newsdesk.sections import section_map
 from newsdesk.snapshots import limits
+from newsdesk.snapshots.images import article_images, published_body
 from newsdesk.snapshots.limits import bounded_url, clip
 from newsdesk.snapshots.models import (
+    AltIdSnapshot,
     ArticleSnapshot,
     ArticleSummary,
-    ImageSnapshot,
     MentionSnapshot,
     MentionsSnapshot,
     OutletRef,
@@ -41,30 +43,26 @@ def outlet_ref(record: ArticleRecord) -> OutletRef:
     return OutletRef(id=record.partner_id, name=clip(record.outlet, limits.NAME_CHARS))
 
 
-def _mentions(mentions: list[Mention]) -> list[MentionSnapshot]:
+def _mentions(mentions: list[Mention], count: int = limits.MENTIONS_PER_GROUP) -> list[MentionSnapshot]:
     # The first of each group, each within its limits: the file's size must not grow with the document.
     return [
         MentionSnapshot(name=clip(mention.name, limits.NAME_CHARS), uri=_identifier(mention.uri))
-        for mention in mentions[: limits.MENTIONS_PER_GROUP]
+        for mention in mentions[:count]
+    ]
+
+
+def _altids(altids: list[AltId]) -> list[AltIdSnapshot]:
+    # An id is not cut (a cut id is another id): one over its limit is left out, as ingest does.
+    return [
+        AltIdSnapshot(role=clip(altid.role, limits.NAME_CHARS), value=altid.value)
+        for altid in altids[: limits.ALTIDS_PER_ARTICLE]
+        if len(altid.value) <= limits.ALTID_CHARS
     ]
 
 
 def _identifier(uri: str) -> str:
     # Identifiers are ASCII: one over its limit is dropped, not cut into another identifier.
     return uri if len(uri) <= limits.IDENTIFIER_CHARS and uri.isascii() else ""
-
-
-def _image(image: LeadImage | None) -> ImageSnapshot | None:
-    if image is None or not bounded_url(image.url):
-        return None
-    return ImageSnapshot(
-        url=image.url,
-        caption=clip(image.caption, limits.CAPTION_CHARS),
-        credit=clip(image.credit, limits.CREDIT_CHARS),
-        width=image.width,
-        height=image.height,
-        mimetype=clip(image.mimetype, limits.MIMETYPE_CHARS),
-    )
 
 
 def _rights(rights: Rights) -> RightsSnapshot:
@@ -76,8 +74,12 @@ def _rights(rights: Rights) -> RightsSnapshot:
     )
 
 
-def article_snapshot(record: ArticleRecord, content: ArticleContent) -> ArticleSnapshot:
-    """The page of a published article: identity and times from the record, the rest from its body."""
+def article_snapshot(
+    record: ArticleRecord, content: ArticleContent, media: MediaState | None = None
+) -> ArticleSnapshot:
+    """The page of a published article: identity and times from the record, the rest from its body;
+    its pictures as far as the media item says they are ours (pending without one)."""
+    lead_image, images = article_images(content, media or MediaState())
     return ArticleSnapshot(
         id=record.article_id,
         revision=record.revision,
@@ -85,20 +87,27 @@ def article_snapshot(record: ArticleRecord, content: ArticleContent) -> ArticleS
         subheadline=clip(content.subheadline, limits.HEADLINE_CHARS),
         lead=clip(content.lead, limits.LEAD_CHARS),
         # Not clipped (cut HTML is broken HTML): ingest refuses a body over BODY_HTML_JSON_BYTES.
-        body_html=content.body_html,
+        body_html=published_body(content, media or MediaState()),
         byline=clip(content.byline, limits.BYLINE_CHARS),
         language=clip(content.language, limits.LANGUAGE_CHARS),
         section=section_ref(record.section),
         outlet=outlet_ref(record),
         sources=[clip(source, limits.NAME_CHARS) for source in content.sources[: limits.SOURCES_PER_ARTICLE]],
         rights=_rights(content.rights),
-        lead_image=_image(content.lead_image),
+        lead_image=lead_image,
+        images=images,
         mentions=MentionsSnapshot(
             companies=_mentions(content.mentions.companies),
             people=_mentions(content.mentions.people),
             places=_mentions(content.mentions.places),
             projects=_mentions(content.mentions.projects),
+            subjects=_mentions(content.mentions.subjects),
         ),
+        located=clip(content.located, limits.LOCATED_CHARS),
+        events=_mentions(content.events, limits.EVENTS_PER_ARTICLE),
+        genres=_mentions(content.genres, limits.GENRES_PER_ARTICLE),
+        altids=_altids(content.altids),
+        source_url=bounded_url(content.source_url),
         published_at=record.published_at,
         updated_at=record.updated_at,
     )
@@ -142,7 +151,8 @@ def article_summary(record: ArticleRecord) -> ArticleSummary:
         # A teaser's headline is shortened: fifty whole headlines would make the list large.
         headline=clip(record.headline, limits.SUMMARY_HEADLINE_CHARS),
         lead=clip(record.lead, limits.LEAD_CHARS),
-        image_url=bounded_url(record.image_url) or None,
+        # Our copy once the media function made it; the partner's URL (record.image_url) never.
+        image_url=bounded_url(record.image_path) or None,
         section=record.section,
         outlet=outlet_ref(record),
         language=clip(record.language, limits.LANGUAGE_CHARS),

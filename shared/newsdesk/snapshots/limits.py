@@ -32,6 +32,12 @@ URL_BYTES = 2_048  # an image or rights URL (longer ones are not published)
 BODY_HTML_JSON_BYTES = 512 * 1024  # body_html as JSON text, quotes included
 MENTIONS_PER_GROUP = 50  # companies, people, places, projects: the first 50 of each
 SOURCES_PER_ARTICLE = 20
+# Agency fields (issue 9; newsdesk.ninjs.limits has the same numbers, to warn at ingest):
+LOCATED_CHARS = 200  # the dateline place
+EVENTS_PER_ARTICLE = 20  # events, each a mention (name 200, uri 200)
+GENRES_PER_ARTICLE = 10
+ALTIDS_PER_ARTICLE = 10
+ALTID_CHARS = 200  # an alternative id's value (a longer one is left out, never cut); its role is a name
 
 # --- What a list or trending entry carries ------------------------------------------------------
 SUMMARY_HEADLINE_CHARS = 200  # list entries and trending entries (the page has the whole headline)
@@ -41,13 +47,25 @@ SECTION_TITLE_CHARS = 200  # a section's title in v1/sections.json (slugs are pa
 COUNTED_ARTICLES = 2_000
 
 # --- Maximum size of each published file, in bytes ----------------------------------------------
-MAX_ARTICLE_BYTES = 800 * 1024
+MAX_ARTICLE_BYTES = 1024 * 1024  # raised from 800 KiB for the agency fields (issue 9)
 MAX_TOMBSTONE_BYTES = 1_024
 MAX_LIST_BYTES = 300 * 1024  # latest.json, sections/{slug}.json, outlets/{id}.json with 50 entries
 MAX_TRENDING_BYTES = 200 * 1024
 MAX_COUNTERS_BYTES = 150 * 1024
 MAX_SCHEMA_BYTES = 16 * 1024
+MAX_COUNTS_BYTES = 512  # v1/counts/{id}.json: an id, two counts and a time (217 bytes at most)
 MAX_SECTIONS_BYTES = 16 * 1024  # v1/sections.json with the eight sections of config/sections.json
+# Day pages (v1/latest/{date}.json, ...; docs/snapshots.md "Paging"): a day with more stories is split into
+# numbered parts of this many, so a day page is no larger than a head list (plus its two links).
+DAY_PAGE_LENGTH = 50
+MAX_DAY_PAGE_BYTES = 300 * 1024
+# Feeds (RSS 2.0 and Atom of latest and each section, list_length entries) and the news sitemap.
+SITE_URL_BYTES = 200  # settings.site_url beyond this is not used (links become site-root paths)
+SITE_NAME_CHARS = 200
+SITEMAP_ENTRIES = 1_000  # Google's limit for a news sitemap
+SITEMAP_WINDOW_HOURS = 48  # Google news reads the stories of the last two days
+MAX_FEED_BYTES = 300 * 1024
+MAX_SITEMAP_BYTES = 4 * 1024 * 1024  # Google reads up to 50 MB
 # The manifest lists every list file (one per outlet) and schema: it grows with the outlets.
 MANIFEST_BASE_BYTES = 1_024
 MANIFEST_ENTRY_BYTES = 200

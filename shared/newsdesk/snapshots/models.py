@@ -7,8 +7,9 @@ holds either an ``article`` or a ``tombstone``.
 
 Text rules for the frontend: ``body_html`` is sanitized HTML (allowlisted tags, http/https/mailto
 links); every other string is plain text (no markup; insert it as text, never as HTML); URL fields
-hold absolute http(s) URLs or ``""``. Wording such as "Права на данный материал принадлежат …"
-or "Источник: …" is the frontend's; snapshots carry the structured fields.
+hold absolute http(s) URLs or ``""``, except our pictures' (site-root paths ``/v1/media/...``).
+Wording such as "Права на данный материал принадлежат …" or "Источник: …" is the frontend's;
+snapshots carry the structured fields.
 
 The models are plain frozen dataclasses: publish and trending build them on every cold start, and
 importing pydantic would cost more than the rest of those functions' own code. pydantic reads them
@@ -89,13 +90,33 @@ class RightsSnapshot(SnapshotModel):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RenditionSnapshot(SnapshotModel):
+    """One web rendition of a picture, ours (docs/media.md): one ``srcset`` candidate."""
+
+    url: str = field(metadata=described('Site-root path of the rendition ("/v1/media/{id}/{key}-{width}.{ext}")'))
+    width: int
+    height: int
+    type: Literal["image/jpeg", "image/webp"]
+
+
+@dataclass(frozen=True, kw_only=True)
 class ImageSnapshot(SnapshotModel):
-    url: str = field(metadata=described("Absolute http(s) URL"))
+    """A picture of the article. Only our copies are published: until the media function has made
+    them it is ``pending`` (no URL); a picture it refused or could not fetch is ``failed``."""
+
+    status: Literal["ready", "pending", "failed"]
+    url: str = field(
+        metadata=described('Site-root path of the default rendition (the 640-pixel JPEG or nearest); "" unless ready')
+    )
+    width: int | None = field(metadata=described("Of the original picture; null if unknown"))
+    height: int | None = field(metadata=described("Of the original picture; null if unknown"))
+    mimetype: str
+    alt: str = field(metadata=described("Text alternative (the caption when the partner gave none)"))
     caption: str
     credit: str = field(metadata=described('Who to credit (the frontend adds "Источник: ")'))
-    width: int | None
-    height: int | None
-    mimetype: str
+    renditions: list[RenditionSnapshot] = field(
+        metadata=described("JPEG and WebP renditions, smallest first, for srcset; [] unless ready")
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,6 +138,15 @@ class MentionsSnapshot(SnapshotModel):
     people: list[MentionSnapshot]
     places: list[MentionSnapshot]
     projects: list[MentionSnapshot]
+    subjects: list[MentionSnapshot] = field(metadata=described("Topics the story is classified under (ninjs subjects)"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class AltIdSnapshot(SnapshotModel):
+    """Another identifier of the story (ninjs altids), as plain text: its role and value."""
+
+    role: str
+    value: str
 
 
 # --- Files ---------------------------------------------------------------------------------------
@@ -142,7 +172,16 @@ class ArticleSnapshot(SnapshotModel):
     sources: list[str]
     rights: RightsSnapshot
     lead_image: ImageSnapshot | None
+    images: list[ImageSnapshot] = field(
+        metadata=described("The pictures of body_html, in order; a ready one is an <img> of body_html pointing at ours")
+    )
     mentions: MentionsSnapshot
+    # Agency fields (issue 9): plain text, "" or [] when the partner sent none.
+    located: str = field(metadata=described("Where the story was filed (ninjs located, the dateline place)"))
+    events: list[MentionSnapshot] = field(metadata=described("Events the story is about"))
+    genres: list[MentionSnapshot] = field(metadata=described("Journalistic genres (ninjs genres)"))
+    altids: list[AltIdSnapshot] = field(metadata=described("The partner's other ids of the story"))
+    source_url: str = field(metadata=described("The source's web address (ninjs infosources): http(s) URL or empty"))
     published_at: UtcTime
     updated_at: UtcTime
 
@@ -174,7 +213,9 @@ class ArticleSummary(SnapshotModel):
     revision: int
     headline: str
     lead: str = field(metadata=described("Plain-text teaser; may be empty"))
-    image_url: str | None = field(metadata=described("The lead image, absolute http(s) URL"))
+    image_url: str | None = field(
+        metadata=described('Site-root path of our copy of the lead picture ("/v1/media/..."); null until ready')
+    )
     section: str
     outlet: OutletRef
     language: str
@@ -184,15 +225,32 @@ class ArticleSummary(SnapshotModel):
 
 @dataclass(frozen=True, kw_only=True)
 class ListSnapshot(SnapshotModel):
-    """``v1/latest.json``, ``v1/sections/{slug}.json``, ``v1/outlets/{id}.json``: newest first."""
+    """``v1/latest.json``, ``v1/sections/{slug}.json``, ``v1/outlets/{id}.json`` (the head lists) and their
+    day pages ``v1/latest/{YYYY-MM-DD}.json`` ...: newest first, linked by ``older``/``newer``."""
 
     schema_version: Literal["v1"] = "v1"
     kind: Literal["list"] = "list"
-    name: str = field(metadata=described('"latest", "sections/{slug}" or "outlets/{id}"'))
+    name: str = field(
+        metadata=described('"latest", "sections/{slug}" or "outlets/{id}"; a day page adds "/{YYYY-MM-DD}[.{part}]"')
+    )
     section: SectionRef | None
     outlet: OutletRef | None
     generated_at: UtcTime | None = field(metadata=described("Newest change among the listed articles"))
     items: list[ArticleSummary]
+    older: str | None = field(
+        default=None,
+        metadata=described(
+            'Site-root path ("/v1/...") of the page of the stories after the last item: on a head list the '
+            "day page of the next older story, on a day page the previous part or day; null at the end"
+        ),
+    )
+    newer: str | None = field(
+        default=None,
+        metadata=described(
+            "Site-root path of the page of newer stories (the next part or the next day's page); always "
+            "null on a head list and on the newest day"
+        ),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

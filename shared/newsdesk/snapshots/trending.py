@@ -36,6 +36,19 @@ class TrendingEntrySnapshot(SnapshotModel):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DiscussedEntrySnapshot(SnapshotModel):
+    """One line of the sidebar "Обсуждаемое": time, headline, comment count (0 and 1 included)."""
+
+    id: str
+    headline: str
+    published_at: UtcTime
+    section: str
+    count: int = field(metadata=described("Comments now (0 when every comment was deleted since)"))
+    last_comment_at: UtcTime | None = field(metadata=described("When the comment count last went up"))
+    path: str = field(metadata=described("The article file, e.g. /v1/articles/{id}.json"))
+
+
+@dataclass(frozen=True, kw_only=True)
 class TrendingListsSnapshot(SnapshotModel):
     most_read: list[TrendingEntrySnapshot]
     most_discussed: list[TrendingEntrySnapshot]
@@ -54,6 +67,11 @@ class TrendingSnapshot(SnapshotModel):
     most_read: list[TrendingEntrySnapshot]
     most_discussed: list[TrendingEntrySnapshot]
     sections: dict[str, TrendingListsSnapshot]
+    # Rankings stored before the list existed read back with it empty (the next run fills it).
+    recently_discussed: list[DiscussedEntrySnapshot] = field(
+        default_factory=list,
+        metadata=described("Stories with a new comment recently, the most recently commented first"),
+    )
 
     def __post_init__(self) -> None:
         # The file has always spelled it as a JSON float ("360.0"), whatever number it was given.
@@ -119,6 +137,7 @@ class Rankings:
                 slug: TrendingListsSnapshot(most_read=kept(lists.most_read), most_discussed=kept(lists.most_discussed))
                 for slug, lists in self.trending.sections.items()
             },
+            recently_discussed=[entry for entry in self.trending.recently_discussed if entry.id not in gone],
         )
         counters = replace(
             self.counters,
@@ -133,7 +152,8 @@ class Rankings:
         lists = [self.trending.most_read, self.trending.most_discussed]
         for section in self.trending.sections.values():
             lists += [section.most_read, section.most_discussed]
-        return {entry.id for entries in lists for entry in entries} | set(self.counters.articles)
+        discussed = {entry.id for entry in self.trending.recently_discussed}
+        return {entry.id for entries in lists for entry in entries} | discussed | set(self.counters.articles)
 
     def digest(self) -> str:
         """A hash of everything but the generation time: equal rankings and counts, equal digest.

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from newsdesk.snapshots.counts import CountsSnapshot
 from newsdesk.snapshots.models import (
     ArticleSnapshot,
     ListSnapshot,
@@ -34,6 +35,7 @@ SNAPSHOT_KINDS: dict[str, type[SnapshotModel]] = {
     "manifest": ManifestSnapshot,
     "trending": TrendingSnapshot,
     "counters": CountersSnapshot,
+    "counts": CountsSnapshot,
     "sections": SectionsSnapshot,
 }
 
