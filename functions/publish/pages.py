@@ -150,8 +150,13 @@ class DayPageWriter:
     def _members(self, day: DayKey, listed: list[str], overlay: dict[str, ArticleRecord | None]) -> list[ArticleRecord]:
         """The day's stories, oldest first: index, published pages and batch, checked against the table."""
         indexed = self.articles.listed_on(day.list.index_name, day.list.pk_value, day.day)
-        states = settled_states(self.articles, [record.article_id for record in indexed] + listed, overlay)
-        members = [state for state in states.values() if day.list in lists_of(state) and day_of(state) == day.day]
+        candidates = [record.article_id for record in indexed] + listed
+
+        def on_day(state: ArticleRecord) -> bool:
+            return day.list in lists_of(state) and day_of(state) == day.day
+
+        states = settled_states(self.articles, candidates, _overlay_for(overlay, candidates, on_day))
+        members = [state for state in states.values() if on_day(state)]
         return sorted(members, key=list_order)
 
     def _neighbour_days(self, day: DayKey, overlay: dict[str, ArticleRecord | None]) -> tuple[str | None, str | None]:
@@ -162,8 +167,16 @@ class DayPageWriter:
         # "T" sorts before every time of the day, "T~" after: the bounds exclude the day itself.
         bound = f"{day.day}T" if older else f"{day.day}T~"
         key = day.list
-        found = self.articles.listed_beyond(key.index_name, key.pk_value, bound, older=older, limit=1 + len(overlay))
-        states = settled_states(self.articles, [record.article_id for record in found], overlay)
+        # One more per story of the batch that is not in this list: a lagging index may still hold it
+        # (the batch's stories that are in it are found by the index or are the overlay's own).
+        spare = sum(1 for state in overlay.values() if key not in lists_of(state))
+        found = self.articles.listed_beyond(key.index_name, key.pk_value, bound, older=older, limit=1 + spare)
+        candidates = [record.article_id for record in found]
+
+        def beyond(state: ArticleRecord) -> bool:
+            return key in lists_of(state) and (day_of(state) < day.day if older else day_of(state) > day.day)
+
+        states = settled_states(self.articles, candidates, _overlay_for(overlay, candidates, beyond))
         days = [
             day_of(state)
             for state in states.values()
@@ -172,3 +185,17 @@ class DayPageWriter:
         if not days:
             return None
         return max(days) if older else min(days)
+
+
+def _overlay_for(
+    overlay: dict[str, ArticleRecord | None], candidates: list[str], wanted: Callable[[ArticleRecord], bool]
+) -> dict[str, ArticleRecord | None]:
+    """The part of the batch that can change an answer: its stories among the candidates (whatever their
+    new state) and those whose new state is ``wanted``. The rest need not be read again for this page:
+    a batch of stories of many days would otherwise re-read the whole batch for every day."""
+    among = set(candidates)
+    return {
+        article_id: state
+        for article_id, state in overlay.items()
+        if article_id in among or (state is not None and wanted(state))
+    }

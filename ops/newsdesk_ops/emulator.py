@@ -15,6 +15,13 @@ requests a second and slowed down as its table filled, for reasons that are moto
 - **A race in moto**: its loop over a partition's items raced with writes from other threads
   ("dictionary changed size during iteration", answered as a 500; a 14-minute ``make load`` met it
   19 times). The items are now copied in single steps.
+- **Transactions copied whole tables and swapped the copy in.** moto deep-copies every table a
+  TransactWriteItems touches (the cost grows with the table) and, when the transaction is
+  cancelled, puts the copy in the table's place: the stream poller kept reading the old table
+  object, so one failed condition stopped local publishing and view counting until a restart, and
+  writers on other threads changed the table during the copy (500s). Now writes and transactions
+  take one lock; a transaction checks its conditions first and writes nothing if one fails; the
+  table stays the same object.
 - **Python's thread switch interval.** Each call to moto hands the interpreter lock between the
   calling thread and the server's thread several times; while any thread computes, each hand-over
   waits up to the switch interval (5 ms by default), tens of milliseconds per request. The local
@@ -44,6 +51,8 @@ SWITCH_INTERVAL_SECONDS = 0.0005
 _applied: list[str] = []
 _lock = threading.Lock()
 _query_scope = threading.local()
+# Every moto DynamoDB write and transaction holds this: a transaction's checks and writes are one step.
+_dynamodb_writes = threading.RLock()
 
 
 def speed_up_moto() -> list[str]:
@@ -53,6 +62,7 @@ def speed_up_moto() -> list[str]:
             for name, patch in (
                 ("backend module list read once", _cache_backend_modules),
                 ("queries read only what they can match", _query_without_whole_table_sort),
+                ("transactions in place, one writer at a time", _transactions_in_place),
             ):
                 try:
                     patch()
@@ -146,3 +156,90 @@ def _query_without_whole_table_sort() -> None:
 
     Table.all_items = all_items  # type: ignore[method-assign]
     Table.query = query  # type: ignore[method-assign]
+
+
+def _transactions_in_place() -> None:
+    from moto.dynamodb import models
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import ConditionalCheckFailed, TransactionCanceledException
+
+    backend = models.DynamoDBBackend
+    original_transact = backend.transact_write_items
+    if list(inspect.signature(original_transact).parameters) != ["self", "transact_items"]:
+        raise TypeError("DynamoDBBackend.transact_write_items has a new signature")
+
+    def one_writer_at_a_time(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with _dynamodb_writes:
+                return method(self, *args, **kwargs)
+
+        return locked
+
+    for name in ("put_item", "update_item", "delete_item"):
+        setattr(backend, name, one_writer_at_a_time(getattr(backend, name)))
+
+    def failed_conditions(self: Any, transact_items: list[dict[str, Any]]) -> list[Any] | None:
+        """moto's cancellation reasons if any condition fails now, else None (nothing written)."""
+        reasons: list[Any] = []
+        failed = False
+        for entry in transact_items:
+            if len(entry) != 1:
+                return None  # malformed: moto's own code answers it
+            _, operation = next(iter(entry.items()))
+            expression = operation.get("ConditionExpression")
+            if expression is None:
+                reasons.append((None, None, None))
+                continue
+            table = self.get_table(operation["TableName"])
+            if "Key" in operation:
+                key = operation["Key"]
+            else:
+                item = operation["Item"]
+                key = {table.hash_key_attr: item[table.hash_key_attr]}
+                if table.range_key_attr is not None:
+                    key[table.range_key_attr] = item[table.range_key_attr]
+            current = self.get_item(operation["TableName"], key)
+            condition = get_filter_expression(
+                expression, operation.get("ExpressionAttributeNames"), operation.get("ExpressionAttributeValues")
+            )
+            if condition.expr(current):
+                reasons.append((None, None, None))
+                continue
+            failed = True
+            old = None
+            if operation.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                old = current.to_json()["Attributes"]
+            reasons.append(("ConditionalCheckFailed", str(ConditionalCheckFailed(item=old).message), old))
+        return reasons if failed else None
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        with _dynamodb_writes:
+            reasons = failed_conditions(self, transact_items) if len(transact_items) <= 100 else None
+            if reasons is not None:
+                raise TransactionCanceledException(reasons)
+            # Every condition holds and no other writer runs: moto's own code writes, with its
+            # rollback copy reduced to the tables themselves (a failure now is a malformed request).
+            saved_copy = models.copy  # type: ignore[attr-defined]
+            models.copy = _TablesNotCopied(saved_copy)  # type: ignore[attr-defined,assignment]
+            try:
+                original_transact(self, transact_items)
+            finally:
+                models.copy = saved_copy  # type: ignore[attr-defined]
+
+    backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+class _TablesNotCopied:
+    """``copy`` as moto's transaction code sees it: its deepcopy of a table returns the table itself."""
+
+    def __init__(self, real_copy: Any) -> None:
+        self._copy = real_copy
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        return value if isinstance(value, Table) else self._copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._copy, name)
