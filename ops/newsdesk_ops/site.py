@@ -11,20 +11,22 @@ edit shows at the next reload. ``/config.json`` tells the pages where to send re
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import json
 import logging
 import mimetypes
-from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from newsdesk_ops.loopback import LoopbackServer
-from newsdesk_ops.workers import SnapshotServer, etag_matches
+from newsdesk_ops.workers import (
+    LoopbackService,
+    ReadOnlyRequestHandler,
+    SnapshotServer,
+    etag_matches,
+    snapshot_reply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ _CONTENT_TYPES = {
 _COMMON_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
 
 
-class SiteServer:
+class SiteServer(LoopbackService):
     """Serves ``root`` and, under /v1/, the snapshot bucket behind ``snapshots``, on loopback."""
 
     def __init__(
@@ -63,25 +65,13 @@ class SiteServer:
         api_url: str = "",
     ) -> None:
         """``api_url``: the API the pages send views to (``/config.json``); "" sends none."""
+        super().__init__("local site server", host)
         self.snapshots = snapshots
         self.root = root.resolve()
         self.config = json.dumps({"events_url": f"{api_url}/v1/events" if api_url else ""}).encode("utf-8")
-        self._host = host
-        self._server = LoopbackServer("local site server")
 
-    @property
-    def url(self) -> str:
-        """Base URL with a trailing slash: ``{url}article.html?id=…`` is an article page."""
-        host, port = self._server.address
-        return f"http://{host}:{port}/"
-
-    def start(self, port: int = 0) -> str:
-        """Bind ``port`` (0: any free one), serve in a background thread, return the base URL."""
-        self._server.start((self._host, port), _site_request_handler(self))
-        return self.url
-
-    def stop(self) -> None:
-        self._server.stop()
+    def request_handler(self) -> type[BaseHTTPRequestHandler]:
+        return _site_request_handler(self)
 
     def static_file(self, url_path: str) -> Path | None:
         """The file under ``root`` that ``url_path`` names ("/" is index.html), or None.
@@ -102,15 +92,8 @@ class SiteServer:
 
 
 def _site_request_handler(server: SiteServer) -> type[BaseHTTPRequestHandler]:
-    class SiteRequestHandler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        timeout = 60
-
-        def do_GET(self) -> None:
-            self._serve(with_body=True)
-
-        def do_HEAD(self) -> None:
-            self._serve(with_body=False)
+    class SiteRequestHandler(ReadOnlyRequestHandler):
+        extra_headers = _COMMON_HEADERS
 
         def _serve(self, *, with_body: bool) -> None:
             path = unquote(urlsplit(self.path).path)
@@ -131,15 +114,9 @@ def _site_request_handler(server: SiteServer) -> type[BaseHTTPRequestHandler]:
             if found is None:
                 self._text(HTTPStatus.NOT_FOUND, f"no snapshot at /{key}", with_body)
                 return
-            headers = {"ETag": str(found.get("ETag", ""))}
-            if found.get("CacheControl"):
-                headers["Cache-Control"] = str(found["CacheControl"])
-            last_modified: datetime | None = found.get("LastModified")
-            if last_modified is not None:
-                headers["Last-Modified"] = email.utils.format_datetime(last_modified.astimezone(UTC), usegmt=True)
-            headers["Content-Type"] = str(found.get("ContentType") or "application/octet-stream")
-            body: bytes = found["Body"] if with_body else b""
-            self._send(headers, body, int(found.get("ContentLength", len(body))))
+            # The same answer as the snapshot server's (the CDN's): one origin, the same headers.
+            status, headers, body, length = snapshot_reply(found, self.headers, with_body=with_body)
+            self._reply(status, headers, body, content_length=length)
 
         def _static(self, path: str, with_body: bool) -> None:
             file = server.static_file(path)
@@ -164,27 +141,14 @@ def _site_request_handler(server: SiteServer) -> type[BaseHTTPRequestHandler]:
             if if_none_match is not None and headers.get("ETag") and etag_matches(if_none_match, headers["ETag"]):
                 self._reply(HTTPStatus.NOT_MODIFIED, {k: v for k, v in headers.items() if k != "Content-Type"}, b"")
                 return
-            self._reply(HTTPStatus.OK, headers, body, length)
+            self._reply(HTTPStatus.OK, headers, body, content_length=length)
 
         def _text(self, status: HTTPStatus, message: str, with_body: bool) -> None:
             body = (message + "\n").encode("utf-8")
             headers = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
-            self._reply(status, headers, body if with_body else b"", len(body))
-
-        def _reply(self, status: HTTPStatus, headers: dict[str, str], body: bytes, length: int | None = None) -> None:
-            self.send_response(status)
-            for name, value in {**headers, **_COMMON_HEADERS}.items():
-                self.send_header(name, value)
-            if status != HTTPStatus.NOT_MODIFIED:
-                self.send_header("Content-Length", str(len(body) if length is None else length))
-            self.end_headers()
-            if body and self.command != "HEAD":
-                self.wfile.write(body)
+            self._reply(status, headers, body if with_body else b"", content_length=len(body))
 
         def version_string(self) -> str:
             return "newsdesk-local-site"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
 
     return SiteRequestHandler

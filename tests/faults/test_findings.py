@@ -77,5 +77,13 @@ def test_a_partly_failed_batch_publishes_no_file_the_whole_batch_does_not(
     assert handler({"Records": batch}, lambda_context) == {"batchItemFailures": []}
     files = bucket_files(stack, snapshot_bucket)
     assert json.loads(files[f"v1/articles/{created['id']}.json"])["kind"] == "tombstone"
-    lists = [json.loads(body) for path, body in files.items() if json.loads(body).get("kind") == "list"]
+    json_files = {path: json.loads(body) for path, body in files.items() if path.endswith(".json")}
+    lists = [body for body in json_files.values() if body.get("kind") == "list"]
+    assert lists
     assert all(listing["items"] == [] for listing in lists)
+    # The feeds and the news sitemap (XML, issue 9) are the lists' other form: they hold no story
+    xml_files = {path: body for path, body in files.items() if not path.endswith(".json")}
+    assert "v1/feeds/latest.xml" in xml_files and "v1/sitemap-news.xml" in xml_files
+    assert all(path.endswith((".xml", ".atom")) for path in xml_files), sorted(xml_files)
+    for path, body in xml_files.items():
+        assert b"<item>" not in body and b"<entry>" not in body and b"<url>" not in body, path
