@@ -16,6 +16,7 @@ that records handled late, twice or out of order converge on one state:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -41,6 +42,12 @@ from newsdesk.pictures import (
 from newsdesk.settings import Settings
 
 Fetch = Callable[[str], FetchedImage]
+# One record starts no new picture after this many seconds (docs/media.md, "Time"). A batch is 10
+# records and the function has 300 s: a record takes at most this, plus one more picture (its fetch,
+# capped at 10 s, and up to ~6 s of CPU for a hostile 20 MiB file) and its writes. The pictures left
+# over stay unsettled; the record's own CURRENT write (the settled count grew) comes back down the
+# stream and continues them, behind the other articles' records.
+RECORD_BUDGET_SECONDS = 8.0
 
 
 @dataclass
@@ -53,6 +60,7 @@ class MediaReport:
     failed: list[str] = field(default_factory=list)  # "{image key}: {reason}"
     deleted: int = 0
     marked: bool = False
+    deferred: int = 0  # pictures left for the next record (the time budget was spent)
 
 
 def parse_widths(text: str) -> list[int]:
@@ -76,6 +84,8 @@ class MediaService:
         widths: Sequence[int],
         fetch: Fetch,
         image_limits: ImageLimits | None = None,
+        budget_seconds: float = RECORD_BUDGET_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.articles = articles
         self.archive = archive
@@ -84,6 +94,8 @@ class MediaService:
         self.widths = list(widths)
         self.fetch = fetch
         self.image_limits = image_limits or ImageLimits()
+        self.budget_seconds = budget_seconds
+        self.clock = clock
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MediaService:
@@ -127,8 +139,12 @@ class MediaService:
         # Read even for a story without pictures now: an earlier version's may have to go.
         media = self.media.get(record.article_id)
         attempted = False
+        started = self.clock()
         for ref in refs:
             if needs_fetch(ref, media, record.revision):
+                if attempted and self.clock() - started >= self.budget_seconds:
+                    report.deferred += 1  # at least one picture settled: the count grows, a record follows
+                    continue
                 self.media.settle(record.article_id, ref.key, self._settle(record, ref, report))
                 attempted = True
         if attempted:
@@ -146,6 +162,7 @@ class MediaService:
                 "fetched": report.fetched,
                 "ready": report.ready,
                 "failed": report.failed,
+                "deferred": report.deferred,
                 "marked": report.marked,
             },
         )

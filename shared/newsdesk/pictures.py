@@ -132,6 +132,13 @@ def image_refs(content: ArticleContent) -> list[ImageRef]:
     return list(refs.values())
 
 
+def inline_pictures(content: ArticleContent) -> int:
+    """How many different inline pictures the body names (the lead picture's URL not counted): over
+    MAX_INLINE_IMAGES, the rest are neither copied nor published, and the partner is told."""
+    lead = image_key(content.lead_image.url) if content.lead_image is not None and content.lead_image.url else ""
+    return len({image_key(src) for src, _ in inline_images(content.body_html)} - {lead})
+
+
 @dataclass(frozen=True, slots=True)
 class Rendition:
     path: str  # bucket key in the snapshot bucket (v1/media/...)

@@ -24,13 +24,11 @@ socket. Refusals are ``MediaRefused`` with a short reason word.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -38,6 +36,7 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from newsdesk.media import MediaRefused
+from newsdesk.media.deadline import Deadline, resolve_within
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -89,11 +88,11 @@ def fetch_image(
 ) -> FetchedImage:
     """The picture at ``url``, or ``MediaRefused``. ``resolve`` and ``opener`` are for tests."""
     allowed = frozenset(entry.strip().lower() for entry in allowlist)
-    deadline = _Deadline(limits.total_seconds)
+    deadline = Deadline(limits.total_seconds)
     current = url
     for _ in range(limits.max_redirects + 1):
         target = parse_url(current)
-        addresses = checked_addresses(target, allowed, resolve)
+        addresses = checked_addresses(target, allowed, resolve_within(resolve, deadline))
         outcome = _exchange(target, addresses, opener or pinned_connection, limits, deadline)
         if isinstance(outcome, FetchedImage):
             return FetchedImage(outcome.data, outcome.mimetype, current)
@@ -263,37 +262,8 @@ def _tls_context() -> ssl.SSLContext:
 # --------------------------------------------------------------------------------------------------
 
 
-class _Deadline:
-    def __init__(self, seconds: float) -> None:
-        self.at = time.monotonic() + seconds
-        self.seconds = seconds
-        self.expired = False
-
-    def remaining(self) -> float:
-        left = self.at - time.monotonic()
-        if left <= 0 or self.expired:
-            self.expired = True
-            raise MediaRefused("timeout", f"not fetched within {self.seconds:g} s")
-        return left
-
-    def watch(self, connection: http.client.HTTPConnection) -> threading.Timer:
-        """Cut the connection's socket at the deadline, whatever read is blocked on it."""
-
-        def cut() -> None:
-            self.expired = True
-            sock = connection.sock
-            if sock is not None:
-                with contextlib.suppress(OSError):  # already closed: nothing left to cut
-                    sock.shutdown(socket.SHUT_RDWR)
-
-        timer = threading.Timer(self.remaining(), cut)
-        timer.daemon = True
-        timer.start()
-        return timer
-
-
 def _exchange(
-    target: Target, addresses: list[str], opener: Opener, limits: FetchLimits, deadline: _Deadline
+    target: Target, addresses: list[str], opener: Opener, limits: FetchLimits, deadline: Deadline
 ) -> FetchedImage | str:
     """GET the target: the picture, or the Location of a redirect."""
     connection = _connect(target, addresses, opener, limits, deadline)
@@ -333,7 +303,7 @@ def _exchange(
 
 
 def _connect(
-    target: Target, addresses: list[str], opener: Opener, limits: FetchLimits, deadline: _Deadline
+    target: Target, addresses: list[str], opener: Opener, limits: FetchLimits, deadline: Deadline
 ) -> http.client.HTTPConnection:
     failure = ""
     for address in addresses:  # every one checked; the next is tried only if one cannot be reached
@@ -351,14 +321,14 @@ def _connect(
     raise MediaRefused("network", f"cannot connect to {target.host}:{target.port} ({failure})")
 
 
-def _arm(connection: http.client.HTTPConnection, deadline: _Deadline) -> None:
+def _arm(connection: http.client.HTTPConnection, deadline: Deadline) -> None:
     """Each socket operation may take at most what is left of the deadline."""
     if connection.sock is not None:
         connection.sock.settimeout(deadline.remaining())
 
 
 def _read_image(
-    response: http.client.HTTPResponse, connection: http.client.HTTPConnection, limits: FetchLimits, deadline: _Deadline
+    response: http.client.HTTPResponse, connection: http.client.HTTPConnection, limits: FetchLimits, deadline: Deadline
 ) -> FetchedImage:
     declared = response.length  # None when absent or chunked
     if declared is not None and declared > limits.max_bytes:

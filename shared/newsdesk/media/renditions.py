@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -34,6 +35,12 @@ QUARTER_TURNS = frozenset({5, 6, 7, 8})  # orientations that swap width and heig
 WHITE = (255, 255, 255)
 # The decoders allowed (a JPEG that is an MPO opens through the JPEG one).
 DECODERS = ["JPEG", "PNG", "GIF", "WEBP"]
+# A progressive JPEG is a series of scans, and libjpeg walks every block of the picture in each one:
+# a few bytes a scan make a decoding-time bomb (20 MiB of 31-byte scans: over 600,000 scans, minutes
+# of CPU at 36 Mpx). Encoders write about 10 (libjpeg's default script), mozjpeg up to about 70.
+MAX_JPEG_SCANS = 100
+# A marker: FF and a byte other than 00 (a stuffed FF in entropy-coded data) or FF (a fill byte).
+_JPEG_MARKER = re.compile(rb"\xff([\x01-\xfe])")
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,8 @@ def _make(data: bytes, widths: Sequence[int], limits: ImageLimits) -> tuple[Orig
         if raw_width * raw_height > limits.max_pixels:
             raise MediaRefused("pixels", f"{raw_width}x{raw_height} is over {limits.max_pixels} pixels")
         if mimetype == "image/jpeg":
+            if (scans := jpeg_scans(data, MAX_JPEG_SCANS)) > MAX_JPEG_SCANS:
+                raise MediaRefused("corrupt", f"more than {MAX_JPEG_SCANS} scans ({scans} counted so far)")
             _decode_smaller(image, widths)
         image.load()
         smaller = _reduced(image, widths)
@@ -102,6 +111,24 @@ def _make(data: bytes, widths: Sequence[int], limits: ImageLimits) -> tuple[Orig
         renditions.append(Rendition(width, height, "image/jpeg", _jpeg(resized, limits), "jpg"))
         renditions.append(Rendition(width, height, "image/webp", _webp(resized, limits), "webp"))
     return original, renditions
+
+
+def jpeg_scans(data: bytes, limit: int) -> int:
+    """The scans (SOS markers) of a JPEG's first picture, counted up to ``limit + 1``: markers are
+    walked as libjpeg reads them (a segment skipped by its length; in entropy-coded data ``FF00`` is
+    a byte, and fill bytes ``FF`` before a marker are skipped), up to the end of the picture (EOI)."""
+    scans, position = 0, 2
+    while scans <= limit and (found := _JPEG_MARKER.search(data, position)) is not None:
+        marker, position = found.group(1)[0], found.end()
+        if marker == 0xD9:
+            break
+        if marker != 0x01 and not 0xD0 <= marker <= 0xD7:  # TEM and restarts have no length
+            length = int.from_bytes(data[position : position + 2], "big")
+            if length < 2:
+                break  # libjpeg refuses the picture at this marker
+            position += length
+            scans += marker == 0xDA
+    return scans
 
 
 def _decode_smaller(image: Image.Image, widths: Sequence[int]) -> None:

@@ -14,13 +14,14 @@ hash that recognises a resent document) and ``report`` (pointers, order, cap).
 from __future__ import annotations
 
 from newsdesk.errors import FieldError, ValidationFailed
-from newsdesk.models import Validated
+from newsdesk.models import ArticleContent, Validated
 from newsdesk.ninjs.canonical import canonical_hash, canonical_hash_of_json
 from newsdesk.ninjs.hygiene import unusable_values
 from newsdesk.ninjs.normalize import Normalizer
 from newsdesk.ninjs.report import failure, merge_errors, pointer_to
 from newsdesk.ninjs.schema import check_schema
 from newsdesk.ninjs.v3 import reading_of, sent_pointer
+from newsdesk.pictures import MAX_INLINE_IMAGES, inline_pictures
 
 __all__ = ["canonical_hash", "pointer_to", "validate_document"]
 
@@ -63,6 +64,7 @@ def validate_document(document: object, *, default_language: str) -> Validated:
     others = [
         *reading.warnings,
         *normalizer.warnings,
+        *_pictures_left_out(content),
         *(f"{_shown(shown(pointer))} {text}" for pointer, text in normalizer.agency_warnings),
     ]
     if len(others) > MAX_REPORTED_OTHER_WARNINGS:
@@ -70,6 +72,16 @@ def validate_document(document: object, *, default_language: str) -> Validated:
         others = [*others[:MAX_REPORTED_OTHER_WARNINGS], f"… and {hidden} more warnings"]
     warnings.extend(others)
     return Validated(content=content, warnings=warnings, canonical_hash=canonical_hash_of_json(document))
+
+
+def _pictures_left_out(content: ArticleContent) -> list[str]:
+    count = inline_pictures(content)
+    if count <= MAX_INLINE_IMAGES:
+        return []
+    return [
+        f"/bodies has {count} different pictures (<img>): the first {MAX_INLINE_IMAGES} are copied and "
+        f"published, {count - MAX_INLINE_IMAGES} are not"
+    ]
 
 
 def _shown(pointer: str) -> str:

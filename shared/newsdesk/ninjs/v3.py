@@ -14,6 +14,7 @@ carrying the 3.x ``pubStatus`` or ``embargoedUntil`` (or the reverse) is refused
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from newsdesk.errors import FieldError
@@ -57,10 +58,12 @@ V3_ONLY_NAMES = frozenset(
 )
 # Fields that hold a story back, in each spelling: never an ignorable unknown field in the other version.
 HOLDING_BACK = {"pubStatus": "pubstatus", "embargoedUntil": "embargoed"}
-# The same fields as a partner may misspell them (case, "_" or "-": "PubStatus", "embargoed_until",
-# "Expires"): folded this way, such a name is refused rather than kept as an unknown field, since
-# the partner meant to hold the story back (the exact names of the other version have their own message).
-_HOLDING_BACK_FOLDED = frozenset({"pubstatus", "embargoed", "embargoeduntil", "expires"})
+# The same fields as a partner may misspell them ("PubStatus", "embargoed_until", "pubStatus " from a
+# template, "Expires", "embargo"): a name folded to its letters and digits (NFKC, case-folded, so
+# spaces, dots, "_", "-", zero-width and fullwidth characters go) that is one of these is refused
+# rather than kept as an unknown field, since the partner meant to hold the story back (the exact
+# names of the other version have their own message).
+_HOLDING_BACK_FOLDED = frozenset({"pubstatus", "embargoed", "embargoeduntil", "embargo", "expires"})
 _HOLDING_BACK_NAMES = {
     V2: frozenset({"pubstatus", "embargoed", "expires"}),
     V3_1: frozenset({*HOLDING_BACK, "expires"}),
@@ -151,10 +154,12 @@ def _misspelt_holding_back(document: JSONObject, schema: str) -> list[FieldError
             + ", ".join(f"'{spelling}'" for spelling in sorted(expected)),
         )
         for name in document
-        if name not in expected
-        and name not in other_version
-        and name.lower().replace("_", "").replace("-", "") in _HOLDING_BACK_FOLDED
+        if name not in expected and name not in other_version and _folded(name) in _HOLDING_BACK_FOLDED
     ]
+
+
+def _folded(name: str) -> str:
+    return "".join(character for character in unicodedata.normalize("NFKC", name).casefold() if character.isalnum())
 
 
 def _stated_schema(document: JSONObject, errors: list[FieldError], warnings: list[str]) -> str | None:
