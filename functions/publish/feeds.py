@@ -2,9 +2,12 @@
 :mod:`newsdesk.snapshots.feeds`).
 
 Same trigger as their list: a list's RSS and Atom feeds are rendered only when this run PUT the list
-(or a feed is missing: the first publish, a bucket restored with ``--force``), from the list as
-published (one GET); the sitemap only when a file of the latest list (the head or a day page) was PUT,
-from the latest list's pages (the head, then ``older`` pages back to 48 hours before its newest story).
+or its batch touched it (or a feed is missing: the first publish, a bucket restored with ``--force``),
+from the list as published (one GET); the sitemap only when a file of the latest list (the head or a
+day page) was PUT or touched, from the latest list's pages (the head, then ``older`` pages back to 48
+hours before its newest story). "Touched" matters when the stream delivers a batch again after a run
+died between a list's PUT and its feeds' PUTs: the list is right by then (nothing is PUT for it), and
+the feeds would otherwise go on showing a story that batch retracted.
 A run that writes no feed imports neither feedgen nor lxml. The files go through the same conditional
 writes and hash records as the lists (the caller's ``write``), so identical bytes are not PUT again.
 """
@@ -49,7 +52,8 @@ def publish_feeds(
     count: Callable[[bool | None], None] = lambda _: None,
     every: bool = False,
 ) -> None:
-    """Write the feeds of the lists this run PUT (``written``), and the sitemap if the latest list changed.
+    """Write the feeds of the lists this run PUT or touched (``written``), and the sitemap if the latest
+    list is among them.
 
     ``every`` (a full rebuild) renders them all: a deploy may have changed ``site_url`` or ``site_name``.
     A feed left alone counts as unchanged.

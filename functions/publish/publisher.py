@@ -330,8 +330,8 @@ class Publisher:
             changed = self._write_shared(key.path, render_file, known, force=force)
             report.count(changed)
             written |= {key.path} if changed else set()
-        write = partial(self._write_shared, force=force)
-        publish_feeds(self.snapshots, written, known, self.settings, write=write, count=report.count, every=full)
+        write, touched = partial(self._write_shared, force=force), written | {key.path for key in lists}
+        publish_feeds(self.snapshots, touched, known, self.settings, write=write, count=report.count, every=full)
         for kind, schema in json_schemas().items():
             report.count(self._write_shared(schema_path(kind), partial(_render_schema, schema), known, force=force))
         report.count(self._write_shared(SECTIONS_PATH, _render_sections, known, force=force))

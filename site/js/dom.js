@@ -51,7 +51,14 @@ export function replaceContent(parent, ...children) {
  */
 export function safeUrl(value) {
   if (typeof value !== "string" || value === "") return "";
-  if (value.startsWith("/") && !value.startsWith("//")) return value;
+  if (value.startsWith("/")) {
+    // A browser reads "/\host" and "/<tab>/host" as "//host" (another site): resolve it as the page would.
+    try {
+      return new URL(value, location.origin).origin === location.origin ? value : "";
+    } catch {
+      return "";
+    }
+  }
   try {
     const url = new URL(value);
     return url.protocol === "http:" || url.protocol === "https:" ? url.href : "";

@@ -32,6 +32,8 @@ NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 # What XML 1.0 cannot hold (lxml refuses it): controls other than tab and newlines, surrogates, U+FFFE/F.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+# An absolute http(s) URL with a host and no whitespace, quotes or angle brackets.
+_SITE_URL = re.compile(r"https?://[^/\s\"'<>\\@]+(?:/[^\s\"'<>\\]*)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,14 @@ def _text(value: Any, chars: int) -> str:
 
 
 def site_base(site_url: str) -> str:
-    """Where article links start: the site URL ending in "/", or "/" (site-root paths) without one."""
-    if not site_url or len(site_url.encode("utf-8")) > limits.SITE_URL_BYTES or _NOT_XML.search(site_url):
+    """Where article links start: the site URL ending in "/", or "/" (site-root paths) without one.
+
+    Only an absolute http(s) URL with a host counts: feed readers follow the links, so a setting such
+    as "javascript:…" or "//host/" must never become one (checked before encoding: an environment
+    variable with bytes that are not UTF-8 arrives with lone surrogates)."""
+    if not site_url or _NOT_XML.search(site_url) or not _SITE_URL.fullmatch(site_url):
+        return "/"
+    if len(site_url.encode("utf-8")) > limits.SITE_URL_BYTES:
         return "/"
     return site_url if site_url.endswith("/") else f"{site_url}/"
 

@@ -67,7 +67,11 @@ function notFound(content) {
 function tombstone(content, snapshot) {
   setTitle("Материал снят с публикации");
   noIndex();
-  const reason = TOMBSTONE_TEXT[snapshot.reason] ?? TOMBSTONE_TEXT[snapshot.status] ?? "";
+  // Own keys only: a reason such as "constructor" would otherwise name Object's own function.
+  const known = [snapshot.reason, snapshot.status].find(
+    (key) => typeof key === "string" && Object.hasOwn(TOMBSTONE_TEXT, key),
+  );
+  const reason = known ? TOMBSTONE_TEXT[known] : "";
   showMessage(content, "Материал снят с публикации", reason);
   content.classList.add("tombstone");
 }
