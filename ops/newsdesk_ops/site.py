@@ -50,7 +50,13 @@ _CONTENT_TYPES = {
     ".txt": "text/plain; charset=utf-8",
 }
 # Every response: the browser must take the declared type (no sniffing a JSON file into HTML).
-_COMMON_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
+_COMMON_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    # The pages' own <meta> policy cannot forbid framing; these headers do.
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+}
 
 
 class SiteServer(LoopbackService):

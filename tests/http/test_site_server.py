@@ -64,6 +64,9 @@ def test_pages_and_scripts_are_served_with_their_types_and_revalidated(site: tup
     assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert page.headers["cache-control"] == "no-cache"
     assert page.headers["x-content-type-options"] == "nosniff"
+    # A <meta> policy cannot forbid framing: the header does (clickjacking of the article pages).
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["content-security-policy"] == "frame-ancestors 'none'"
     assert get(url, "/", {"If-None-Match": page.headers["etag"]}).status == 304
     script = get(url, "/js/app.js")
     assert (script.status, script.headers["content-type"]) == (200, "text/javascript; charset=utf-8")
