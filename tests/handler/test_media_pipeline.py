@@ -11,6 +11,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -289,6 +290,23 @@ def test_a_retraction_takes_the_pictures_down(media_room: Newsroom, pictures: Im
         TableName=media_room.stack.table_name, Key={"PK": {"S": f"ARTICLE#{article_id}"}, "SK": {"S": "MEDIA"}}
     )
     assert json.loads(json.dumps(media_room.json(article_file(article_id))))["kind"] == "tombstone"
+
+
+def test_an_expired_story_takes_its_pictures_down(media_room: Newsroom, pictures: ImageServer) -> None:
+    # Given a published story with its pictures copied, whose rights expire in an hour
+    expires = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
+    flow = Pipeline(media_room)
+    doc = story(pictures, "urn:tt:media-expires", expires=expires.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    article_id = media_room.post(doc)["id"]
+    flow.settle()
+    assert objects(media_room, media_room.bucket, f"v1/media/{article_id}/")
+    # When the timer takes it down at its expiry time
+    media_room.timer(expires + timedelta(minutes=1))
+    flow.settle()
+    # Then its renditions and originals go with it, as for a retraction
+    assert media_room.json(article_file(article_id))["reason"] == "expired"
+    assert objects(media_room, media_room.bucket, f"v1/media/{article_id}/") == {}
+    assert objects(media_room, MEDIA_BUCKET, f"originals/{article_id}/") == {}
 
 
 # --- The resources (template.yaml is what the local stack and the deploy both build) ---------------
