@@ -67,7 +67,6 @@ _REVISION_FIELDS = (
     "revision",
     "status",
     "retraction_reason",
-    "retraction_note",
     "content_hash",
     "archive_key",
     "normalized_key",
