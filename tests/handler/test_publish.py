@@ -136,6 +136,26 @@ def article_file(article_id: str) -> str:
     return f"v1/articles/{article_id}.json"
 
 
+def files_of_one_defence_story(article_id: str, partner_id: str) -> list[str]:
+    """What one changed story of 2026-11-25 in defence-industry rewrites: its file, its three lists and
+    their day pages, the feeds of the lists that have them, the news sitemap and the manifest."""
+    return [
+        article_file(article_id),
+        "v1/latest.json",
+        "v1/sections/defence-industry.json",
+        f"v1/outlets/{partner_id}.json",
+        "v1/latest/2026-11-25.json",
+        "v1/sections/defence-industry/2026-11-25.json",
+        f"v1/outlets/{partner_id}/2026-11-25.json",
+        "v1/feeds/latest.xml",
+        "v1/feeds/latest.atom",
+        "v1/feeds/sections/defence-industry.xml",
+        "v1/feeds/sections/defence-industry.atom",
+        "v1/sitemap-news.xml",
+        "v1/manifest.json",
+    ]
+
+
 def listed_ids(newsroom: Newsroom, path: str) -> list[str]:
     return [item["id"] for item in newsroom.json(path)["items"]]
 
@@ -448,23 +468,7 @@ def test_a_change_rewrites_its_file_its_lists_and_the_manifest_only(newsroom: Ne
     assert newsroom.publish() == {"batchItemFailures": []}
     # Then exactly its file, the three lists it is in, their day pages of its day, the feeds of the
     # lists that have feeds (and the news sitemap, beside latest), and the manifest were written
-    assert sorted(newsroom.written) == sorted(
-        [
-            article_file(changed),
-            "v1/latest.json",
-            "v1/sections/defence-industry.json",
-            f"v1/outlets/{newsroom.partner.partner_id}.json",
-            "v1/latest/2026-11-25.json",
-            "v1/sections/defence-industry/2026-11-25.json",
-            f"v1/outlets/{newsroom.partner.partner_id}/2026-11-25.json",
-            "v1/feeds/latest.xml",
-            "v1/feeds/latest.atom",
-            "v1/feeds/sections/defence-industry.xml",
-            "v1/feeds/sections/defence-industry.atom",
-            "v1/sitemap-news.xml",
-            "v1/manifest.json",
-        ]
-    )
+    assert sorted(newsroom.written) == sorted(files_of_one_defence_story(changed, newsroom.partner.partner_id))
     assert newsroom.json(article_file(changed))["headline"] == "Вторая версия"
     assert newsroom.json(article_file(untouched))["revision"] == 1
     assert elsewhere in listed_ids(newsroom, "v1/sections/aviation.json")
