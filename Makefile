@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 # SAM CLI lives in its own virtualenv: its pinned dependencies must not steer the project's.
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
+# The SAM CLI version every build and deploy uses; changing it reinstalls .venv-sam (its stamp names it).
+SAM_CLI_VERSION := 1.170.0
+SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_CLI_VERSION)
 # sam build needs a Python that matches the Lambda runtime (python3.13).
 SAM_PYENV ?= 3.13.0:3.11.7
 # SAM CLI would otherwise send usage telemetry to AWS on every lint and build.
@@ -27,6 +30,9 @@ help:
 	@echo "make openapi - regenerate functions/ingest/openapi.json from ingest.contract"
 	@echo "make schemas - regenerate the snapshot JSON Schemas (shared/newsdesk/snapshots/schemas/*.json)"
 	@echo "make build  - sam build (needs Python 3.13, e.g. via pyenv)"
+	@echo "make deploy ENV=dev|prod - sam build, then sam deploy of the built template with samconfig.toml's ENV section"
+	@echo "make layer-requirements - regenerate shared/requirements.txt (the layer's pins) from pyproject.toml and .venv"
+	@echo "make test-py313 - the unit tier on Python 3.13 (the functions' runtime) in .venv-313"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,8 +43,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # DEMO=0 starts without the demo newsroom (newsdesk_ops.demo); so does NEWSDESK_NO_DEMO=1.
+# FRESH=1 forgets what .newsdesk/state/ kept from the last run (newsdesk_ops.local_state); so does NEWSDESK_LOCAL_FRESH=1.
 run: $(STAMP)
-	$(if $(filter 0 no false,$(DEMO)),NEWSDESK_NO_DEMO=1 )$(BIN)/python -m newsdesk_ops.local_stack
+	$(if $(filter 0 no false,$(DEMO)),NEWSDESK_NO_DEMO=1 )$(if $(filter 1 yes true,$(FRESH)),NEWSDESK_LOCAL_FRESH=1 )$(BIN)/python -m newsdesk_ops.local_stack
 
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest -n 2 --durations=10 tests
@@ -56,15 +63,31 @@ chromium:
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "unit" tests
 
-$(SAM): 
-	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli
+$(SAM): $(SAM_STAMP)
 
-lint: $(STAMP) $(SAM)
+$(SAM_STAMP):
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION)
+	touch $@
+
+# checkov lives in a virtualenv of its own too: it pins dozens of packages (boto3 among them).
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+
+$(CHECKOV_STAMP):
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $@
+
+# cfn-lint with the serverless rules (cfn-lint-serverless) and checkov must pass, or each skip is
+# justified next to its resource in template.yaml (Metadata cfn-lint / checkov).
+lint: $(STAMP) $(SAM) $(CHECKOV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
+	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
 	$(SAM) validate --lint --template template.yaml --region eu-west-1
 
 format: $(STAMP)
@@ -108,5 +131,33 @@ reliability: attacks fuzz faults load
 build: $(SAM)
 	PYENV_VERSION=$(SAM_PYENV) $(SAM) build --template template.yaml
 
+# Deploys the BUILT template to the environment ENV names in samconfig.toml (dev, prod). The raw
+# template cannot be deployed (its layer has no content until sam build: docs/operations.md).
+# --config-file is absolute: sam reads a relative one next to the built template.
+ENV ?= dev
+.PHONY: deploy layer-requirements test-py313
+deploy: build
+	@grep -q '^\[$(ENV)\.deploy\.parameters\]' samconfig.toml || { echo "samconfig.toml has no '$(ENV)' environment" >&2; exit 1; }
+	$(SAM) deploy --template-file .aws-sam/build/template.yaml --config-file $(CURDIR)/samconfig.toml --config-env $(ENV)
+
+# shared/requirements.txt (the layer's dependencies) is generated from pyproject.toml and the versions
+# installed in .venv (the lock); tests/test_deploy.py fails while it is stale.
+layer-requirements: $(STAMP)
+	$(BIN)/python -m newsdesk_ops.layer_requirements
+
+# The unit tier on Python 3.13, the functions' runtime (.venv-313, from pyenv's 3.13.0).
+PY313 ?= $(HOME)/.pyenv/versions/3.13.0/bin/python
+VENV_313 := .venv-313
+# Constrained to the versions installed in .venv (the lock), so both Pythons test the same packages.
+$(VENV_313)/.installed: pyproject.toml $(STAMP)
+	test -x $(VENV_313)/bin/python || $(PY313) -m venv $(VENV_313)
+	$(VENV_313)/bin/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip freeze --exclude-editable > $(VENV_313)/constraints.txt
+	$(VENV_313)/bin/python -m pip install --quiet -c $(VENV_313)/constraints.txt -e '.[dev]'
+	touch $@
+
+test-py313: $(VENV_313)/.installed
+	$(VENV_313)/bin/python -m pytest -p no:cacheprovider -m unit tests
+
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(VENV_313) .aws-sam .pytest_cache .mypy_cache .ruff_cache

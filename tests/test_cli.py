@@ -95,10 +95,10 @@ def test_list_shows_partners_with_active_key_counts(
     # Then
     lines = [line.split() for line in out.splitlines()]
     assert code == 0
-    assert lines[0] == ["ID", "NAME", "LANGUAGE", "SECTION", "ACTIVE", "KEYS"]
+    assert lines[0] == ["ID", "NAME", "LANGUAGE", "SECTION", "ACTIVE", "KEYS", "STATE"]
     assert lines[1:] == [
-        ["aftenposten", "Aftenposten", "nb", "-", "2"],
-        ["zvezda", "Zvezda", "ru", "army", "1"],
+        ["aftenposten", "Aftenposten", "nb", "-", "2", "enabled"],
+        ["zvezda", "Zvezda", "ru", "army", "1", "enabled"],
     ]
 
 

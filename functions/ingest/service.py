@@ -37,6 +37,7 @@ from newsdesk.errors import (
 from newsdesk.models import ArticleContent, ArticleStatus, RetractionReason, Validated, content_bytes
 from newsdesk.ninjs import validate_document
 from newsdesk.partners import Principal
+from newsdesk.retractions import marker_of
 from newsdesk.sanitize import plain_text
 from newsdesk.sections import section_for
 from newsdesk.versions import VersionOrder, compare_versions
@@ -149,6 +150,9 @@ class IngestService:
                 updated_at=moment,
                 received_at=moment,
             )
+            # Archived first, as a submission's bytes are: a rebuild from the archive keeps it down.
+            marker_key, marker = marker_of(record)
+            self.archive.put_raw(marker_key, marker, partner_id=principal.partner_id, content_type="application/json")
             try:
                 self.store.put_revision(
                     record, previous_revision=current.revision, action="retract", request_id=request_id

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from media.service import MediaReport, MediaService
 from newsdesk.dal.keys import CURRENT, PK, SK, article_id_of
-from newsdesk.observability import logger, metrics
+from newsdesk.observability import lambda_entry, logger, metrics
 from newsdesk.settings import get_settings
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
@@ -62,8 +62,7 @@ def handle_stream_batch(event: dict[str, Any], context: LambdaContext) -> dict[s
     return dict(response)
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
+@lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = event.get("Records")
     if isinstance(records, list) and records:

@@ -27,7 +27,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsdesk.dal.engagement import stored_trending
 from newsdesk.dal.keys import ARTICLE_PREFIX, CURRENT, PK, SK, TRENDING_PK
-from newsdesk.observability import logger, metrics
+from newsdesk.observability import lambda_entry, logger, metrics
 from newsdesk.settings import get_settings
 from publish.changes import ArticleChange
 from publish.counts import counts_store, follow_publication, publish_changed_counts
@@ -138,8 +138,7 @@ def _event_time(event: dict[str, Any]) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
+@lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if is_stream_batch(event):
         return handle_stream_batch(event, context)

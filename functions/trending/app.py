@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsdesk.observability import logger, metrics
+from newsdesk.observability import lambda_entry, logger, metrics
 from trending.service import run_trending
 
 
@@ -29,8 +29,7 @@ def run_time(event: dict[str, Any]) -> datetime:
     return datetime.now(UTC)
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = run_trending(run_time(event))
     logger.info("trending run", extra=asdict(report))

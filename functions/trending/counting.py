@@ -40,7 +40,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from newsdesk.dal.engagement import CounterStore
 from newsdesk.dal.keys import PK, article_and_hour_of_seen_pk
 from newsdesk.engagement import NewVisit, ViewIncrement, counter_updates
-from newsdesk.observability import logger, metrics
+from newsdesk.observability import lambda_entry, logger, metrics
 from newsdesk.settings import get_settings
 
 
@@ -114,8 +114,7 @@ def count_views(records: Iterable[DynamoDBRecord], counters: ViewCounterWriter) 
     return report, failed
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@lambda_entry()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = event.get("Records") if isinstance(event, dict) else None
     if not isinstance(records, list):

@@ -94,6 +94,10 @@ def register_partners(commands: Subparsers) -> None:
     keys.add_argument("partner_id")
     keys.set_defaults(run=partners_keys)
 
+    from newsdesk_ops.commands import partner_admin  # disable, enable, remove
+
+    partner_admin.register(partners)
+
 
 def partners_add(args: argparse.Namespace, runtime: Runtime) -> int:
     store = runtime.partner_store()
@@ -107,7 +111,10 @@ def partners_add(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def partners_list(args: argparse.Namespace, runtime: Runtime) -> int:
+    from newsdesk.dal.partner_admin import PartnerAdmin
+
     store = runtime.partner_store()
+    disabled = PartnerAdmin(runtime.target().table_name, runtime.target().dynamodb_client()).disabled()
     rows = [
         [
             partner.partner_id,
@@ -115,13 +122,14 @@ def partners_list(args: argparse.Namespace, runtime: Runtime) -> int:
             partner.language,
             partner.section or "-",
             str(sum(key.active for key in store.list_keys(partner.partner_id))),
+            "disabled" if partner.partner_id in disabled else "enabled",
         ]
         for partner in store.list_partners()
     ]
     if not rows:
         print("No partners yet. Add one with: newsdesk partners add NAME")
         return 0
-    print(format_table(["ID", "NAME", "LANGUAGE", "SECTION", "ACTIVE KEYS"], rows))
+    print(format_table(["ID", "NAME", "LANGUAGE", "SECTION", "ACTIVE KEYS", "STATE"], rows))
     return 0
 
 
@@ -158,45 +166,30 @@ def register_trending(commands: Subparsers) -> None:
     group = commands.add_parser("trending", help="most read / most discussed rankings")
     trending = group.add_subparsers(dest="trending_command", metavar="COMMAND", required=True)
     run = trending.add_parser("run", help="recompute the rankings now (the timer does this every few minutes)")
-    # The deployed function takes these from template parameters; pass the same values if a stack
-    # was deployed with other than the defaults.
-    defaults = Settings(table_name="-", archive_bucket="-")
-    run.add_argument(
-        "--half-life-minutes",
-        type=float,
-        default=defaults.trending_half_life_minutes,
-        help="views this old weigh half (default: %(default)s)",
-    )
-    run.add_argument(
-        "--window-hours",
-        type=int,
-        default=defaults.trending_window_hours,
-        help="hours of counters read (default: %(default)s)",
-    )
-    run.add_argument(
-        "--min-count",
-        type=int,
-        default=defaults.trending_min_count,
-        help="fewest views/comments to be listed (default: %(default)s)",
-    )
-    run.add_argument(
-        "--list-length",
-        type=int,
-        default=defaults.trending_list_length,
-        help="entries per list (default: %(default)s)",
-    )
+    # By default the stack's own values: its TrendingFunction's environment (--stack), or template.yaml's
+    # parameter defaults (the local stack); these options override one for this run.
+    run.add_argument("--half-life-minutes", type=float, help="views this old weigh half")
+    run.add_argument("--window-hours", type=int, help="hours of counters read")
+    run.add_argument("--min-count", type=int, help="fewest views/comments to be listed")
+    run.add_argument("--list-length", type=int, help="entries per list")
     run.set_defaults(run=trending_run)
 
 
 def trending_run(args: argparse.Namespace, runtime: Runtime) -> int:
+    from newsdesk_ops.commands.trending_settings import trending_settings
+
     target = runtime.target()
-    settings = Settings(
-        table_name=target.table_name,
-        archive_bucket=target.archive_bucket,
-        trending_half_life_minutes=args.half_life_minutes,
-        trending_window_hours=args.window_hours,
-        trending_min_count=args.min_count,
-        trending_list_length=args.list_length,
+    overrides = {
+        "trending_half_life_minutes": args.half_life_minutes,
+        "trending_window_hours": args.window_hours,
+        "trending_min_count": args.min_count,
+        "trending_list_length": args.list_length,
+    }
+    settings, source = trending_settings(target, args.stack, overrides)
+    print(
+        f"Settings from {source}: half-life {settings.trending_half_life_minutes} min, "
+        f"window {settings.trending_window_hours} h, min count {settings.trending_min_count}, "
+        f"list length {settings.trending_list_length}."
     )
     report = run_trending(
         datetime.now(UTC), counters=CounterStore(target.table_name, target.dynamodb_client()), settings=settings
@@ -319,7 +312,21 @@ def reprocess_run(args: argparse.Namespace, runtime: Runtime) -> int:
 
 # --- plumbing ----------------------------------------------------------------------------------
 
-COMMAND_GROUPS: list[CommandGroup] = [register_partners, register_trending, register_publish, register_reprocess]
+
+def _issue10_commands() -> list[CommandGroup]:
+    # Each in its own module (newsdesk_ops.commands); imported here, after Runtime exists.
+    from newsdesk_ops.commands import rebuild, redrive, status, submit, takedown
+
+    return [rebuild.register, takedown.register, status.register, submit.register, redrive.register]
+
+
+COMMAND_GROUPS: list[CommandGroup] = [
+    register_partners,
+    register_trending,
+    register_publish,
+    register_reprocess,
+    *_issue10_commands(),
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

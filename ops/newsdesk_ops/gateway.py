@@ -9,7 +9,8 @@ it answers the way API Gateway does, except that an unknown
 route gets the same problem+json 404 the app itself gives, so partners see one error format.
 
 ``LocalFunctions`` is the "Lambda service" of the local stack: it imports handlers by their
-dotted name, gives them a context object, and runs one invocation per function at a time. The
+dotted name, gives them a context object, and runs invocations of one function concurrently
+(one at a time where the handler's module keeps an invocation's state: newsdesk_ops.invocation). The
 gateway uses it, and so can background workers (stream pollers, timers) of the local stack.
 
 Nothing here talks to AWS; the handlers do, through the environment the local stack sets.
@@ -18,6 +19,7 @@ Nothing here talks to AWS; the handlers do, through the environment the local st
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib
 import json
 import logging
@@ -35,8 +37,9 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from newsdesk.errors import NotFound
+from newsdesk.errors import NotFound, PayloadTooLarge
 from newsdesk.problems import PROBLEM_CONTENT_TYPE, problem_body
+from newsdesk_ops.invocation import FunctionState, keeps_invocation_state, separate_log_contexts
 from newsdesk_ops.loopback import LoopbackServer
 from newsdesk_ops.template import (
     FUNCTION_TYPE,
@@ -56,6 +59,11 @@ log = logging.getLogger(__name__)
 
 # API Gateway's own limit on a request payload (HTTP APIs); the app enforces its smaller limit.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+# A synchronous Lambda invocation takes at most 6 MB of event (the body, base64-encoded if binary,
+# with headers and request context): a larger request never reaches the function.
+LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024
+# An HTTP API waits at most this long for its integration, then answers 503 itself.
+INTEGRATION_TIMEOUT_SECONDS = 30.0
 LOCAL_API_ID = "local"
 STAGE = "$default"
 DEFAULT_MEMORY_MB = 128
@@ -102,12 +110,13 @@ class LocalFunction:
     function_name: str
     memory_mb: int
     timeout_seconds: int
-    # Real Lambda gives each execution environment one event at a time, and our handlers rely on
-    # that: Powertools' resolver keeps the current event in module state (app.current_event), and
-    # the logger keeps per-request keys. Locally every function lives in one process, so a lock
-    # per function keeps two requests from sharing that state. Different functions still run in
-    # parallel, as they would in Lambda.
+    # Real Lambda gives each execution environment one event at a time. Locally every function
+    # lives in one process: a function whose handler module keeps the current event or batch in
+    # module state (Powertools' resolver: app.current_event; a batch processor) takes this lock, so
+    # two invocations never share that state; every other function runs its invocations
+    # concurrently, as Lambda scales out (newsdesk_ops.invocation). Log keys are per invocation.
     lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+    log_state: FunctionState = field(default_factory=FunctionState, compare=False, repr=False)
 
 
 class LocalFunctions:
@@ -125,7 +134,10 @@ class LocalFunctions:
             if resource.get("Type") == FUNCTION_TYPE
         }
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
+        # Handlers whose module keeps one invocation's state: one invocation at a time.
+        self._one_at_a_time: set[str] = set()
         self._import_lock = threading.Lock()
+        separate_log_contexts()
 
     @property
     def functions(self) -> dict[str, LocalFunction]:
@@ -137,8 +149,14 @@ class LocalFunctions:
                 return function
         raise KeyError(f"no function of the template has handler {handler!r}")
 
-    def invoke(self, function_logical_id: str, event: Any) -> Any:
-        """Run the function's handler with ``event``, as one Lambda invocation; exceptions propagate."""
+    def invoke(self, function_logical_id: str, event: Any, *, caller_timeout: float | None = None) -> Any:
+        """Run the function's handler with ``event``, as one Lambda invocation; exceptions propagate.
+
+        As Lambda, the invocation ends at the function's Timeout (FunctionTimedOut, "Task timed
+        out"); ``caller_timeout`` is how long the caller waits (API Gateway: 30 s), InvocationAbandoned
+        after that. The handler runs on a thread of its own, which Python cannot stop: it runs on
+        unseen, and holds the function's lock (if it takes one) until it returns.
+        """
         function = self._functions[function_logical_id]
         handler = self._handler(function.handler)
         context = LocalLambdaContext(
@@ -151,8 +169,39 @@ class LocalFunctions:
             deadline=time.monotonic() + function.timeout_seconds,
             log_group_name=f"/aws/lambda/{function.function_name}",
         )
-        with function.lock:
-            return handler(event, context)
+        exclusive = function.lock if function.handler in self._one_at_a_time else contextlib.nullcontext()
+        started = threading.Event()
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                with exclusive, function.log_state.invocation():
+                    # The clock starts when the invocation does, not while it waits for the lock.
+                    context.deadline = time.monotonic() + function.timeout_seconds
+                    started.set()
+                    outcome["result"] = handler(event, context)
+            except BaseException as error:  # handed to the caller's thread as is
+                outcome["error"] = error
+            finally:
+                started.set()
+
+        thread = threading.Thread(target=run, name=f"invoke-{function.logical_id}", daemon=True)
+        thread.start()
+        started.wait()
+        limit = float(function.timeout_seconds)
+        if caller_timeout is not None and caller_timeout < limit:
+            limit = caller_timeout
+        thread.join(limit)
+        if thread.is_alive():
+            if caller_timeout is not None and limit == caller_timeout:
+                raise InvocationAbandoned(f"{function.function_name}: no answer within {caller_timeout:g} s")
+            raise FunctionTimedOut(
+                f"{function.function_name} {context.aws_request_id}: Task timed out after "
+                f"{function.timeout_seconds} seconds"
+            )
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome.get("result")
 
     def _handler(self, dotted_name: str) -> Callable[[Any, Any], Any]:
         with self._import_lock:
@@ -160,7 +209,17 @@ class LocalFunctions:
                 module_name, _, attribute = dotted_name.rpartition(".")
                 module = importlib.import_module(module_name)
                 self._handlers[dotted_name] = getattr(module, attribute)
+                if keeps_invocation_state(module):
+                    self._one_at_a_time.add(dotted_name)
             return self._handlers[dotted_name]
+
+
+class FunctionTimedOut(Exception):
+    """The function ran past its Timeout: Lambda ends the invocation with an error."""
+
+
+class InvocationAbandoned(Exception):
+    """The caller stopped waiting before the function's Timeout (API Gateway's integration timeout)."""
 
 
 def _local_function(template: Template, logical_id: str, resource: dict[str, Any], stack_name: str) -> LocalFunction:
@@ -440,6 +499,17 @@ def _gateway_message(status: HTTPStatus) -> GatewayResponse:
     return _json_response(status.value, {"message": status.phrase})
 
 
+def _event_bytes(event: Mapping[str, Any]) -> int:
+    return len(json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def _payload_too_large() -> GatewayResponse:
+    """An event over Lambda's synchronous limit: refused in the API's own format (as the app's 413)."""
+    detail = f"The request is larger than a function can be invoked with ({LAMBDA_PAYLOAD_LIMIT_BYTES} bytes of event)."
+    body = problem_body(PayloadTooLarge.status, PayloadTooLarge.type_slug, PayloadTooLarge.title, detail)
+    return _json_response(PayloadTooLarge.status, body, PROBLEM_CONTENT_TYPE)
+
+
 def _no_route(request: GatewayRequest) -> GatewayResponse:
     detail = f"No route for {request.method} {unquote(request.raw_path)}."
     body = problem_body(NotFound.status, NotFound.type_slug, NotFound.title, detail)
@@ -595,14 +665,26 @@ class LocalGateway:
             # API Gateway throttles before the authorizer and the function: its own 429 message.
             return _gateway_message(HTTPStatus.TOO_MANY_REQUESTS)
         event = build_http_event(request, match)
+        if len(request.body) > LAMBDA_PAYLOAD_LIMIT_BYTES // 8 and _event_bytes(event) > LAMBDA_PAYLOAD_LIMIT_BYTES:
+            # (A smaller body cannot make the event that large: JSON writes a character in 6 bytes at most.)
+            return _payload_too_large()
         authorizer_name = match.compiled.route.authorizer
         if authorizer_name:
             denied = self._authorize(event, self._authorizers[authorizer_name])
             if denied is not None:
                 return denied
         try:
-            result = self._functions.invoke(match.compiled.route.function_logical_id, event)
+            result = self._functions.invoke(
+                match.compiled.route.function_logical_id, event, caller_timeout=INTEGRATION_TIMEOUT_SECONDS
+            )
             return proxy_result_to_response(result)
+        except InvocationAbandoned as abandoned:
+            log.error("%s", abandoned)
+            return _gateway_message(HTTPStatus.SERVICE_UNAVAILABLE)
+        except FunctionTimedOut as timed_out:
+            # Lambda reports the timeout as a function error; API Gateway answers it with its 500.
+            log.error("%s", timed_out)
+            return _gateway_message(HTTPStatus.INTERNAL_SERVER_ERROR)
         except Exception:
             log.error("%s failed:\n%s", match.compiled.route.handler, traceback.format_exc())
             return _gateway_message(HTTPStatus.INTERNAL_SERVER_ERROR)

@@ -41,12 +41,14 @@ from newsdesk.partners import PartnerAlreadyExists, derive_partner_id
 from newsdesk_ops.demo import DemoNewsroom, demo_enabled
 from newsdesk_ops.emulator import speed_up_moto
 from newsdesk_ops.gateway import LocalFunctions, LocalGateway
+from newsdesk_ops.local_state import LocalState, Resources, fresh_requested, kept_state_dir
 from newsdesk_ops.site import SITE_PORT_ENV, SiteServer
 from newsdesk_ops.target import DEFAULT_LOCAL_FILE
 from newsdesk_ops.template import LocalResources, Template, create_resources, function_environment, load_template
 from newsdesk_ops.workers import SnapshotServer, stream_poller, timers
 
-log = logging.getLogger(__name__)
+# By name: run as `python -m newsdesk_ops.local_stack`, __name__ is "__main__", outside the "newsdesk_ops" logger.
+log = logging.getLogger("newsdesk_ops.local_stack")
 
 STACK_NAME = "newsdesk-local"
 DEFAULT_PORT = 3000
@@ -88,7 +90,7 @@ Worker = Callable[[RunningStack], Callable[[], None]]
 """Starts background work for a running stack and returns the function that stops it.
 
 A worker starts its own (daemon) thread, invokes functions through ``stack.functions.invoke``
-(which serializes invocations per function, like Lambda), and must return promptly from both
+(which runs them as Lambda would: newsdesk_ops.invocation), and must return promptly from both
 calls. Workers start after the gateway, in the order added, and stop in reverse order before
 the gateway and moto stop. Example shape of a stream poller::
 
@@ -116,9 +118,15 @@ class LocalStack:
         state_file: Path | None = DEFAULT_LOCAL_FILE,
         parameter_overrides: dict[str, str] | None = None,
         background: bool = True,
+        state_dir: Path | None = None,
+        fresh: bool | None = None,
     ) -> None:
         """``background=False`` leaves out the stream poller and the timers (the snapshot server
-        still runs): the functions then run only when called, e.g. in benchmarks."""
+        still runs): the functions then run only when called, e.g. in benchmarks.
+
+        With ``state_dir`` the stack restores what it kept there when it starts and keeps its state
+        there when it stops (newsdesk_ops.local_state); ``fresh`` (default: NEWSDESK_LOCAL_FRESH=1)
+        deletes the kept state first."""
         self._template = template if template is not None else load_template()
         self._stack_name = stack_name
         self._region = region
@@ -133,6 +141,9 @@ class LocalStack:
         self._site: SiteServer | None = None
         self._running: RunningStack | None = None
         self._info: dict[str, str] | None = None
+        self._state = LocalState(state_dir) if state_dir is not None else None
+        self._fresh = fresh
+        self._state_resources: Resources | None = None
 
     def add_worker(self, worker: Worker) -> None:
         """Run ``worker`` alongside the gateway (add before ``start``)."""
@@ -194,8 +205,9 @@ class LocalStack:
         os.environ.update(environment)
         os.environ.update(_lambda_runtime_variables(self._stack_name, region))
 
-        partner_id, partner_key = _local_partner(environment["TABLE_NAME"], dynamodb)
-        site_key = _local_site_key(environment["TABLE_NAME"], dynamodb)
+        saved_keys = self._restore_state(resources, environment, endpoint, region, dynamodb, s3)
+        partner_id, partner_key = _local_partner(environment["TABLE_NAME"], dynamodb, saved_keys.get("partner_key"))
+        site_key = _local_site_key(environment["TABLE_NAME"], dynamodb, saved_keys.get("site_key"))
         functions = LocalFunctions(self._template, stack_name=self._stack_name, region=region)
         self._gateway = LocalGateway(
             self._template,
@@ -241,6 +253,46 @@ class LocalStack:
             _write_private(self._state_file, json.dumps(self._info, indent=2) + "\n")
         return self.info
 
+    def _restore_state(
+        self, resources: LocalResources, environment: dict[str, str], endpoint: str, region: str, dynamodb: Any, s3: Any
+    ) -> dict[str, str]:
+        """Put back what the state directory holds (see newsdesk_ops.local_state); the saved keys."""
+        if self._state is None:
+            return {}
+        self._state_resources = Resources(
+            table_name=environment["TABLE_NAME"],
+            buckets=dict(resources.buckets),
+            archive_bucket=environment.get("ARCHIVE_BUCKET", ""),
+            snapshot_bucket=environment.get("SNAPSHOT_BUCKET", ""),
+            endpoint_url=endpoint,
+            region=region,
+        )
+        if self._fresh if self._fresh is not None else fresh_requested():
+            log.info("local state: starting empty; %s deleted", self._state.directory)
+            self._state.clear()
+            return {}
+        if not self._state.exists():
+            log.info("local state: nothing kept in %s yet; starting empty", self._state.directory)
+            return {}
+        restored = self._state.restore(self._state_resources, dynamodb=dynamodb, s3=s3)
+        log.info("local state restored from %s: %s", self._state.directory, restored.summary())
+        return self._state.keys()
+
+    def _save_state(self) -> None:
+        if self._state is None or self._state_resources is None or self._info is None:
+            return
+        resources = self._state_resources
+        try:
+            objects, items = self._state.save(
+                resources,
+                dynamodb=boto3.client("dynamodb", region_name=resources.region, endpoint_url=resources.endpoint_url),
+                s3=boto3.client("s3", region_name=resources.region, endpoint_url=resources.endpoint_url),
+                keys={"partner_key": self._info["partner_key"], "site_key": self._info["site_key"]},
+            )
+            log.info("local state kept in %s: %d object(s), %d item(s)", self._state.directory, objects, items)
+        except Exception:
+            log.exception("local state: saving to %s failed; the previous state stays", self._state.directory)
+
     def _start_snapshot_server(self, server: SnapshotServer, port: int, requested: int | None) -> str:
         """Bind the requested port, else the API's port + 1, falling back to a free port if that is taken."""
         preferred = requested if requested is not None else (port + 1 if port else 0)
@@ -281,6 +333,8 @@ class LocalStack:
                 stop_worker()
             except Exception:
                 log.exception("a worker failed to stop")
+        # With the workers stopped nothing writes any more; moto is still up.
+        self._save_state()
         if self._site is not None:
             self._site.stop()
             self._site = None
@@ -374,27 +428,32 @@ def forget_function_state(template: Template) -> None:
                 value.cache_clear()
 
 
-def _local_partner(table_name: str, dynamodb: Any) -> tuple[str, str]:
-    """The local partner and a fresh key for it (a second stack on the same moto adds a key)."""
+def _local_partner(table_name: str, dynamodb: Any, kept_key: str | None = None) -> tuple[str, str]:
+    """The local partner and its key: the key kept from the last run (restored state), else a fresh
+    one (a second stack on the same moto adds a key)."""
     store = PartnerStore(table_name, client=dynamodb)
     try:
         partner, secret = store.add_partner(LOCAL_PARTNER_NAME, LOCAL_PARTNER_LANGUAGE, LOCAL_PARTNER_SECTION)
         return partner.partner_id, secret
     except PartnerAlreadyExists:
         partner_id = derive_partner_id(LOCAL_PARTNER_NAME)
+        if kept_key:
+            return partner_id, kept_key
         _key, secret = store.add_key(partner_id)
         return partner_id, secret
 
 
-def _local_site_key(table_name: str, dynamodb: Any) -> str:
-    """A fresh key of the local site partner (role "site"), created on first use."""
+def _local_site_key(table_name: str, dynamodb: Any, kept_key: str | None = None) -> str:
+    """The local site partner's key (role "site"): kept from the last run, else a fresh one."""
     store = PartnerStore(table_name, client=dynamodb)
     try:
         _partner, secret = store.add_partner(LOCAL_SITE_NAME, LOCAL_PARTNER_LANGUAGE, role="site")
-        return secret
+        return str(secret)
     except PartnerAlreadyExists:
+        if kept_key:
+            return kept_key
         _key, secret = store.add_key(derive_partner_id(LOCAL_SITE_NAME), role="site")
-        return secret
+        return str(secret)
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -503,7 +562,8 @@ def main(argv: list[str] | None = None) -> int:
     demo = DemoNewsroom() if demo_enabled() else None
     if demo is not None:
         overrides.update(demo.start_images())
-    stack = LocalStack(state_file=state_file, parameter_overrides=overrides)
+    # What the stack had when it last stopped comes back (NEWSDESK_LOCAL_FRESH=1 / make run FRESH=1: empty).
+    stack = LocalStack(state_file=state_file, parameter_overrides=overrides, state_dir=kept_state_dir())
     with _stop_signals() as stop:
         try:
             info = stack.start(port=port, snapshots_port=snapshots_port, site_port=site_port)

@@ -458,6 +458,10 @@ def authorizer_handler(template: Template, authorizer_name: str) -> str:
         if isinstance(function_arn, dict) and "Fn::GetAtt" in function_arn:
             function_logical_id, _attribute = function_arn["Fn::GetAtt"]
             return _handler(template, _function(template, function_logical_id))
+        # "!Ref Function.Alias": SAM's reference to the alias of the function's published versions.
+        reference = function_arn.get("Ref") if isinstance(function_arn, dict) else None
+        if isinstance(reference, str) and reference.endswith(".Alias"):
+            return _handler(template, _function(template, reference.removesuffix(".Alias")))
         raise ValueError(f"authorizer {authorizer_name} does not point at a function of this template")
     raise ValueError(f"no HttpApi defines an authorizer named {authorizer_name!r}")
 

@@ -66,6 +66,8 @@ SHARD_REFRESH_SECONDS = 5.0
 LOCAL_MAX_RETRIES = 3
 RETRY_BACKOFF_SECONDS = 0.2
 GET_RECORDS_LIMIT = 1000
+# How many of the last records read the poller remembers (see StreamPoller._follow).
+RECENT_IDS_KEPT = 2000
 STOP_TIMEOUT_SECONDS = 10.0
 
 
@@ -253,6 +255,12 @@ class StreamPoller:
         self._shard_of = shard_of
         # The next sequence number to read when reading moto's shard directly; None: the Streams API.
         self._position: int | None = None
+        # The shard object last read: moto replaces it when it rolls back a transaction.
+        self._shard: Any = None
+        # eventID of the records read lately, by sequence number: after moto replaced the table, a
+        # record of the new shard at a number we read is new if its eventID is not the one we read.
+        self._recent_ids: dict[int, str] = {}
+        self.shard_replacements = 0
         self._iterators: dict[str, str | None] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -271,6 +279,7 @@ class StreamPoller:
         if self._shard_of is not None:
             try:
                 shard = self._shard_of()
+                self._shard = shard
                 first = shard.starting_sequence_number
                 latest = self.source.starting_position == "LATEST"
                 self._position = first + len(shard.items) if latest else first
@@ -326,13 +335,48 @@ class StreamPoller:
         shard = self._shard_of() if self._shard_of is not None else None
         if shard is None:
             return []
+        if shard is not self._shard:
+            self._follow(shard)
         offset = max(0, self._position - shard.starting_sequence_number)
         records = [
             record.to_json() for record in shard.items[offset : offset + GET_RECORDS_LIMIT] if record is not None
         ]
         if records:
             self._position = int(_sequence_number({"dynamodb": records[-1]["dynamodb"]})) + 1
+            for record in records:
+                self._recent_ids[int(_sequence_number(record))] = str(record.get("eventID", ""))
+            while len(self._recent_ids) > RECENT_IDS_KEPT:  # oldest first: read in order
+                del self._recent_ids[next(iter(self._recent_ids))]
         return records
+
+    def _follow(self, shard: Any) -> None:
+        """Read ``shard`` from now on: moto put a copy of the table (and of its stream) in its place.
+
+        Plain moto does so when it cancels a transaction (newsdesk_ops.emulator's patch keeps the
+        table in place). The copy was taken when the transaction began: a write another thread made
+        meanwhile is only in the old table, so the copy's records after that point are new ones
+        under sequence numbers we have read already. We step back over every record of the copy
+        whose eventID is not the one we read at its number, and read on from there.
+        """
+        assert self._position is not None
+        self.shard_replacements += 1
+        start = shard.starting_sequence_number
+        resume = min(self._position, start + len(shard.items))
+        while resume > start:
+            record = shard.items[resume - 1 - start]
+            read_id = self._recent_ids.get(resume - 1)
+            if record is None or read_id is None or record.to_json().get("eventID") == read_id:
+                break
+            resume -= 1
+        log.warning(
+            "stream poller %s: the table was replaced (moto restored its copy after a cancelled transaction); "
+            "reading the new table's stream from sequence number %d (was at %d)",
+            self.name,
+            resume,
+            self._position,
+        )
+        self._position = resume
+        self._shard = shard
 
     def _handle(self, read: list[dict[str, Any]]) -> int:
         if read and self._on_change is not None:

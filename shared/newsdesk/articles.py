@@ -123,6 +123,8 @@ class ArticleRecord:
     expires_at: datetime | None = None
     # Set on a retracted article: why it is down (the partner cancelled or deleted it, or it expired).
     retraction_reason: RetractionReason | None = None
+    # An operator's takedown (``newsdesk takedown ID --reason``): the reason in words, shown on the tombstone.
+    retraction_note: str | None = None
     headline: str
     language: str
     published_at: datetime

@@ -42,6 +42,7 @@ class RetractionReason(StrEnum):
     CANCELED = "canceled"  # the partner sent pubstatus "canceled"
     DELETED = "deleted"  # the partner sent DELETE
     EXPIRED = "expired"  # its ninjs ``expires`` time passed (its rights ended)
+    OPERATOR = "operator"  # an operator took it down (``newsdesk takedown``), for the reason in its note
 
 
 @dataclass(frozen=True, slots=True)

@@ -314,6 +314,7 @@ def test_retraction_leaves_every_list_and_leaves_a_tombstone_in_the_same_run(new
         "revision": 2,
         "updated_at": tombstone["updated_at"],
         "reason": "deleted",
+        "note": None,
     }
     for path in (
         "v1/latest.json",

@@ -151,6 +151,7 @@ def test_tombstone_is_small_and_says_why() -> None:
         "revision": 4,
         "updated_at": "2026-11-25T07:31:05Z",
         "reason": None,
+        "note": None,
     }
 
 
@@ -392,7 +393,7 @@ PINNED_BYTES = {
     ),
     "tombstone": (
         '{"schema_version":"v1","kind":"tombstone","id":"abcdefgh234567",'
-        '"status":"embargoed","revision":9,"updated_at":"2026-11-25T07:31:05Z","reason":null}\n'
+        '"status":"embargoed","revision":9,"updated_at":"2026-11-25T07:31:05Z","reason":null,"note":null}\n'
     ),
     "list": (
         '{"schema_version":"v1","kind":"list","name":"outlets/oboronka-daily","section":null,'

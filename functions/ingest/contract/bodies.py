@@ -126,8 +126,8 @@ class ArticleView(Body):
     updated_at: datetime
     embargoed_until: datetime | None
     expires_at: datetime | None = Field(description="ninjs expires: the story is retracted at this time.")
-    retraction_reason: Literal["canceled", "deleted", "expired"] | None = Field(
-        description="Why a retracted article is down: pubstatus canceled, DELETE, or expires passed."
+    retraction_reason: Literal["canceled", "deleted", "expired", "operator"] | None = Field(
+        description="Why a retracted article is down: pubstatus canceled, DELETE, expires passed, or a takedown."
     )
     warnings: list[str]
     article: Article

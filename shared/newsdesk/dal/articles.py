@@ -67,6 +67,7 @@ _REVISION_FIELDS = (
     "revision",
     "status",
     "retraction_reason",
+    "retraction_note",
     "content_hash",
     "archive_key",
     "normalized_key",

@@ -115,9 +115,12 @@ class PartnerStore:
         """Issue another key for an existing partner; returns the key and its secret."""
         if role not in ROLES:
             raise InvalidPartnerProfile(f"Role {role!r} is not one of {', '.join(ROLES)}.")
-        partner = self.get_partner(partner_id)
-        if partner is None:
+        directory = self._get(keys.DIRECTORY_PK, partner_id, consistent=True)
+        if directory is None:
             raise PartnerNotFound(f"No partner with id {partner_id!r}.")
+        if directory.get("disabled_at"):
+            raise InvalidPartnerProfile(f"Partner {partner_id!r} is disabled; enable it first.")
+        partner = partner_from_values(directory)
         key, secret = self._new_key(partner_id, role, now_utc())
         self._write_key(key, partner, hash_secret(secret))
         return key, secret
@@ -174,7 +177,8 @@ class PartnerStore:
             return None
         # Eventually consistent: a key revoked in the last second may still work for that second.
         item = self._get(keys.lookup_pk(hash_secret(secret)), keys.LOOKUP_SK, consistent=False)
-        return principal_from_values(item) if item else None
+        # A disabled partner's keys (newsdesk.dal.partner_admin) resolve to no one until enabled.
+        return principal_from_values(item) if item and not item.get("disabled_at") else None
 
     # helpers
 

@@ -120,10 +120,11 @@ _TOMBSTONE_STATUS: dict[ArticleStatus, Literal["retracted", "withheld", "embargo
 }
 
 
-_RETRACTION_REASON: dict[RetractionReason, Literal["canceled", "deleted", "expired"]] = {
+_RETRACTION_REASON: dict[RetractionReason, Literal["canceled", "deleted", "expired", "operator"]] = {
     RetractionReason.CANCELED: "canceled",
     RetractionReason.DELETED: "deleted",
     RetractionReason.EXPIRED: "expired",
+    RetractionReason.OPERATOR: "operator",
 }
 
 
@@ -135,10 +136,11 @@ def tombstone_snapshot(record: ArticleRecord) -> TombstoneSnapshot:
         revision=record.revision,
         updated_at=changed_at(record),
         reason=_reason(record),
+        note=record.retraction_note if record.status is ArticleStatus.RETRACTED else None,
     )
 
 
-def _reason(record: ArticleRecord) -> Literal["canceled", "deleted", "expired"] | None:
+def _reason(record: ArticleRecord) -> Literal["canceled", "deleted", "expired", "operator"] | None:
     if record.status is not ArticleStatus.RETRACTED or record.retraction_reason is None:
         return None
     return _RETRACTION_REASON[record.retraction_reason]

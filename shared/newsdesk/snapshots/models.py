@@ -196,12 +196,16 @@ class TombstoneSnapshot(SnapshotModel):
     status: Literal["retracted", "withheld", "embargoed"]
     revision: int
     updated_at: UtcTime
-    reason: Literal["canceled", "deleted", "expired"] | None = field(
+    reason: Literal["canceled", "deleted", "expired", "operator"] | None = field(
         default=None,
         metadata=described(
-            "Why a retracted article is down: the partner cancelled or deleted it, or its rights expired "
-            "(ninjs expires); null otherwise"
+            "Why a retracted article is down: the partner cancelled or deleted it, its rights expired "
+            "(ninjs expires), or an operator took it down; null otherwise"
         ),
+    )
+    note: str | None = field(
+        default=None,
+        metadata=described("With reason operator: the operator's reason in words (plain text); null otherwise"),
     )
 
 

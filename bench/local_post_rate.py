@@ -1,0 +1,134 @@
+"""The local stack's HTTP POST rate against the same clients writing straight to its moto (issue 10).
+
+Issue 10: "With 4 clients, HTTP POSTs ran at 0.03-0.1x the rate of the same clients writing
+PutObject + PutItem straight to the same moto server; bring that to >= 0.3x at 5,000 stored
+articles." This measures, in one run on one local stack (stream poller and timers running, as
+`make run`), at each fill level: 4 clients POSTing new articles through the gateway (authorizer,
+ingest, archive, table) for ``--posts`` requests, then 4 clients doing one PutObject (the same
+body) + one PutItem each for the same count, directly to moto. Ratio = HTTP rate / direct rate.
+The table is filled between levels by POSTs through the API (so the stored articles are real).
+
+    .venv/bin/python -m bench.local_post_rate --levels 0,200 --posts 80
+
+Results: bench/results/local_post_rate.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from newsdesk_ops.local_stack import LocalStack
+from tests.conftest import load_ninjs
+from tests.http.conftest import http_request
+
+CLIENTS = 4
+RESULTS = Path(__file__).parent / "results"
+
+
+def _document() -> bytes:
+    document = {**load_ninjs("ru_defence_industry.json"), "uri": f"urn:newsml:bench.example:{uuid.uuid4().hex}"}
+    return json.dumps(document, ensure_ascii=False).encode("utf-8")
+
+
+def _rate(count: int, work: Callable[[int], None]) -> float:
+    """Requests per second of CLIENTS threads sharing ``count`` calls of ``work``."""
+    numbers = iter(range(count))
+    lock = threading.Lock()
+
+    def client() -> None:
+        while True:
+            with lock:
+                number = next(numbers, None)
+            if number is None:
+                return
+            work(number)
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return count / (time.perf_counter() - started)
+
+
+def measure(levels: list[int], posts: int) -> list[dict[str, Any]]:
+    os.environ["NEWSDESK_NO_DEMO"] = "1"
+    rows: list[dict[str, Any]] = []
+    with LocalStack(state_file=None) as stack:
+        info = stack.info
+        headers = {"Authorization": f"Bearer {info['partner_key']}", "Content-Type": "application/json"}
+        s3 = boto3.client("s3", region_name=info["region"], endpoint_url=info["aws_endpoint_url"])
+        dynamodb = boto3.client("dynamodb", region_name=info["region"], endpoint_url=info["aws_endpoint_url"])
+        stored = 0
+        failures = 0
+
+        def post(_number: int) -> None:
+            nonlocal failures
+            if http_request(info["api_url"], "POST", "/v1/articles", _document(), headers).status != 201:
+                failures += 1
+
+        def direct(number: int) -> None:
+            body = _document()
+            key = f"bench/{uuid.uuid4().hex}"
+            s3.put_object(Bucket=info["archive_bucket"], Key=key, Body=body, ContentType="application/json")
+            dynamodb.put_item(
+                TableName=info["table_name"],
+                Item={"PK": {"S": f"BENCH#{key}"}, "SK": {"S": "X"}, "body_key": {"S": key}, "n": {"N": str(number)}},
+            )
+
+        for level in levels:
+            if level > stored:
+                _rate(level - stored, post)
+                stored = level
+            http = _rate(posts, post)
+            stored += posts
+            direct_rate = _rate(posts, direct)
+            rows.append(
+                {
+                    "stored_articles": level,
+                    "posts": posts,
+                    "clients": CLIENTS,
+                    "http_posts_per_second": round(http, 2),
+                    "direct_put_pairs_per_second": round(direct_rate, 2),
+                    "ratio": round(http / direct_rate, 3),
+                    "failed_posts": failures,
+                }
+            )
+            print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--levels", default="0,200", help="stored articles at which to measure, e.g. 0,1000,5000")
+    parser.add_argument("--posts", type=int, default=80, help="requests per measurement")
+    arguments = parser.parse_args()
+    rows = measure([int(level) for level in arguments.levels.split(",")], arguments.posts)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "local_post_rate.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    lines = [
+        "| stored articles | HTTP POST/s (4 clients) | PutObject+PutItem/s (4 clients) | ratio |",
+        "| ---: | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {row['stored_articles']} | {row['http_posts_per_second']} | {row['direct_put_pairs_per_second']} | "
+        f"{row['ratio']} |"
+        for row in rows
+    ]
+    (RESULTS / "local_post_rate.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

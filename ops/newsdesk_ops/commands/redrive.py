@@ -1,0 +1,199 @@
+"""``newsdesk redrive [--dry-run]``: replay the dead letters of the stack's queues.
+
+What the template sends to its dead-letter queues (``DestinationConfig.OnFailure``):
+- stream consumers (publish, view counter, media): a batch that kept failing. The message holds no
+  records, only where they were: ``DDBStreamBatchInfo`` (stream, shard, first and last sequence
+  number) and the function (``requestContext.functionArn``). Redrive reads that range of the shard
+  again, keeps the records the function's FilterCriteria (template.yaml) would have let through, and
+  invokes the function with them. The stream keeps records 24 hours: older ones are no longer
+  readable, and redrive says so (publish: run ``newsdesk publish --all``; the view counter: those
+  views are not counted) and leaves the message unless ``--discard-unreadable``.
+- timers (embargo, trending): an asynchronous invocation that failed; the message holds the event
+  (``requestPayload``), which is invoked again.
+A message is deleted only after its replay succeeded. The local stack emulates no dead-letter queues.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from newsdesk_ops.commands.status import NOT_EMULATED, stack_resources
+from newsdesk_ops.template import load_template, stream_sources
+from newsdesk_ops.workers import lambda_stream_record, passes_filters
+
+if TYPE_CHECKING:
+    from newsdesk_ops.cli import Runtime, Subparsers
+
+# (function name or ARN, event) -> (succeeded, what went wrong)
+Invoke = Callable[[str, dict[str, Any]], tuple[bool, str]]
+_UNREADABLE = {"TrimmedDataAccessException", "ExpiredIteratorException", "ResourceNotFoundException"}
+
+
+@dataclass
+class RedriveReport:
+    replayed: int = 0
+    unreadable: int = 0
+    failed: int = 0
+    discarded: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def register(commands: Subparsers) -> None:
+    redrive = commands.add_parser("redrive", help="replay the dead letters of the stack's queues")
+    redrive.add_argument("--dry-run", action="store_true", help="say what each dead letter holds, replay nothing")
+    redrive.add_argument(
+        "--discard-unreadable",
+        action="store_true",
+        help="delete dead letters whose stream records are gone (after `publish --all`)",
+    )
+    redrive.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, runtime: Runtime) -> int:
+    target = runtime.target()
+    if target.is_local:
+        print(f"Dead letters: {NOT_EMULATED} (the local poller retries a failing batch until it succeeds).")
+        return 0
+    resources = stack_resources(args.stack, target.region)
+    queues = {name: url for name, url in resources.get("AWS::SQS::Queue", {}).items() if "DeadLetter" in name}
+    functions = resources.get("AWS::Lambda::Function", {})
+    # Function physical name -> its stream filters (by logical id in the template).
+    filters = {
+        functions[source.function_logical_id]: source.filter_patterns
+        for source in stream_sources(load_template())
+        if source.function_logical_id in functions
+    }
+    redriver = Redriver(
+        sqs=boto3.client("sqs", region_name=target.region),
+        streams=boto3.client("dynamodbstreams", region_name=target.region),
+        invoke=lambda_invoker(boto3.client("lambda", region_name=target.region)),
+        filters=filters,
+        dry_run=args.dry_run,
+        discard_unreadable=args.discard_unreadable,
+    )
+    report = RedriveReport()
+    for name, url in sorted(queues.items()):
+        redriver.drain(name, url, report)
+    for note in report.notes:
+        print(f"  {note}", file=sys.stderr)
+    mode = " (dry run)" if args.dry_run else ""
+    print(
+        f"Dead letters{mode}: {report.replayed} replayed, {report.unreadable} no longer readable, "
+        f"{report.failed} failed again, {report.discarded} discarded."
+    )
+    return 1 if report.failed or (report.unreadable and not args.discard_unreadable) else 0
+
+
+def lambda_invoker(client: Any) -> Invoke:
+    def invoke(function: str, event: dict[str, Any]) -> tuple[bool, str]:
+        response = client.invoke(FunctionName=function, Payload=json.dumps(event).encode("utf-8"))
+        payload = response["Payload"].read()
+        if response.get("FunctionError"):
+            return False, f"function error: {payload[:300]!r}"
+        answer = json.loads(payload or b"null")
+        if isinstance(answer, dict) and answer.get("batchItemFailures"):
+            return False, f"{len(answer['batchItemFailures'])} records failed again"
+        return True, ""
+
+    return invoke
+
+
+@dataclass
+class Redriver:
+    sqs: Any
+    streams: Any
+    invoke: Invoke
+    filters: Mapping[str, Sequence[Mapping[str, Any]]]
+    dry_run: bool = False
+    discard_unreadable: bool = False
+
+    def drain(self, queue_name: str, url: str, report: RedriveReport) -> None:
+        seen: set[str] = set()
+        while True:
+            messages = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=120).get(
+                "Messages", []
+            )
+            fresh = [message for message in messages if message["MessageId"] not in seen]
+            if not fresh:
+                return
+            for message in fresh:
+                seen.add(message["MessageId"])
+                if self.replay(queue_name, message, report):
+                    self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+    def replay(self, queue_name: str, message: Mapping[str, Any], report: RedriveReport) -> bool:
+        """Replay one dead letter; True when it may be deleted."""
+        try:
+            letter = json.loads(message["Body"])
+            function = str(letter["requestContext"]["functionArn"])
+        except (ValueError, KeyError, TypeError):
+            report.failed += 1
+            report.notes.append(f"{queue_name} {message['MessageId']}: not a Lambda failure record; left in the queue")
+            return False
+        name = function.split(":function:")[-1].split(":")[0]
+        if "DDBStreamBatchInfo" in letter:
+            info = letter["DDBStreamBatchInfo"]
+            try:
+                event: dict[str, Any] = {"Records": self.stream_records(info, self.filters.get(name, ()))}
+            except ClientError as error:
+                if error.response["Error"]["Code"] not in _UNREADABLE:
+                    raise
+                report.unreadable += 1
+                report.notes.append(
+                    f"{queue_name}: records {info.get('startSequenceNumber')}..{info.get('endSequenceNumber')} of "
+                    f"{name} are no longer in the stream (kept 24 hours); publish: run `newsdesk publish --all`"
+                )
+                if self.discard_unreadable and not self.dry_run:
+                    report.discarded += 1
+                    return True
+                return False
+        elif "requestPayload" in letter:
+            event = letter["requestPayload"]
+        else:
+            report.failed += 1
+            report.notes.append(f"{queue_name} {message['MessageId']}: holds neither stream positions nor an event")
+            return False
+        if self.dry_run:
+            count = len(event["Records"]) if "Records" in event else 1
+            report.notes.append(f"{queue_name}: would replay {count} record(s) to {name}")
+            return False
+        succeeded, problem = self.invoke(function, event)
+        if succeeded:
+            report.replayed += 1
+            return True
+        report.failed += 1
+        report.notes.append(f"{queue_name}: {name} failed again: {problem}; left in the queue")
+        return False
+
+    def stream_records(self, info: Mapping[str, Any], patterns: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """The records of ``info``'s range of the shard that the function's filters let through."""
+        stream_arn, end = str(info["streamArn"]), int(info["endSequenceNumber"])
+        iterator = self.streams.get_shard_iterator(
+            StreamArn=stream_arn,
+            ShardId=info["shardId"],
+            ShardIteratorType="AT_SEQUENCE_NUMBER",
+            SequenceNumber=str(info["startSequenceNumber"]),
+        ).get("ShardIterator")
+        region = stream_arn.split(":")[3]
+        found: list[dict[str, Any]] = []
+        while iterator:
+            page = self.streams.get_records(ShardIterator=iterator, Limit=1000)
+            records = page.get("Records", [])
+            for record in records:
+                if int(record["dynamodb"]["SequenceNumber"]) > end:
+                    return found
+                delivered = lambda_stream_record(record, stream_arn, region)
+                if passes_filters(patterns, delivered):
+                    found.append(delivered)
+            if not records:
+                return found
+            iterator = page.get("NextShardIterator")
+        return found

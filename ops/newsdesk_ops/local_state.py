@@ -1,0 +1,249 @@
+"""What the local stack keeps across restarts of `make run`: ``.newsdesk/state/``.
+
+moto keeps everything in memory, so a restarted stack had lost every article, partner and key.
+When the stack stops it now writes, under the state directory:
+
+- ``buckets/<LogicalId>/``: every object of every bucket of the template (the archive with the
+  exact bytes of every accepted revision, the snapshots, the pictures), with its content type,
+  cache control and metadata;
+- ``table.jsonl``: every item of the table (DynamoDB JSON, one per line);
+- ``keys.json``: the local partner's and the local site's keys (the table holds only their hashes).
+
+When it starts again it puts the objects back, then the table's items other than the articles
+(partners, keys, counters, trending, what publish remembers), and then rebuilds the articles
+from the archive with ``newsdesk rebuild --from-archive``'s own code
+(``newsdesk_ops.rebuild.rebuild_from_archive``): the local stack exercises the disaster-recovery
+path every time it restarts. Saved article items the rebuild does not write (views, media state)
+are put back afterwards where nothing is there; if the rebuild fails, the saved article items are
+put back as they were, and the log says so.
+
+``NEWSDESK_LOCAL_FRESH=1`` (``make run FRESH=1``) deletes the saved state and starts empty.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+log = logging.getLogger(__name__)
+
+STATE_DIR_ENV = "NEWSDESK_LOCAL_STATE_DIR"
+FRESH_ENV = "NEWSDESK_LOCAL_FRESH"
+DEFAULT_STATE_DIR = Path(".newsdesk/state")
+TABLE_FILE = "table.jsonl"
+KEYS_FILE = "keys.json"
+BUCKETS_DIR = "buckets"
+INDEX_FILE = "index.json"
+# Items of articles (newsdesk.dal.keys.ARTICLE_PREFIX): the rebuild from the archive writes them.
+ARTICLE_PREFIX = "ARTICLE#"
+# Object attributes kept beside the bytes (get_object name -> put_object name).
+_OBJECT_ATTRIBUTES = {
+    "ContentType": "ContentType",
+    "CacheControl": "CacheControl",
+    "ContentEncoding": "ContentEncoding",
+    "ContentDisposition": "ContentDisposition",
+    "Metadata": "Metadata",
+}
+
+
+def fresh_requested(environment: Mapping[str, str] = os.environ) -> bool:
+    return environment.get(FRESH_ENV, "").strip().lower() in {"1", "yes", "true"}
+
+
+def kept_state_dir(environment: Mapping[str, str] = os.environ) -> Path:
+    return Path(environment.get(STATE_DIR_ENV) or DEFAULT_STATE_DIR)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Where the running stack keeps its state."""
+
+    table_name: str
+    buckets: dict[str, str]  # logical id -> bucket name
+    archive_bucket: str
+    snapshot_bucket: str
+    endpoint_url: str
+    region: str
+
+
+@dataclass
+class Restored:
+    objects: int = 0
+    items: int = 0
+    articles_rebuilt: int = 0
+    article_items_kept: int = 0
+    rebuild_failed: str = ""
+
+    def summary(self) -> str:
+        how = (
+            f"articles from the saved items (the rebuild from the archive failed: {self.rebuild_failed})"
+            if self.rebuild_failed
+            else f"{self.articles_rebuilt} article(s) rebuilt from the archive"
+        )
+        return (
+            f"{self.objects} object(s), {self.items} other item(s), {how}, "
+            f"{self.article_items_kept} saved article item(s) put back"
+        )
+
+
+class LocalState:
+    """The state directory of one local stack."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def exists(self) -> bool:
+        return (self.directory / TABLE_FILE).is_file()
+
+    def clear(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def keys(self) -> dict[str, str]:
+        """The local keys saved last time ({} when none)."""
+        try:
+            saved = json.loads((self.directory / KEYS_FILE).read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return {}
+        return {str(name): str(value) for name, value in saved.items()} if isinstance(saved, dict) else {}
+
+    # --- save ----------------------------------------------------------------------------------------
+
+    def save(self, resources: Resources, *, dynamodb: Any, s3: Any, keys: Mapping[str, str]) -> tuple[int, int]:
+        """Write everything to a new directory, then put it in place of the old one; (objects, items)."""
+        partial = self.directory.with_name(self.directory.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        os.chmod(partial, 0o700)  # the keys file is a secret
+        objects = sum(
+            _save_bucket(s3, bucket, partial / BUCKETS_DIR / logical_id)
+            for logical_id, bucket in sorted(resources.buckets.items())
+        )
+        items = 0
+        with (partial / TABLE_FILE).open("w", encoding="utf-8") as stream:
+            for item in _scan(dynamodb, resources.table_name):
+                stream.write(json.dumps(_encode(item), ensure_ascii=False) + "\n")
+                items += 1
+        descriptor = os.open(partial / KEYS_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            json.dump(dict(keys), stream, indent=2)
+        previous = self.directory.with_name(self.directory.name + ".previous")
+        shutil.rmtree(previous, ignore_errors=True)
+        if self.directory.exists():
+            self.directory.rename(previous)
+        partial.rename(self.directory)
+        shutil.rmtree(previous, ignore_errors=True)
+        return objects, items
+
+    # --- restore -------------------------------------------------------------------------------------
+
+    def restore(self, resources: Resources, *, dynamodb: Any, s3: Any) -> Restored:
+        restored = Restored()
+        for logical_id, bucket in sorted(resources.buckets.items()):
+            restored.objects += _restore_bucket(s3, bucket, self.directory / BUCKETS_DIR / logical_id)
+        articles: list[dict[str, Any]] = []
+        for item in self._items():
+            if str(item.get("PK", {}).get("S", "")).startswith(ARTICLE_PREFIX):
+                articles.append(item)
+                continue
+            dynamodb.put_item(TableName=resources.table_name, Item=item)
+            restored.items += 1
+        try:
+            restored.articles_rebuilt = _rebuild(resources)
+        except Exception as error:  # the saved items are the fallback: the stack must come up
+            log.exception("local state: the rebuild from the archive failed; the saved article items are used")
+            restored.rebuild_failed = f"{type(error).__name__}: {error}"
+        for item in articles:
+            try:
+                dynamodb.put_item(
+                    TableName=resources.table_name, Item=item, ConditionExpression="attribute_not_exists(PK)"
+                )
+                restored.article_items_kept += 1
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise
+        return restored
+
+    def _items(self) -> Iterator[dict[str, Any]]:
+        with (self.directory / TABLE_FILE).open(encoding="utf-8") as stream:
+            for line in stream:
+                if line.strip():
+                    yield _decode(json.loads(line))
+
+
+def _rebuild(resources: Resources) -> int:
+    from newsdesk_ops.rebuild import rebuild_from_archive
+    from newsdesk_ops.target import Target
+
+    target = Target(
+        table_name=resources.table_name,
+        archive_bucket=resources.archive_bucket,
+        snapshot_bucket=resources.snapshot_bucket,
+        endpoint_url=resources.endpoint_url,
+        region=resources.region,
+        description="the local stack's saved state",
+    )
+    report = rebuild_from_archive(target)
+    if report.problems:
+        log.warning("local state: %d article(s) not rebuilt: %s", len(report.problems), report.problems)
+    return int(report.articles)
+
+
+def _scan(dynamodb: Any, table_name: str) -> Iterator[dict[str, Any]]:
+    for page in dynamodb.get_paginator("scan").paginate(TableName=table_name):
+        yield from page.get("Items", [])
+
+
+def _save_bucket(s3: Any, bucket: str, directory: Path) -> int:
+    directory.mkdir(parents=True, exist_ok=True)
+    index: list[dict[str, Any]] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for listed in page.get("Contents", []):
+            found = s3.get_object(Bucket=bucket, Key=listed["Key"])
+            name = f"{len(index):07d}"
+            (directory / name).write_bytes(found["Body"].read())
+            entry: dict[str, Any] = {"key": listed["Key"], "file": name}
+            entry.update({attribute: found[attribute] for attribute in _OBJECT_ATTRIBUTES if found.get(attribute)})
+            index.append(entry)
+    (directory / INDEX_FILE).write_text(json.dumps(index, ensure_ascii=False, indent=1), encoding="utf-8")
+    return len(index)
+
+
+def _restore_bucket(s3: Any, bucket: str, directory: Path) -> int:
+    try:
+        index = json.loads((directory / INDEX_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return 0
+    for entry in index:
+        extra = {_OBJECT_ATTRIBUTES[name]: entry[name] for name in _OBJECT_ATTRIBUTES if name in entry}
+        s3.put_object(Bucket=bucket, Key=entry["key"], Body=(directory / entry["file"]).read_bytes(), **extra)
+    return len(index)
+
+
+def _encode(value: Any) -> Any:
+    """DynamoDB JSON as the client returns it, with binary values in base64 (JSON has no bytes)."""
+    if isinstance(value, bytes):
+        return {"__base64__": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, dict):
+        return {key: _encode(item) for key, item in value.items()}
+    if isinstance(value, list | set | tuple):
+        return [_encode(item) for item in value]
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"__base64__"}:
+            return base64.b64decode(value["__base64__"])
+        return {key: _decode(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_decode(item) for item in value]
+    return value
