@@ -44,7 +44,14 @@ from newsdesk_ops.gateway import LocalFunctions, LocalGateway
 from newsdesk_ops.local_state import LocalState, Resources, fresh_requested, kept_state_dir
 from newsdesk_ops.site import SITE_PORT_ENV, SiteServer
 from newsdesk_ops.target import DEFAULT_LOCAL_FILE
-from newsdesk_ops.template import LocalResources, Template, create_resources, function_environment, load_template
+from newsdesk_ops.template import (
+    LocalResources,
+    Template,
+    create_resources,
+    delete_resources,
+    function_environment,
+    load_template,
+)
 from newsdesk_ops.workers import SnapshotServer, stream_poller, timers
 
 # By name: run as `python -m newsdesk_ops.local_stack`, __name__ is "__main__", outside the "newsdesk_ops" logger.
@@ -200,6 +207,9 @@ class LocalStack:
 
         dynamodb = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint)
         s3 = boto3.client("s3", region_name=region, endpoint_url=endpoint)
+        # A new process of `make run` starts on an empty moto; a stack started again in the same
+        # process (tests) must too: what it keeps comes back only through its state directory.
+        delete_resources(self._template, stack_name=self._stack_name, dynamodb=dynamodb, s3=s3)
         resources = create_resources(self._template, stack_name=self._stack_name, dynamodb=dynamodb, s3=s3)
         environment = _functions_environment(self._template, resources, self._parameter_overrides)
         os.environ.update(environment)

@@ -150,6 +150,38 @@ def create_resources(template: Template, *, stack_name: str, dynamodb: DynamoDBC
     return resources
 
 
+def delete_resources(template: Template, *, stack_name: str, dynamodb: DynamoDBClient, s3: S3Client) -> int:
+    """Delete the template's tables and buckets of this stack name where they exist; returns how many.
+
+    moto's state lives as long as the process: a stack started again in the same process (the
+    tests start one per module) would otherwise begin with what an earlier one left behind.
+    """
+    deleted = 0
+    for logical_id in _resources_of_type(template, TABLE_TYPE):
+        name = physical_name(stack_name, logical_id)
+        try:
+            dynamodb.delete_table(TableName=name)
+        except dynamodb.exceptions.ResourceNotFoundException:
+            continue
+        dynamodb.get_waiter("table_not_exists").wait(TableName=name)
+        deleted += 1
+    for logical_id in _resources_of_type(template, BUCKET_TYPE):
+        name = physical_name(stack_name, logical_id)
+        try:
+            pages = list(s3.get_paginator("list_object_versions").paginate(Bucket=name))
+        except s3.exceptions.NoSuchBucket:
+            continue
+        for page in pages:
+            versions = [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+            for start in range(0, len(versions), 1000):
+                chunk = versions[start : start + 1000]
+                objects = [{"Key": item["Key"], "VersionId": item["VersionId"]} for item in chunk]
+                s3.delete_objects(Bucket=name, Delete={"Objects": objects, "Quiet": True})  # type: ignore[typeddict-item]
+        s3.delete_bucket(Bucket=name)
+        deleted += 1
+    return deleted
+
+
 # GlobalSecondaryIndexes keys that CreateTable accepts (CloudFormation adds others, e.g.
 # ContributorInsightsSpecification, that belong to other API calls).
 _INDEX_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput", "OnDemandThroughput")
