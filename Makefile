@@ -31,6 +31,7 @@ help:
 	@echo "make schemas - regenerate the snapshot JSON Schemas (shared/newsdesk/snapshots/schemas/*.json)"
 	@echo "make build  - sam build (needs Python 3.13, e.g. via pyenv)"
 	@echo "make deploy ENV=dev|prod - sam build, then sam deploy of the built template with samconfig.toml's ENV section"
+	@echo "make deploy-check - sam build if stale, sam package to a moto bucket, the translated stack on moto's CloudFormation; bench/results/deploy_check.md"
 	@echo "make layer-requirements - regenerate shared/requirements.txt (the layer's pins) from pyproject.toml and .venv"
 	@echo "make test-py313 - the unit tier on Python 3.13 (the functions' runtime) in .venv-313"
 
@@ -135,10 +136,16 @@ build: $(SAM)
 # template cannot be deployed (its layer has no content until sam build: docs/operations.md).
 # --config-file is absolute: sam reads a relative one next to the built template.
 ENV ?= dev
-.PHONY: deploy layer-requirements test-py313
+.PHONY: deploy deploy-check layer-requirements test-py313
 deploy: build
 	@grep -q '^\[$(ENV)\.deploy\.parameters\]' samconfig.toml || { echo "samconfig.toml has no '$(ENV)' environment" >&2; exit 1; }
 	$(SAM) deploy --template-file .aws-sam/build/template.yaml --config-file $(CURDIR)/samconfig.toml --config-env $(ENV)
+
+# Issue 10 on a fresh clone, without AWS: `make build` when the build is missing or older than
+# template.yaml, sam package of the built template to a moto bucket, the SAM transform, then the stack
+# on moto's CloudFormation with samconfig.toml's ENV parameters (newsdesk_ops.deploy_check).
+deploy-check: $(STAMP) $(SAM)
+	$(BIN)/python -m newsdesk_ops.deploy_check --env $(ENV)
 
 # shared/requirements.txt (the layer's dependencies) is generated from pyproject.toml and the versions
 # installed in .venv (the lock); tests/test_deploy.py fails while it is stale.
