@@ -4,12 +4,12 @@ Lambda runs each invocation in an execution environment of its own function: mod
 shared between two functions, nor between two invocations that run at the same time. Locally all
 functions share one process and run on threads, so:
 
-- **Log context.** Powertools' Logger keeps its keys (function_name, function_request_id,
+- **Log and metrics context.** Powertools' Logger keeps its keys (function_name, function_request_id,
   cold_start, partner_id...) in its formatter, one per process. An ingest 500 was logged as the
   publish function, invoked last on another thread. :func:`separate_log_contexts` makes that state
   per invocation: each starts from what its own function's previous invocation left (as a warm
   environment does; a key an invocation forgets to clear shows locally too) and changes only its
-  own copy.
+  own copy. The metrics provider's pending metrics and dimensions are kept the same way.
 - **Module state of one invocation.** A Powertools event handler keeps the current event in
   module (class) state, and a batch processor the current batch. A function whose handler module
   holds one runs one invocation at a time (:func:`keeps_invocation_state`); every other function
@@ -59,15 +59,25 @@ class PerInvocationAttribute:
 
 
 def separate_log_contexts() -> None:
-    """Make Powertools' log keys per invocation (once per process; outside invocations nothing changes)."""
+    """Make Powertools' log keys and pending metrics per invocation (once per process; outside
+    invocations nothing changes)."""
     global _installed
     with _install_lock:
         if _installed:
             return
         from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+        from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
         LambdaPowertoolsFormatter.log_format = PerInvocationAttribute("log_format")  # type: ignore[assignment]
+        # The metrics waiting to be flushed and their dimensions (Stage, FunctionName) likewise: a
+        # publish metric was flushed with the trending function's FunctionName.
+        for name in _METRICS_STATE:
+            setattr(AmazonCloudWatchEMFProvider, name, PerInvocationAttribute(name))
         _installed = True
+
+
+# What Powertools' EMF provider keeps between add_metric and flush, and its default dimensions.
+_METRICS_STATE = ("metric_set", "dimension_set", "dimension_sets", "metadata_set", "default_dimensions")
 
 
 class FunctionState:

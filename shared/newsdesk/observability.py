@@ -71,10 +71,10 @@ def lambda_entry(
 
 def set_dimensions(wanted: dict[str, str]) -> None:
     """Make ``wanted`` the metrics' default dimensions, per invocation rather than at import (the
-    settings are read after import). In Lambda they change only on the first invocation; in the local
-    stack every function shares this process's metrics, so they change with the function invoked."""
+    settings are read after import). In Lambda they change only on the first invocation; the local
+    stack keeps them per invocation (newsdesk_ops.invocation), as every function shares its process."""
     with _dimensions_lock:
-        if all(metrics.default_dimensions.get(name) == value for name, value in wanted.items()):
+        if all(metrics.provider.default_dimensions.get(name) == value for name, value in wanted.items()):
             return
         # Powertools keeps the defaults in the current dimension set too, and warns when one is added
         # again: drop the old values first.
