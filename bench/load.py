@@ -41,7 +41,7 @@ from typing import Any
 
 from bench.common import REPOSITORY, RESULTS_DIR, Table, percentile
 from bench.support import compat
-from bench.support.load_reconcile import StackReader, reconcile, wait_until_settled
+from bench.support.load_reconcile import StackReader, reconcile_settled, wait_until_settled
 from bench.support.load_traffic import ROUTES, LoadPlan, LoadRun, Outcome, PartnerKey
 
 RESULT_PATH = RESULTS_DIR / "reliability" / "load.json"
@@ -208,8 +208,8 @@ def run_load(
     settle_started = time.perf_counter()
     wait_until_settled(reader, outcome, timeout=settle_timeout, say=say)
     settled = time.perf_counter() - settle_started
-    held = reader.holdings()
-    failures = list(outcome.failures) + reconcile(reader, outcome, held)
+    held, mismatches = reconcile_settled(reader, outcome, timeout=settle_timeout)
+    failures = list(outcome.failures) + mismatches
     reconciled = time.perf_counter() - settle_started - settled
     figures = load_figures(plan, outcome, held, settle_seconds=settled, reconcile_seconds=reconciled)
     return LoadResult(outcome, figures, failures)

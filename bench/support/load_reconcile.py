@@ -82,6 +82,16 @@ class StackReader:
         except self.s3.exceptions.NoSuchKey:
             return None
 
+    def fingerprint(self) -> tuple[int, frozenset[tuple[str, str]]]:
+        """What changes whenever a worker writes: the table's item count and every snapshot's ETag."""
+        count = sum(
+            page["Count"] for page in self.dynamodb.get_paginator("scan").paginate(TableName=self.table, Select="COUNT")
+        )
+        etags: set[tuple[str, str]] = set()
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.snapshot_bucket):
+            etags.update((item["Key"], item["ETag"]) for item in page.get("Contents", []))
+        return count, frozenset(etags)
+
     def holdings(self) -> Holdings:
         held = Holdings()
         for item in self.items():
@@ -184,6 +194,38 @@ def _counted_views(reader: StackReader) -> int:
 # --------------------------------------------------------------------------------------------------
 # Reconciling
 # --------------------------------------------------------------------------------------------------
+
+
+def reconcile_settled(
+    reader: StackReader,
+    outcome: Outcome,
+    *,
+    timeout: float,
+    quiet_seconds: float = 10.0,
+    pause: float = 2.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[Holdings, list[str]]:
+    """Reconcile, and while something is off and the stack is still changing, look again.
+
+    Every page being there does not mean the work is done: publish writes a batch's article pages
+    first and its lists at the end of the batch, seconds later under load (the short load test once
+    read ``v1/sections/space.json`` before its batch wrote it). A mismatch is final once nothing the
+    reconcile reads has changed for ``quiet_seconds``, or after ``timeout``.
+    """
+    started = clock()
+    last_state: object = None
+    last_change = started
+    while True:
+        held = reader.holdings()
+        failures = reconcile(reader, outcome, held)
+        state = reader.fingerprint()
+        now = clock()
+        if state != last_state:
+            last_state, last_change = state, now
+        if not failures or now - last_change >= quiet_seconds or now - started >= timeout:
+            return held, failures
+        sleep(pause)
 
 
 def reconcile(reader: StackReader, outcome: Outcome, held: Holdings) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bench.load import run_load
-from bench.support.load_reconcile import Holdings, reconcile
+from bench.support.load_reconcile import Holdings, reconcile, reconcile_settled
 from bench.support.load_traffic import ArticleState, LoadPlan, Outcome, PartnerKey
 from tests.http.conftest import LocalApi
 
@@ -80,3 +80,94 @@ def test_reconcile_lists_every_kind_of_mismatch() -> None:
     assert "a1: page ('article', 1), expected an article at revision 2" in text
     assert "views of a1 in hour 2026-11-30T10: 6 counted, 5 accepted" in text
     assert "comments of a1 in hour 2026-11-30T10: 6 stored, 7 last accepted" in text
+
+
+class ListWrittenLate(PagesOfRevision):
+    """Every page is there, but the lists show the article only from the ``late``-th read of
+    ``v1/latest.json`` on: publish writes a batch's pages first and its lists at the end of the batch."""
+
+    def __init__(self, revisions: dict[str, int], held: Holdings, late: int) -> None:
+        super().__init__(revisions)
+        self.held = held
+        self.late = late
+        self.list_reads = 0
+
+    def snapshot(self, key: str) -> dict[str, Any] | None:
+        if key.startswith("v1/articles/"):
+            return super().snapshot(key)
+        self.list_reads += key == "v1/latest.json"
+        written = self.list_reads >= self.late
+        return {"items": [{"id": article_id} for article_id in self.revisions] if written else []}
+
+    def holdings(self) -> Holdings:
+        return self.held
+
+    def fingerprint(self) -> tuple[int, ...]:
+        # The bucket changes when the list is written.
+        return (int(self.list_reads >= self.late),)
+
+
+def one_published_article() -> tuple[Outcome, Holdings]:
+    partner = PartnerKey("p", "k", "ru", "news")
+    outcome = Outcome()
+    outcome.articles["a1"] = ArticleState("a1", "urn:a1", partner, 0, 1, {}, b"")
+    item = {
+        "revision": 1,
+        "status": "published",
+        "archive_key": "raw/a1",
+        "normalized_key": "n/a1",
+        "list_sk": "2026-11-30T10:00:00Z#a1",
+        "section": "news",
+        "partner_id": "p",
+    }
+    held = Holdings(articles={"a1": item}, archive_keys={"raw/a1", "n/a1"}, snapshot_keys={"v1/articles/a1.json"})
+    return outcome, held
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_lists_written_after_the_pages_are_waited_for() -> None:
+    # Given a stack whose every page is there while its list is still being written (the short
+    # load failed so: "v1/sections/space.json: lists 0 articles, 0 of the 6 newest")
+    outcome, held = one_published_article()
+    reader = ListWrittenLate({"a1": 1}, held, late=3)
+    clock = FakeClock()
+    # When the load reconciles what has settled
+    _held, failures = reconcile_settled(
+        reader,  # type: ignore[arg-type]
+        outcome,
+        timeout=60.0,
+        quiet_seconds=10.0,
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    # Then it read again until the list was there, and nothing is missing
+    assert failures == []
+    assert reader.list_reads == 3
+
+
+def test_a_list_that_never_comes_is_reported_once_the_stack_is_quiet() -> None:
+    # Given a stack that never writes the list, when the load reconciles what has settled
+    outcome, held = one_published_article()
+    reader = ListWrittenLate({"a1": 1}, held, late=10**6)
+    clock = FakeClock()
+    _held, failures = reconcile_settled(
+        reader,  # type: ignore[arg-type]
+        outcome,
+        timeout=600.0,
+        quiet_seconds=10.0,
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    # Then, nothing having changed for the quiet period, the missing story is reported
+    assert failures and "v1/latest.json: lists 0 articles, 0 of the 1 newest" in failures[0]
+    assert 10.0 <= clock.now < 20.0
