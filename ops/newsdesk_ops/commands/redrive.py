@@ -117,17 +117,24 @@ class Redriver:
 
     def drain(self, queue_name: str, url: str, report: RedriveReport) -> None:
         seen: set[str] = set()
+        kept: list[str] = []  # receipt handles of the letters left in the queue
         while True:
             messages = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=120).get(
                 "Messages", []
             )
             fresh = [message for message in messages if message["MessageId"] not in seen]
             if not fresh:
-                return
+                break
             for message in fresh:
                 seen.add(message["MessageId"])
                 if self.replay(queue_name, message, report):
                     self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                else:
+                    kept.append(message["ReceiptHandle"])
+        # Received letters stay hidden for the visibility timeout: a redrive right after a dry run would
+        # find none, and status would count none. The ones left are visible again once the drain is done.
+        for handle in kept:
+            self.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0)
 
     def replay(self, queue_name: str, message: Mapping[str, Any], report: RedriveReport) -> bool:
         """Replay one dead letter; True when it may be deleted."""

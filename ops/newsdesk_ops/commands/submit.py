@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -57,6 +58,18 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
         raise TargetError(f"No key: pass --key (or set {KEY_ENV}).")
     if not api_url:
         raise TargetError("No API: pass --api-url, or start the local stack with `make run`.")
+    problem = _url_problem(api_url)
+    if problem:
+        # urllib would raise on such a URL (not as a refusal of one file): say once what is wrong with it.
+        if args.api_url:
+            where = "--api-url"
+        elif args.stack:
+            where = f"output ApiUrl of stack {args.stack}"
+        else:
+            where = "the local stack's file"
+        raise TargetError(
+            f"API URL {api_url!r} ({where}) is not usable: {problem}; pass the API's base URL with --api-url."
+        )
     files = list(ninjs_files(Path(path) for path in args.paths))
     if not files:
         raise TargetError("No .json files in " + ", ".join(args.paths))
@@ -142,6 +155,20 @@ def _json(body: bytes) -> Any:
         return json.loads(body)
     except ValueError:
         return None
+
+
+def _url_problem(url: str) -> str:
+    """What makes ``url`` no http(s) base URL urllib can post to, or ""."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError as error:
+        return str(error)
+    if parts.scheme not in ("http", "https"):
+        return "not an http(s) URL"
+    if not parts.hostname:
+        return "no host"
+    return ""
 
 
 def _local_info() -> dict[str, str]:
