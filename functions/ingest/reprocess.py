@@ -20,7 +20,13 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from ingest.service import parse_json
-from newsdesk.articles import ArticleRecord, normalized_key_for, retraction_reason_for, status_for
+from newsdesk.articles import (
+    ArticleRecord,
+    holds_normalized,
+    normalized_key_for,
+    retraction_reason_for,
+    status_for,
+)
 from newsdesk.errors import NewsdeskError
 from newsdesk.models import ArticleStatus, content_bytes
 from newsdesk.ninjs import validate_document
@@ -107,7 +113,10 @@ class Reprocessor:
         normalized = content_bytes(content)
         digest = hashlib.sha256(normalized).hexdigest()
         changes: dict[str, Any] = {
-            "normalized_key": normalized_key_for(record.partner_id, record.article_id, record.revision, digest),
+            # The same bytes keep their object (a retraction's revision names its story's).
+            "normalized_key": record.normalized_key
+            if holds_normalized(record.normalized_key, digest)
+            else normalized_key_for(record.partner_id, record.article_id, record.revision, digest),
             "headline": content.headline,
             "lead": content.lead,
             "image_url": content.lead_image.url if content.lead_image else "",

@@ -56,6 +56,13 @@ def normalized_key_for(partner_id: str, article_id: str, revision: int, normaliz
     return f"normalized/{partner_id}/{article_id}/{revision:08d}-{normalized_digest[:16]}.json"
 
 
+def holds_normalized(key: str, normalized_digest: str) -> bool:
+    """Whether the normalized object at ``key`` holds the bytes of this digest (its name says so).
+
+    A retraction is a new revision that keeps naming the object of the revision it took down."""
+    return key.endswith(f"-{normalized_digest[:16]}.json")
+
+
 def status_for(content: ArticleContent, now: datetime) -> ArticleStatus:
     """Where a new revision stands: what the partner withheld or cancelled, or what has expired (or
     will have expired before its embargo ends), is never published."""

@@ -124,3 +124,20 @@ def test_reprocess_takes_down_a_withheld_3x_story_that_was_read_as_published(
     after = store.get(article_id)
     assert after is not None and after.status is ArticleStatus.WITHHELD and after.revision == stored.revision
     assert "1 updated" in capsys.readouterr().out
+
+
+def test_a_retracted_article_is_unchanged_by_reprocess_with_an_unchanged_profile(
+    capsys: pytest.CaptureFixture[str], target: Target, partner: Any, lambda_context: Any, stack: Any
+) -> None:
+    # Given an article the operator took down (a new revision that names the same normalized object):
+    # reprocess once called it "1 would update" and wrote a copy of the same bytes under the new revision
+    article_id = post_article(partner, lambda_context)
+    assert main(["takedown", article_id, "--reason", "Court order"], target=target) == 0
+    before = ArticleStore(stack.table_name).get(article_id)
+    assert before is not None and before.revision == 2
+    capsys.readouterr()
+    # When the operator reprocesses every article
+    assert main(["reprocess", "--all"], target=target) == 0
+    # Then nothing changed
+    assert "1 unchanged" in capsys.readouterr().out
+    assert ArticleStore(stack.table_name).get(article_id) == before
