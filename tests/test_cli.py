@@ -255,3 +255,26 @@ def test_stack_outputs_name_the_resources(stack: Any, tmp_path: Path) -> None:
 def test_unknown_stack_is_an_error(stack: Any) -> None:
     with pytest.raises(TargetError, match="no-such-stack"):
         resolve_target("no-such-stack", region="eu-west-1")
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--half-life-minutes", "0"],
+        ["--half-life-minutes", "-5"],
+        ["--half-life-minutes", "nan"],
+        ["--half-life-minutes", "inf"],
+        ["--list-length", "0"],
+        ["--list-length", "101"],
+        ["--window-hours", "-1"],
+        ["--window-hours", "337"],
+        ["--min-count", "0"],
+    ],
+)
+def test_trending_run_refuses_settings_the_template_would_refuse(
+    option: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # (a hostile review ran `trending run --half-life-minutes 0` and got the rankings rewritten)
+    assert main(["trending", "run", *option]) == 2
+    assert "must be a" in capsys.readouterr().err

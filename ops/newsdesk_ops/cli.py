@@ -11,6 +11,7 @@ stack described by ``.newsdesk/local.json`` (or the file named by ``NEWSDESK_LOC
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -168,11 +169,28 @@ def register_trending(commands: Subparsers) -> None:
     run = trending.add_parser("run", help="recompute the rankings now (the timer does this every few minutes)")
     # By default the stack's own values: its TrendingFunction's environment (--stack), or template.yaml's
     # parameter defaults (the local stack); these options override one for this run.
-    run.add_argument("--half-life-minutes", type=float, help="views this old weigh half")
-    run.add_argument("--window-hours", type=int, help="hours of counters read")
-    run.add_argument("--min-count", type=int, help="fewest views/comments to be listed")
-    run.add_argument("--list-length", type=int, help="entries per list")
+    # Within the bounds template.yaml's parameters have: a run must not publish rankings the stack refuses.
+    run.add_argument("--half-life-minutes", type=_bounded(float, 1), help="views this old weigh half")
+    run.add_argument("--window-hours", type=_bounded(int, 1, 336), help="hours of counters read")
+    run.add_argument("--min-count", type=_bounded(int, 1), help="fewest views/comments to be listed")
+    run.add_argument("--list-length", type=_bounded(int, 1, 100), help="entries per list")
     run.set_defaults(run=trending_run)
+
+
+def _bounded(kind: type[int] | type[float], low: float, high: float | None = None) -> Callable[[str], float]:
+    """An argparse type: a finite number of ``kind`` from ``low`` to ``high`` (inclusive)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value < low or (high is not None and value > high):
+            bounds = f"from {low:g} to {high:g}" if high is not None else f"at least {low:g}"
+            raise argparse.ArgumentTypeError(f"must be a {kind.__name__} {bounds}, not {text!r}")
+        return value
+
+    return parse
 
 
 def trending_run(args: argparse.Namespace, runtime: Runtime) -> int:

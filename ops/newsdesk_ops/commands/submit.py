@@ -119,6 +119,10 @@ def submit_files(
 
 def _record(report: SubmitReport, name: str, status: int, answer: Any) -> None:
     answer = answer if isinstance(answer, dict) else {}
+    if status in (200, 201) and not answer.get("id"):
+        # Not the API's answer (a proxy's or a portal's page): nothing says the article was stored.
+        report.refused[name] = f"{status} but the answer names no article: not the Newsdesk API's answer"
+        return
     if status == 201:
         report.accepted.append(name)
     elif status == 200:
@@ -134,6 +138,16 @@ def _record(report: SubmitReport, name: str, status: int, answer: Any) -> None:
         report.refused[name] = f"{status} {detail}" + (f" ({pointers})" if pointers else "")
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """The API never redirects a POST: following one would send the partner's key to another host."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_NO_REDIRECTS = urllib.request.build_opener(_RefuseRedirects)
+
+
 def http_post(url: str, key: str, body: bytes) -> tuple[int, Any]:
     request = urllib.request.Request(
         url,
@@ -142,9 +156,12 @@ def http_post(url: str, key: str, body: bytes) -> tuple[int, Any]:
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+        with _NO_REDIRECTS.open(request, timeout=TIMEOUT_SECONDS) as response:
             return response.status, _json(response.read())
     except urllib.error.HTTPError as error:
+        if 300 <= error.code < 400:
+            location = error.headers.get("Location", "")
+            return error.code, {"detail": f"the API answered with a redirect to {location[:200]!r}; not followed"}
         return error.code, _json(error.read())
     except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
         return 0, {"detail": f"not sent: {getattr(error, 'reason', error)}"}
