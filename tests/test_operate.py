@@ -274,7 +274,9 @@ def test_status_counts_articles_by_status_and_says_what_the_local_stack_does_not
     assert "Articles: 3 (1 published, 1 retracted, 1 withheld)" in out
     assert "Last publish: never" in out
     assert "Last trending change: never" in out
-    assert f"Dead letters: {NOT_EMULATED}" in out and f"Alarms firing: {NOT_EMULATED}" in out
+    # The local queues are found by the stack's name, which this target does not give
+    # (tests/http/test_local_dead_letters.py: the depths on a running local stack)
+    assert "Dead letters: no queues" in out and f"Alarms firing: {NOT_EMULATED}" in out
 
 
 def test_status_reads_dead_letter_depth_and_firing_alarms(target: Target) -> None:

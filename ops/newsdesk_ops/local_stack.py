@@ -1,9 +1,10 @@
 """The whole Newsdesk on one machine: `make run` (``python -m newsdesk_ops.local_stack``).
 
-moto serves DynamoDB and S3 on loopback; the tables and buckets are created from template.yaml;
-the functions run in this process behind a local HTTP API gateway (newsdesk_ops.gateway) with
-the environment the template gives them. What AWS would drive runs beside them
-(newsdesk_ops.workers): the table's stream feeds the functions with DynamoDB events, timers fire
+moto serves DynamoDB, S3 and SQS on loopback; the tables, buckets and (dead-letter) queues are
+created from template.yaml; the functions run in this process behind a local HTTP API gateway
+(newsdesk_ops.gateway) with the environment the template gives them. What AWS would drive runs
+beside them (newsdesk_ops.workers): the table's stream feeds the functions with DynamoDB events
+(a batch that keeps failing goes to its dead-letter queue), timers fire
 the scheduled ones, and the snapshot bucket is served over HTTP like its CloudFront
 distribution. A local partner and a local site key (role "site", for the comment service) are
 created, and the connection details are written to ``.newsdesk/local.json`` (where the
@@ -41,7 +42,7 @@ from newsdesk.partners import PartnerAlreadyExists, derive_partner_id
 from newsdesk_ops.demo import DemoNewsroom, demo_enabled
 from newsdesk_ops.emulator import speed_up_moto
 from newsdesk_ops.gateway import LocalFunctions, LocalGateway
-from newsdesk_ops.local_state import LocalState, Resources, fresh_requested, kept_state_dir
+from newsdesk_ops.local_state import LocalState, Resources, fresh_requested, kept_state_dir, rebuild_articles
 from newsdesk_ops.site import SITE_PORT_ENV, SiteServer
 from newsdesk_ops.target import DEFAULT_LOCAL_FILE
 from newsdesk_ops.template import (
@@ -51,6 +52,7 @@ from newsdesk_ops.template import (
     delete_resources,
     function_environment,
     load_template,
+    resource_names,
 )
 from newsdesk_ops.workers import SnapshotServer, stream_poller, timers
 
@@ -207,15 +209,19 @@ class LocalStack:
 
         dynamodb = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint)
         s3 = boto3.client("s3", region_name=region, endpoint_url=endpoint)
+        sqs = boto3.client("sqs", region_name=region, endpoint_url=endpoint)
         # A new process of `make run` starts on an empty moto; a stack started again in the same
         # process (tests) must too: what it keeps comes back only through its state directory.
-        delete_resources(self._template, stack_name=self._stack_name, dynamodb=dynamodb, s3=s3)
-        resources = create_resources(self._template, stack_name=self._stack_name, dynamodb=dynamodb, s3=s3)
-        environment = _functions_environment(self._template, resources, self._parameter_overrides)
+        # The queues (dead letters) are not kept: they point into a stream that starts anew.
+        delete_resources(self._template, stack_name=self._stack_name, dynamodb=dynamodb, s3=s3, sqs=sqs)
+        resources = create_resources(self._template, stack_name=self._stack_name, dynamodb=dynamodb, s3=s3, sqs=sqs)
+        environment = functions_environment(self._template, resources, self._parameter_overrides)
         os.environ.update(environment)
-        os.environ.update(_lambda_runtime_variables(self._stack_name, region))
+        os.environ.update(lambda_runtime_variables(self._stack_name, region))
 
         saved_keys = self._restore_state(resources, environment, endpoint, region, dynamodb, s3)
+        restored_state = saved_keys is not None
+        saved_keys = saved_keys or {}
         partner_id, partner_key = _local_partner(environment["TABLE_NAME"], dynamodb, saved_keys.get("partner_key"))
         site_key = _local_site_key(environment["TABLE_NAME"], dynamodb, saved_keys.get("site_key"))
         functions = LocalFunctions(self._template, stack_name=self._stack_name, region=region)
@@ -244,6 +250,9 @@ class LocalStack:
         )
         for worker in self._workers:
             self._worker_stops.append(worker(self._running))
+        if restored_state and self._state_resources is not None:
+            # With the pollers reading: what the rebuild writes reaches publish and media.
+            log.info("local state: %s", rebuild_articles(self._state_resources))
 
         self._info = {
             "api_url": api_url,
@@ -265,10 +274,11 @@ class LocalStack:
 
     def _restore_state(
         self, resources: LocalResources, environment: dict[str, str], endpoint: str, region: str, dynamodb: Any, s3: Any
-    ) -> dict[str, str]:
-        """Put back what the state directory holds (see newsdesk_ops.local_state); the saved keys."""
+    ) -> dict[str, str] | None:
+        """Put back what the state directory holds (see newsdesk_ops.local_state); the saved keys, or
+        None when nothing was restored."""
         if self._state is None:
-            return {}
+            return None
         self._state_resources = Resources(
             table_name=environment["TABLE_NAME"],
             buckets=dict(resources.buckets),
@@ -280,10 +290,10 @@ class LocalStack:
         if self._fresh if self._fresh is not None else fresh_requested():
             log.info("local state: starting empty; %s deleted", self._state.directory)
             self._state.clear()
-            return {}
+            return None
         if not self._state.exists():
             log.info("local state: nothing kept in %s yet; starting empty", self._state.directory)
-            return {}
+            return None
         restored = self._state.restore(self._state_resources, dynamodb=dynamodb, s3=s3)
         log.info("local state restored from %s: %s", self._state.directory, restored.summary())
         return self._state.keys()
@@ -391,7 +401,7 @@ def _use_emulator(endpoint: str, region: str) -> None:
     )
 
 
-def _functions_environment(template: Template, resources: LocalResources, overrides: dict[str, str]) -> dict[str, str]:
+def functions_environment(template: Template, resources: LocalResources, overrides: dict[str, str]) -> dict[str, str]:
     """The variables of every function, merged: locally they all share one process.
 
     Where functions disagree on a variable, the first function in the template wins and the
@@ -409,7 +419,7 @@ def _functions_environment(template: Template, resources: LocalResources, overri
     return merged
 
 
-def _lambda_runtime_variables(stack_name: str, region: str) -> dict[str, str]:
+def lambda_runtime_variables(stack_name: str, region: str) -> dict[str, str]:
     """What the Lambda runtime itself sets and Powertools reads."""
     return {
         "AWS_REGION": region,
@@ -419,6 +429,40 @@ def _lambda_runtime_variables(stack_name: str, region: str) -> dict[str, str]:
         # No X-Ray daemon locally.
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
+
+
+@contextlib.contextmanager
+def functions_of_running_stack(
+    template: Template,
+    *,
+    stack_name: str,
+    region: str,
+    endpoint_url: str,
+    site_url: str = "",
+    parameter_overrides: dict[str, str] | None = None,
+) -> Iterator[LocalFunctions]:
+    """The template's functions, invocable in this process against a local stack running in another
+    (``newsdesk redrive``), with the environment the stack gives its own: its moto endpoint, its
+    resources' names, the Lambda runtime's variables. ``os.environ`` is put back afterwards.
+
+    The stack's parameter overrides are not in its state file: pass them, or the template's
+    defaults apply (the site URL comes from the file, as the stack sets SITE_URL)."""
+    overrides = parameter_overrides or {}
+    saved = dict(os.environ)
+    try:
+        _use_emulator(endpoint_url, region)
+        resources = resource_names(template, stack_name=stack_name, region=region)
+        os.environ.update(functions_environment(template, resources, overrides))
+        os.environ.update(lambda_runtime_variables(stack_name, region))
+        if site_url and "SiteUrl" not in overrides:
+            os.environ["SITE_URL"] = site_url
+        # Clients and settings the functions' modules cached belong to another environment.
+        forget_function_state(template)
+        yield LocalFunctions(template, stack_name=stack_name, region=region)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        forget_function_state(template)
 
 
 def forget_function_state(template: Template) -> None:

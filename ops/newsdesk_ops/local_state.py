@@ -9,13 +9,17 @@ When the stack stops it now writes, under the state directory:
 - ``table.jsonl``: every item of the table (DynamoDB JSON, one per line);
 - ``keys.json``: the local partner's and the local site's keys (the table holds only their hashes).
 
-When it starts again it puts the objects back, then the table's items other than the articles
-(partners, keys, counters, trending, what publish remembers), and then rebuilds the articles
-from the archive with ``newsdesk rebuild --from-archive``'s own code
-(``newsdesk_ops.rebuild.rebuild_from_archive``): the local stack exercises the disaster-recovery
-path every time it restarts. Saved article items the rebuild does not write (views, media state)
-are put back afterwards where nothing is there; if the rebuild fails, the saved article items are
-put back as they were, and the log says so.
+When it starts again it puts the objects and every saved item back (the table as it was when the
+stack stopped: partners, keys, counters, trending, what publish remembers, the articles), and, once
+the stream pollers run, checks the articles against the archive with ``newsdesk rebuild
+--from-archive``'s own code (``newsdesk_ops.rebuild.rebuild_from_archive``): the local stack
+exercises the disaster-recovery path every time it restarts. The rebuild writes only what the table
+lacks or holds at an older revision — all of it when table.jsonl lost the articles, and otherwise
+what happened while the stack was stopped (a story whose rights ended is taken down) — and it
+writes through the table, so its stream brings the change to publish and media as in AWS (a
+rebuild before the pollers started left an expired story readable on the site). An embargo that
+ended meanwhile is the embargo timer's work, at its next tick. If the rebuild fails, the saved
+items stand, and the log says so.
 
 ``NEWSDESK_LOCAL_FRESH=1`` (``make run FRESH=1``) deletes the saved state and starts empty.
 """
@@ -32,8 +36,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 log = logging.getLogger(__name__)
 
 STATE_DIR_ENV = "NEWSDESK_LOCAL_STATE_DIR"
@@ -43,7 +45,7 @@ TABLE_FILE = "table.jsonl"
 KEYS_FILE = "keys.json"
 BUCKETS_DIR = "buckets"
 INDEX_FILE = "index.json"
-# Items of articles (newsdesk.dal.keys.ARTICLE_PREFIX): the rebuild from the archive writes them.
+# Items of articles (newsdesk.dal.keys.ARTICLE_PREFIX), counted in the restore summary.
 ARTICLE_PREFIX = "ARTICLE#"
 # Object attributes kept beside the bytes (get_object name -> put_object name).
 _OBJECT_ATTRIBUTES = {
@@ -79,20 +81,10 @@ class Resources:
 class Restored:
     objects: int = 0
     items: int = 0
-    articles_rebuilt: int = 0
-    article_items_kept: int = 0
-    rebuild_failed: str = ""
+    articles: int = 0
 
     def summary(self) -> str:
-        how = (
-            f"articles from the saved items (the rebuild from the archive failed: {self.rebuild_failed})"
-            if self.rebuild_failed
-            else f"{self.articles_rebuilt} article(s) rebuilt from the archive"
-        )
-        return (
-            f"{self.objects} object(s), {self.items} other item(s), {how}, "
-            f"{self.article_items_kept} saved article item(s) put back"
-        )
+        return f"{self.objects} object(s), {self.items} item(s) of which {self.articles} article item(s)"
 
 
 class LocalState:
@@ -146,30 +138,14 @@ class LocalState:
     # --- restore -------------------------------------------------------------------------------------
 
     def restore(self, resources: Resources, *, dynamodb: Any, s3: Any) -> Restored:
+        """Put back every saved object and item, as they were when the stack stopped."""
         restored = Restored()
         for logical_id, bucket in sorted(resources.buckets.items()):
             restored.objects += _restore_bucket(s3, bucket, self.directory / BUCKETS_DIR / logical_id)
-        articles: list[dict[str, Any]] = []
         for item in self._items():
-            if str(item.get("PK", {}).get("S", "")).startswith(ARTICLE_PREFIX):
-                articles.append(item)
-                continue
             dynamodb.put_item(TableName=resources.table_name, Item=item)
             restored.items += 1
-        try:
-            restored.articles_rebuilt = _rebuild(resources)
-        except Exception as error:  # the saved items are the fallback: the stack must come up
-            log.exception("local state: the rebuild from the archive failed; the saved article items are used")
-            restored.rebuild_failed = f"{type(error).__name__}: {error}"
-        for item in articles:
-            try:
-                dynamodb.put_item(
-                    TableName=resources.table_name, Item=item, ConditionExpression="attribute_not_exists(PK)"
-                )
-                restored.article_items_kept += 1
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                    raise
+            restored.articles += str(item.get("PK", {}).get("S", "")).startswith(ARTICLE_PREFIX)
         return restored
 
     def _items(self) -> Iterator[dict[str, Any]]:
@@ -179,7 +155,18 @@ class LocalState:
                     yield _decode(json.loads(line))
 
 
-def _rebuild(resources: Resources) -> int:
+def rebuild_articles(resources: Resources) -> str:
+    """Check the restored articles against the archive (see the module's docstring): what it did, for
+    the log. Run once the stream pollers are reading, so that what it writes is published."""
+    try:
+        written, unchanged = _rebuild(resources)
+    except Exception as error:  # the saved items stand: the stack must come up
+        log.exception("local state: the rebuild from the archive failed; the saved article items stand")
+        return f"the rebuild from the archive failed ({type(error).__name__}: {error}); the saved article items stand"
+    return f"articles checked against the archive: {written} written, {unchanged} already current"
+
+
+def _rebuild(resources: Resources) -> tuple[int, int]:
     from newsdesk_ops.rebuild import rebuild_from_archive
     from newsdesk_ops.target import Target
 
@@ -194,7 +181,7 @@ def _rebuild(resources: Resources) -> int:
     report = rebuild_from_archive(target)
     if report.problems:
         log.warning("local state: %d article(s) not rebuilt: %s", len(report.problems), report.problems)
-    return int(report.articles)
+    return report.written, report.unchanged
 
 
 def _scan(dynamodb: Any, table_name: str) -> Iterator[dict[str, Any]]:

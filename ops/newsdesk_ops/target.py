@@ -39,6 +39,9 @@ class Target:
     endpoint_url: str | None
     region: str
     description: str = ""
+    # The stack's name (the local stack's names its resources) and the local site's URL ("" if none).
+    stack_name: str = ""
+    site_url: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -51,6 +54,12 @@ class Target:
     def s3_client(self) -> S3Client:
         client: S3Client = self._client("s3")
         return client
+
+    def sqs_client(self) -> Any:
+        return self._client("sqs")
+
+    def streams_client(self) -> Any:
+        return self._client("dynamodbstreams")
 
     def _client(self, service_name: str) -> Any:
         options: dict[str, Any] = {"region_name": self.region, "config": _CONFIG}
@@ -103,6 +112,7 @@ def _stack_target(stack: str, region: str | None, cloudformation: CloudFormation
         endpoint_url=None,
         region=client.meta.region_name,
         description=f"stack {stack}",
+        stack_name=stack,
     )
 
 
@@ -116,6 +126,8 @@ def _local_target(local_file: Path) -> Target:
             endpoint_url=settings["aws_endpoint_url"],
             region=settings["region"],
             description=f"local stack at {settings['aws_endpoint_url']}",
+            stack_name=settings.get("stack_name", ""),
+            site_url=settings.get("site_url", ""),
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise TargetError(

@@ -1,7 +1,7 @@
 """template.yaml as the single source of truth for local resources.
 
-The local stack and the tests read the SAM template through this module: tables and buckets are
-created from their CloudFormation properties, function environments are resolved from Globals and
+The local stack and the tests read the SAM template through this module: tables, buckets and queues
+are created from their CloudFormation properties, function environments are resolved from Globals and
 the function's own variables, and HTTP routes are listed the way API Gateway would wire them. A
 change to template.yaml therefore changes the local system too; nothing here keeps a second list.
 
@@ -30,6 +30,7 @@ DEFAULT_TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
 
 TABLE_TYPE = "AWS::DynamoDB::Table"
 BUCKET_TYPE = "AWS::S3::Bucket"
+QUEUE_TYPE = "AWS::SQS::Queue"
 SECRET_TYPE = "AWS::SecretsManager::Secret"
 FUNCTION_TYPE = "AWS::Serverless::Function"
 HTTP_API_TYPE = "AWS::Serverless::HttpApi"
@@ -103,18 +104,19 @@ def _properties(resource: dict[str, Any]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------------
-# Tables and buckets
+# Tables, buckets and queues
 # --------------------------------------------------------------------------------------------------
 
 
 @dataclass
 class LocalResources:
-    """Physical names of the resources created locally, by logical id from the template."""
+    """Physical names of the resources created locally, by logical id from the template (queues: URLs)."""
 
     stack_name: str
     tables: dict[str, str] = field(default_factory=dict)
     buckets: dict[str, str] = field(default_factory=dict)
     region: str = "us-east-1"
+    queues: dict[str, str] = field(default_factory=dict)
 
 
 def physical_name(stack_name: str, logical_id: str) -> str:
@@ -132,8 +134,11 @@ def physical_name(stack_name: str, logical_id: str) -> str:
     return name
 
 
-def create_resources(template: Template, *, stack_name: str, dynamodb: DynamoDBClient, s3: S3Client) -> LocalResources:
-    """Create every DynamoDB table and S3 bucket of the template, configured as the template says.
+def create_resources(
+    template: Template, *, stack_name: str, dynamodb: DynamoDBClient, s3: S3Client, sqs: Any = None
+) -> LocalResources:
+    """Create every DynamoDB table and S3 bucket of the template, configured as the template says,
+    and with ``sqs`` every SQS queue (the functions' dead-letter queues).
 
     Safe to run again on the same emulator: resources that already exist are reconfigured, not
     duplicated.
@@ -147,11 +152,41 @@ def create_resources(template: Template, *, stack_name: str, dynamodb: DynamoDBC
         name = physical_name(stack_name, logical_id)
         _create_bucket(s3, name, _properties(resource), resources.region)
         resources.buckets[logical_id] = name
+    if sqs is not None:
+        for logical_id, resource in _resources_of_type(template, QUEUE_TYPE).items():
+            resources.queues[logical_id] = _create_queue(sqs, physical_name(stack_name, logical_id), resource)
     return resources
 
 
-def delete_resources(template: Template, *, stack_name: str, dynamodb: DynamoDBClient, s3: S3Client) -> int:
-    """Delete the template's tables and buckets of this stack name where they exist; returns how many.
+def resource_names(template: Template, *, stack_name: str, region: str) -> LocalResources:
+    """The names :func:`create_resources` gives the template's tables and buckets, created or not (for a
+    process other than the local stack's that runs the functions against it; queues: local_queue_urls)."""
+
+    def names(resource_type: str) -> dict[str, str]:
+        return {
+            logical_id: physical_name(stack_name, logical_id)
+            for logical_id in _resources_of_type(template, resource_type)
+        }
+
+    return LocalResources(stack_name=stack_name, tables=names(TABLE_TYPE), buckets=names(BUCKET_TYPE), region=region)
+
+
+def local_queue_urls(template: Template, *, stack_name: str, sqs: Any) -> dict[str, str]:
+    """Logical id -> URL of the template's queues that exist for this stack name (none without a name)."""
+    urls: dict[str, str] = {}
+    for logical_id in _resources_of_type(template, QUEUE_TYPE) if stack_name else {}:
+        try:
+            urls[logical_id] = sqs.get_queue_url(QueueName=physical_name(stack_name, logical_id))["QueueUrl"]
+        except sqs.exceptions.QueueDoesNotExist:
+            continue
+    return urls
+
+
+def delete_resources(
+    template: Template, *, stack_name: str, dynamodb: DynamoDBClient, s3: S3Client, sqs: Any = None
+) -> int:
+    """Delete the template's tables, buckets (and with ``sqs`` queues) of this stack name where they
+    exist; returns how many.
 
     moto's state lives as long as the process: a stack started again in the same process (the
     tests start one per module) would otherwise begin with what an earlier one left behind.
@@ -178,6 +213,13 @@ def delete_resources(template: Template, *, stack_name: str, dynamodb: DynamoDBC
                 objects = [{"Key": item["Key"], "VersionId": item["VersionId"]} for item in chunk]
                 s3.delete_objects(Bucket=name, Delete={"Objects": objects, "Quiet": True})  # type: ignore[typeddict-item]
         s3.delete_bucket(Bucket=name)
+        deleted += 1
+    for logical_id in _resources_of_type(template, QUEUE_TYPE) if sqs is not None else {}:
+        try:
+            url = sqs.get_queue_url(QueueName=physical_name(stack_name, logical_id))["QueueUrl"]
+        except sqs.exceptions.QueueDoesNotExist:
+            continue
+        sqs.delete_queue(QueueUrl=url)
         deleted += 1
     return deleted
 
@@ -247,6 +289,40 @@ def _create_bucket(s3: S3Client, name: str, properties: dict[str, Any], region: 
         )
     if ownership := properties.get("OwnershipControls"):
         s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=ownership)
+
+
+# Queue properties that are CreateQueue attributes of the same name (the rest, tags and the name
+# itself, do not change what a local queue does). Attribute values are strings.
+_QUEUE_ATTRIBUTES = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+    "SqsManagedSseEnabled",
+)
+
+
+def _create_queue(sqs: Any, name: str, resource: dict[str, Any]) -> str:
+    """Create (or reconfigure) a standard queue; returns its URL."""
+    properties = _properties(resource)
+    if properties.get("FifoQueue"):
+        raise ValueError(f"queue {name}: FIFO queues are not created locally")
+    attributes = {
+        key: str(properties[key]).lower() if isinstance(properties[key], bool) else str(properties[key])
+        for key in _QUEUE_ATTRIBUTES
+        if key in properties
+    }
+    try:
+        url: str = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    except ClientError as error:
+        # A queue of that name with other attributes (an older template): take the template's.
+        if error.response["Error"]["Code"] not in ("QueueAlreadyExists", "QueueNameExists"):
+            raise
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        if attributes:
+            sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+    return url
 
 
 def _encryption_rule(cloudformation_rule: dict[str, Any]) -> Any:
@@ -343,6 +419,8 @@ class _Resolver:
             return self._resources.tables[name]
         if name in self._resources.buckets:
             return self._resources.buckets[name]
+        if name in self._resources.queues:
+            return self._resources.queues[name]
         if (self._template.get("Resources") or {}).get(name, {}).get("Type") == SECRET_TYPE:
             # No secrets are made locally: an empty secret id, and the function uses a key of its own
             # process (one process runs every function locally; newsdesk.settings.client_key_secret).
@@ -375,6 +453,8 @@ class _Resolver:
                 return f"arn:aws:dynamodb:{region}:{LOCAL_ACCOUNT_ID}:table/{table}"
             if logical_id in self._resources.buckets:
                 return f"arn:aws:s3:::{self._resources.buckets[logical_id]}"
+            if logical_id in self._resources.queues:
+                return queue_arn(self._resources.queues[logical_id], region)
             if logical_id in self._template.get("Resources", {}):
                 return f"arn:aws:local:{region}:{LOCAL_ACCOUNT_ID}:{logical_id}"
         raise ValueError(f"cannot resolve Fn::GetAtt {logical_id}.{attribute} locally")
@@ -526,6 +606,8 @@ class StreamSource:
     report_batch_item_failures: bool
     # FilterCriteria patterns, parsed; a record is delivered when any matches (none: every record).
     filter_patterns: tuple[dict[str, Any], ...]
+    # DestinationConfig.OnFailure: the logical id of the queue a batch goes to after its retries.
+    on_failure_logical_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -582,6 +664,26 @@ def _filter_patterns(function_logical_id: str, properties: dict[str, Any]) -> tu
     return tuple(patterns)
 
 
+def _on_failure_queue(function_logical_id: str, properties: dict[str, Any]) -> str | None:
+    """The queue ``DestinationConfig.OnFailure.Destination: !GetAtt Queue.Arn`` names, if any."""
+    destination = ((properties.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    if destination is None:
+        return None
+    if isinstance(destination, dict) and "Fn::GetAtt" in destination:
+        logical_id, attribute = destination["Fn::GetAtt"]
+        if attribute == "Arn":
+            return str(logical_id)
+    raise ValueError(
+        f"{function_logical_id}: the local stack sends failed batches to a destination given as "
+        f"!GetAtt <Queue>.Arn, not {destination!r}"
+    )
+
+
+def queue_arn(url: str, region: str) -> str:
+    """The ARN of the queue at ``url`` (its last path segment is the name)."""
+    return f"arn:aws:sqs:{region}:{LOCAL_ACCOUNT_ID}:{url.rstrip('/').rsplit('/', 1)[-1]}"
+
+
 def stream_sources(template: Template) -> list[StreamSource]:
     """Every function's ``DynamoDB`` events, with what the local stream poller needs to emulate them."""
     sources: list[StreamSource] = []
@@ -598,6 +700,7 @@ def stream_sources(template: Template) -> list[StreamSource]:
                 bisect_on_error=bool(properties.get("BisectBatchOnFunctionError", False)),
                 report_batch_item_failures="ReportBatchItemFailures" in (properties.get("FunctionResponseTypes") or []),
                 filter_patterns=_filter_patterns(logical_id, properties),
+                on_failure_logical_id=_on_failure_queue(logical_id, properties),
             )
         )
     return sources

@@ -2,7 +2,9 @@
 
 - :func:`stream_poller` — the Lambda event source mapping of every ``DynamoDB`` event in the
   template: reads the table's stream from moto, drops records the event's FilterCriteria reject,
-  and invokes the function with batches shaped like Lambda's, retrying what it reports as failed.
+  and invokes the function with batches shaped like Lambda's, retrying what it reports as failed;
+  a batch it gives up on goes to the event's ``DestinationConfig.OnFailure`` queue (Lambda's
+  on-failure record), where ``newsdesk redrive`` finds it.
 - :func:`timers` — every ``Schedule``/``ScheduleV2`` event: the function gets an EventBridge
   scheduled event every ``NEWSDESK_LOCAL_TIMER_SECONDS`` seconds (default 5) instead of its rate
   while the stack is busy (its table changed in the last minute), and at its own rate when the
@@ -31,6 +33,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
@@ -218,6 +221,60 @@ def lambda_stream_record(stream_record: Mapping[str, Any], stream_arn: str, regi
 Invoke = Callable[[str, Any], Any]
 
 
+@dataclass(frozen=True)
+class DeadLetter:
+    """Where a poller sends a batch it gave up on: the event source's ``DestinationConfig.OnFailure``."""
+
+    send: Callable[[dict[str, Any]], Any]  # takes Lambda's on-failure record (on_failure_record)
+    function_arn: str
+    # Keeps the stream records from this sequence number on readable, for `newsdesk redrive`.
+    hold: Callable[[int], None] | None = None
+    queue: str = ""  # its logical id, for the log
+
+
+def _arrival(record: Mapping[str, Any], default: datetime) -> str:
+    created = record.get("dynamodb", {}).get("ApproximateCreationDateTime")
+    moment = datetime.fromtimestamp(created, UTC) if isinstance(created, int | float) else default
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def on_failure_record(
+    batch: Sequence[Mapping[str, Any]],
+    *,
+    function_arn: str,
+    stream_arn: str,
+    shard_id: str,
+    attempts: int,
+    function_error: bool,
+    now: datetime,
+) -> dict[str, Any]:
+    """What Lambda sends a DynamoDB event source's on-failure destination for a discarded batch: where
+    the records are in the stream, not the records (``newsdesk redrive`` reads them from there)."""
+    response: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
+    if function_error:
+        response["functionError"] = "Unhandled"
+    return {
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": function_arn,
+            "condition": "RetryAttemptsExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "responseContext": response,
+        "version": "1.0",
+        "timestamp": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
+        "DDBStreamBatchInfo": {
+            "shardId": shard_id,
+            "startSequenceNumber": _sequence_number(batch[0]),
+            "endSequenceNumber": _sequence_number(batch[-1]),
+            "approximateArrivalOfFirstRecord": _arrival(batch[0], now),
+            "approximateArrivalOfLastRecord": _arrival(batch[-1], now),
+            "batchSize": len(batch),
+            "streamArn": stream_arn,
+        },
+    }
+
+
 class StreamPoller:
     """One event source mapping: a table's stream feeding one function, as Lambda would."""
 
@@ -233,6 +290,7 @@ class StreamPoller:
         on_change: Callable[[], None] | None = None,
         on_read: Callable[[int], None] | None = None,
         shard_of: Callable[[], Any] | None = None,
+        dead_letter: DeadLetter | None = None,
     ) -> None:
         """``on_change`` is called whenever a read returns records, whether or not they pass the filters;
         ``on_read`` with the sequence number after the last record read, once it has been handled.
@@ -241,7 +299,9 @@ class StreamPoller:
         records are then read from it directly rather than through GetRecords, whose serialization
         of every record with both item images, and parsing back, cost more than the functions' own
         work under load. The records are the same (moto's GetRecords returns these dicts). Without
-        it, or if moto's internals are not as expected, the Streams API is used."""
+        it, or if moto's internals are not as expected, the Streams API is used.
+
+        ``dead_letter`` gets the batches given up on after the retries; without one they are lost."""
         for pattern in source.filter_patterns:
             validate_pattern(pattern)
         self.source = source
@@ -253,6 +313,8 @@ class StreamPoller:
         self._on_change = on_change
         self._on_read = on_read
         self._shard_of = shard_of
+        self._dead_letter = dead_letter
+        self._reading_shard = ""  # the shard read through the Streams API (for a dead letter)
         # The next sequence number to read when reading moto's shard directly; None: the Streams API.
         self._position: int | None = None
         # The shard object last read: moto replaces it when it rolls back a transaction.
@@ -322,6 +384,7 @@ class StreamPoller:
         for shard_id, iterator in list(self._iterators.items()):
             if iterator is None:
                 continue
+            self._reading_shard = shard_id
             response = self._streams.get_records(ShardIterator=iterator, Limit=GET_RECORDS_LIMIT)
             # No next iterator: the shard is closed and fully read.
             self._iterators[shard_id] = response.get("NextShardIterator")
@@ -433,18 +496,54 @@ class StreamPoller:
             self.delivered += len(batch) - len(remaining)
             if retries >= self.max_retries or self._stop.is_set():
                 self.dropped += len(remaining)
+                if self._dead_letter is not None and retries >= self.max_retries:
+                    self._send_dead_letter(remaining, retries + 1, failed_from == _FUNCTION_ERROR)
+                    return
                 log.error(
-                    "stream poller %s: dropped %d record(s) after %d attempt(s), sequence numbers %s; "
-                    "the on-failure destination (SQS dead-letter queue) is not emulated locally",
+                    "stream poller %s: dropped %d record(s) after %d attempt(s), sequence numbers %s (%s)",
                     self.name,
                     len(remaining),
                     retries + 1,
                     ", ".join(_sequence_number(record) for record in remaining),
+                    "the stack is stopping" if self._stop.is_set() else "no on-failure destination",
                 )
                 return
             retries += 1
             batch = remaining
             self._stop.wait(RETRY_BACKOFF_SECONDS * retries)
+
+    def _send_dead_letter(self, batch: list[dict[str, Any]], attempts: int, function_error: bool) -> None:
+        """Lambda's on-failure record of ``batch`` to the event source's destination; its records are
+        held in the stream (ReadRecords.hold) so that ``newsdesk redrive`` can read them again."""
+        assert self._dead_letter is not None
+        shard_id = str(getattr(self._shard, "id", "")) if self._position is not None else self._reading_shard
+        record = on_failure_record(
+            batch,
+            function_arn=self._dead_letter.function_arn,
+            stream_arn=self.stream_arn,
+            shard_id=shard_id,
+            attempts=attempts,
+            function_error=function_error,
+            now=datetime.now(UTC),
+        )
+        info = record["DDBStreamBatchInfo"]
+        numbers = f"{info['startSequenceNumber']}..{info['endSequenceNumber']}"
+        try:
+            if self._dead_letter.hold is not None:
+                self._dead_letter.hold(int(info["startSequenceNumber"]))
+            self._dead_letter.send(record)
+        except Exception:
+            log.exception("stream poller %s: dead-lettering records %s failed; they are lost", self.name, numbers)
+            return
+        log.error(
+            "stream poller %s: gave up on %d record(s) after %d attempt(s); sequence numbers %s dead-lettered to %s "
+            "(`newsdesk redrive` replays them)",
+            self.name,
+            len(batch),
+            attempts,
+            numbers,
+            self._dead_letter.queue or "the on-failure destination",
+        )
 
     def _invoke_once(self, batch: list[dict[str, Any]]) -> int | None:
         """None when the batch succeeded, else the index to resume from (or ``_FUNCTION_ERROR``)."""
@@ -491,7 +590,8 @@ class ReadRecords:
     after, so the local stack's memory grew with every write. DynamoDB keeps records 24 hours.
     Once every poller of the stream has handled a record, nothing reads it again (the pollers
     read forward from their own positions), so its slot in moto's shard is emptied. Sequence
-    numbers stay as they were: the list keeps its length.
+    numbers stay as they were: the list keeps its length. Records a poller dead-lettered are held
+    (:meth:`hold`): those and every later one stay until the stack restarts, for ``newsdesk redrive``.
     """
 
     def __init__(self, shard_of: Callable[[], Any]) -> None:
@@ -500,7 +600,16 @@ class ReadRecords:
         self._lock = threading.Lock()
         self._shard: Any = None
         self._freed = 0  # slots of self._shard emptied so far
+        self._held: int | None = None  # nothing from this sequence number on is freed
         self.freed_records = 0
+
+    def hold(self, sequence_number: int) -> None:
+        """Free no record from ``sequence_number`` on (a dead-lettered batch begins there).
+
+        Everything after it is kept too: moto's GetRecords fails on a freed slot, and redrive reads
+        a page from the batch's first record on. A restart of the stack ends the hold."""
+        with self._lock:
+            self._held = sequence_number if self._held is None else min(self._held, sequence_number)
 
     def register(self, name: str) -> Callable[[int], None]:
         """The ``on_read`` of one poller."""
@@ -526,6 +635,8 @@ class ReadRecords:
             self._shard, self._freed = shard, 0
         items = shard.items
         end = min(sequence_number - shard.starting_sequence_number, len(items))
+        if self._held is not None:
+            end = min(end, self._held - shard.starting_sequence_number)
         for index in range(self._freed, end):
             if items[index] is not None:
                 items[index] = None
@@ -549,10 +660,33 @@ def streams_client(stack: RunningStack) -> Any:
     return boto3.client("dynamodbstreams", region_name=stack.region, endpoint_url=stack.aws_endpoint_url)
 
 
+def _dead_letter(stack: RunningStack, source: StreamSource, sqs: Any, read: ReadRecords) -> DeadLetter | None:
+    """The event source's OnFailure queue on the running stack; None when it has none."""
+    queue = source.on_failure_logical_id
+    if queue is None:
+        return None
+    url = stack.resources.queues.get(queue)
+    if url is None:
+        log.warning("stream %s: its on-failure destination %s was not created locally", source.event_name, queue)
+        return None
+    function = stack.functions.functions[source.function_logical_id]
+
+    def send(record: dict[str, Any]) -> None:
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record))
+
+    return DeadLetter(
+        send=send,
+        function_arn=f"arn:aws:lambda:{stack.region}:{LOCAL_ACCOUNT_ID}:function:{function.function_name}",
+        hold=read.hold,
+        queue=queue,
+    )
+
+
 def stream_poller(stack: RunningStack) -> Callable[[], None]:
     """Worker: one poller per ``DynamoDB`` event of the template (none: nothing runs)."""
     dynamodb = boto3.client("dynamodb", region_name=stack.region, endpoint_url=stack.aws_endpoint_url)
     streams = streams_client(stack)
+    sqs = boto3.client("sqs", region_name=stack.region, endpoint_url=stack.aws_endpoint_url)
     pollers: list[StreamPoller] = []
     read_records: dict[str, ReadRecords] = {}
     for source in stream_sources(stack.template):
@@ -571,6 +705,7 @@ def stream_poller(stack: RunningStack) -> Callable[[], None]:
             on_change=functools.partial(note_table_change, table),
             on_read=read_records[table].register(f"{source.function_logical_id}.{source.event_name}"),
             shard_of=moto_stream_shard(table, stack.region),
+            dead_letter=_dead_letter(stack, source, sqs, read_records[table]),
         )
         pollers.append(poller)
         log.info("stream %s -> %s (%d filter(s))", table, source.function_logical_id, len(source.filter_patterns))

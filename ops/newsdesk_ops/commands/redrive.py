@@ -10,7 +10,11 @@ What the template sends to its dead-letter queues (``DestinationConfig.OnFailure
   views are not counted) and leaves the message unless ``--discard-unreadable``.
 - timers (embargo, trending): an asynchronous invocation that failed; the message holds the event
   (``requestPayload``), which is invoked again.
-A message is deleted only after its replay succeeded. The local stack emulates no dead-letter queues.
+A message is deleted only after its replay succeeded.
+
+On the local stack the queues are its own (its stream pollers send the batches they give up on
+there, and keep those records in the stream until the stack restarts); the stream is read through
+its moto endpoint, and the functions run in this process with the environment the stack gives them.
 """
 
 from __future__ import annotations
@@ -25,12 +29,14 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import ClientError
 
-from newsdesk_ops.commands.status import NOT_EMULATED, stack_resources
-from newsdesk_ops.template import load_template, stream_sources
+from newsdesk_ops.commands.status import stack_resources
+from newsdesk_ops.template import load_template, local_queue_urls, stream_sources
 from newsdesk_ops.workers import lambda_stream_record, passes_filters
 
 if TYPE_CHECKING:
     from newsdesk_ops.cli import Runtime, Subparsers
+    from newsdesk_ops.gateway import LocalFunctions
+    from newsdesk_ops.target import Target
 
 # (function name or ARN, event) -> (succeeded, what went wrong)
 Invoke = Callable[[str, dict[str, Any]], tuple[bool, str]]
@@ -60,8 +66,7 @@ def register(commands: Subparsers) -> None:
 def run(args: argparse.Namespace, runtime: Runtime) -> int:
     target = runtime.target()
     if target.is_local:
-        print(f"Dead letters: {NOT_EMULATED} (the local poller retries a failing batch until it succeeds).")
-        return 0
+        return run_local(args, target)
     resources = stack_resources(args.stack, target.region)
     queues = {name: url for name, url in resources.get("AWS::SQS::Queue", {}).items() if "DeadLetter" in name}
     functions = resources.get("AWS::Lambda::Function", {})
@@ -79,6 +84,40 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
         dry_run=args.dry_run,
         discard_unreadable=args.discard_unreadable,
     )
+    return drain_and_report(redriver, queues, args)
+
+
+def run_local(args: argparse.Namespace, target: Target) -> int:
+    """Redrive on the local stack: its queues and stream through its endpoint, its functions in this process."""
+    from newsdesk_ops.local_stack import functions_of_running_stack  # moto's server only when needed
+
+    template = load_template()
+    sqs = target.sqs_client()
+    queues = {
+        name: url
+        for name, url in local_queue_urls(template, stack_name=target.stack_name, sqs=sqs).items()
+        if "DeadLetter" in name
+    }
+    with functions_of_running_stack(
+        template,
+        stack_name=target.stack_name,
+        region=target.region,
+        endpoint_url=str(target.endpoint_url),
+        site_url=target.site_url,
+    ) as functions:
+        names = {logical_id: function.function_name for logical_id, function in functions.functions.items()}
+        redriver = Redriver(
+            sqs=sqs,
+            streams=target.streams_client(),
+            invoke=local_invoker(functions),
+            filters={names[source.function_logical_id]: source.filter_patterns for source in stream_sources(template)},
+            dry_run=args.dry_run,
+            discard_unreadable=args.discard_unreadable,
+        )
+        return drain_and_report(redriver, queues, args)
+
+
+def drain_and_report(redriver: Redriver, queues: Mapping[str, str], args: argparse.Namespace) -> int:
     report = RedriveReport()
     for name, url in sorted(queues.items()):
         redriver.drain(name, url, report)
@@ -98,12 +137,33 @@ def lambda_invoker(client: Any) -> Invoke:
         payload = response["Payload"].read()
         if response.get("FunctionError"):
             return False, f"function error: {payload[:300]!r}"
-        answer = json.loads(payload or b"null")
-        if isinstance(answer, dict) and answer.get("batchItemFailures"):
-            return False, f"{len(answer['batchItemFailures'])} records failed again"
-        return True, ""
+        return _answered(json.loads(payload or b"null"))
 
     return invoke
+
+
+def local_invoker(functions: LocalFunctions) -> Invoke:
+    """Invokes the local stack's functions in this process, by the function name the dead letter's ARN holds."""
+    logical_ids = {function.function_name: logical_id for logical_id, function in functions.functions.items()}
+
+    def invoke(function: str, event: dict[str, Any]) -> tuple[bool, str]:
+        name = function.split(":function:")[-1].split(":")[0]
+        if name not in logical_ids:
+            return False, f"{name} is not a function of the local stack"
+        try:
+            answer = functions.invoke(logical_ids[name], event)
+        except Exception as error:  # the function's own error, as Lambda reports it
+            return False, f"function error: {error!r}"[:300]
+        return _answered(answer)
+
+    return invoke
+
+
+def _answered(answer: Any) -> tuple[bool, str]:
+    """Whether a function's answer is a success: a partial batch response with failures is not."""
+    if isinstance(answer, dict) and answer.get("batchItemFailures"):
+        return False, f"{len(answer['batchItemFailures'])} records failed again"
+    return True, ""
 
 
 @dataclass

@@ -3,8 +3,9 @@
 Articles by status (the article index, then the CURRENT items: reads grow with the number of
 articles, not their history), the last publish (``v1/manifest.json``'s ``generated_at``) and the
 last trending run that changed the rankings (the TRENDING item's ``generated_at``), the depth of
-the template's dead-letter queues and the stack's alarms in state ALARM. The local stack emulates
-neither queues nor alarms: it says so.
+the template's dead-letter queues and the stack's alarms in state ALARM. On the local stack the
+queues are its own (created from the template on its moto; the stream pollers send failed batches
+there); alarms are not emulated locally, and status says so.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from botocore.exceptions import ClientError
 from newsdesk.dal.articles import ArticleStore
 from newsdesk.dal.engagement import CounterStore
 from newsdesk.snapshots.paths import MANIFEST_PATH
+from newsdesk_ops.template import load_template, local_queue_urls
 
 if TYPE_CHECKING:
     from newsdesk_ops.cli import Runtime, Subparsers
@@ -43,19 +45,23 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     print(f"Last publish: {last_publish(target)}")
     trending = CounterStore(target.table_name, target.dynamodb_client()).get_trending()
     print(f"Last trending change: {trending.generated_at if trending else 'never (no rankings stored)'}")
-    resources = {} if target.is_local else stack_resources(args.stack, target.region)
-    queues = resources.get("AWS::SQS::Queue", {})
-    alarms = resources.get("AWS::CloudWatch::Alarm", {})
     if target.is_local:
-        print(f"Dead letters: {NOT_EMULATED}")
-        print(f"Alarms firing: {NOT_EMULATED}")
-        return 0
-    sqs = boto3.client("sqs", region_name=target.region)
+        sqs = target.sqs_client()
+        queues = local_queue_urls(load_template(), stack_name=target.stack_name, sqs=sqs)
+        alarms: dict[str, str] = {}
+    else:
+        resources = stack_resources(args.stack, target.region)
+        sqs = boto3.client("sqs", region_name=target.region)
+        queues, alarms = resources.get("AWS::SQS::Queue", {}), resources.get("AWS::CloudWatch::Alarm", {})
     depths = queue_depths(sqs, queues)
     waiting = sum(depth for depth in depths.values() if depth > 0)
     print("Dead letters: " + (", ".join(f"{name} {depth}" for name, depth in sorted(depths.items())) or "no queues"))
-    firing = firing_alarms(boto3.client("cloudwatch", region_name=target.region), list(alarms.values()))
-    print("Alarms firing: " + (", ".join(firing) if firing else "none"))
+    firing: list[str] = []
+    if target.is_local:
+        print(f"Alarms firing: {NOT_EMULATED}")
+    else:
+        firing = firing_alarms(boto3.client("cloudwatch", region_name=target.region), list(alarms.values()))
+        print("Alarms firing: " + (", ".join(firing) if firing else "none"))
     if waiting:
         print("Dead letters are waiting: fix the cause, then `newsdesk redrive` (docs/operations.md).")
     return 1 if waiting or firing else 0
