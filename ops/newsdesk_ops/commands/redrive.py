@@ -70,8 +70,9 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     resources = stack_resources(args.stack, target.region)
     queues = {name: url for name, url in resources.get("AWS::SQS::Queue", {}).items() if "DeadLetter" in name}
     functions = resources.get("AWS::Lambda::Function", {})
-    # Function physical name -> its stream filters (by logical id in the template).
-    filters = {
+    # Every function's physical name -> its stream filters (by logical id in the template; none: a timer's).
+    filters: dict[str, Sequence[Mapping[str, Any]]] = {name: () for name in functions.values()}
+    filters |= {
         functions[source.function_logical_id]: source.filter_patterns
         for source in stream_sources(load_template())
         if source.function_logical_id in functions
@@ -110,7 +111,8 @@ def run_local(args: argparse.Namespace, target: Target) -> int:
             sqs=sqs,
             streams=target.streams_client(),
             invoke=local_invoker(functions),
-            filters={names[source.function_logical_id]: source.filter_patterns for source in stream_sources(template)},
+            filters={name: () for name in names.values()}
+            | {names[source.function_logical_id]: source.filter_patterns for source in stream_sources(template)},
             dry_run=args.dry_run,
             discard_unreadable=args.discard_unreadable,
         )
@@ -171,6 +173,9 @@ class Redriver:
     sqs: Any
     streams: Any
     invoke: Invoke
+    # Every function of the stack by name, with its stream filters (none for a timer's function). A
+    # letter naming any other function is not replayed: anyone allowed to send to a queue writes its
+    # letters, and the operator's credentials must invoke nothing outside the stack.
     filters: Mapping[str, Sequence[Mapping[str, Any]]]
     dry_run: bool = False
     discard_unreadable: bool = False
@@ -206,10 +211,20 @@ class Redriver:
             report.notes.append(f"{queue_name} {message['MessageId']}: not a Lambda failure record; left in the queue")
             return False
         name = function.split(":function:")[-1].split(":")[0]
+        if name not in self.filters:
+            report.failed += 1
+            report.notes.append(f"{queue_name}: names {name[:100]!r}, not a function of this stack; left in the queue")
+            return False
         if "DDBStreamBatchInfo" in letter:
             info = letter["DDBStreamBatchInfo"]
             try:
-                event: dict[str, Any] = {"Records": self.stream_records(info, self.filters.get(name, ()))}
+                event: dict[str, Any] = {"Records": self.stream_records(info, self.filters[name])}
+            except (KeyError, TypeError, ValueError, AttributeError):
+                report.failed += 1
+                report.notes.append(
+                    f"{queue_name}: stream positions {str(info)[:200]} are incomplete; left in the queue"
+                )
+                return False
             except ClientError as error:
                 if error.response["Error"]["Code"] not in _UNREADABLE:
                     raise
@@ -222,7 +237,7 @@ class Redriver:
                     report.discarded += 1
                     return True
                 return False
-        elif "requestPayload" in letter:
+        elif isinstance(letter.get("requestPayload"), dict):
             event = letter["requestPayload"]
         else:
             report.failed += 1
@@ -232,7 +247,8 @@ class Redriver:
             count = len(event["Records"]) if "Records" in event else 1
             report.notes.append(f"{queue_name}: would replay {count} record(s) to {name}")
             return False
-        succeeded, problem = self.invoke(function, event)
+        # By name, so in the operator's own account and region whatever account the ARN names.
+        succeeded, problem = self.invoke(name, event)
         if succeeded:
             report.replayed += 1
             return True
