@@ -32,14 +32,27 @@ help:
 	@echo "make build  - sam build (needs Python 3.13, e.g. via pyenv)"
 	@echo "make deploy ENV=dev|prod - sam build, then sam deploy of the built template with samconfig.toml's ENV section"
 	@echo "make deploy-check - sam build if stale, sam package to a moto bucket, the translated stack on moto's CloudFormation; bench/results/deploy_check.md"
-	@echo "make layer-requirements - regenerate shared/requirements.txt (the layer's pins) from pyproject.toml and .venv"
+	@echo "make lock   - resolve pyproject.toml's dependencies afresh into requirements.lock, then the layer's list"
+	@echo "make layer-requirements - regenerate shared/requirements.txt (the layer's pins) from requirements.lock"
 	@echo "make test-py313 - the unit tier on Python 3.13 (the functions' runtime) in .venv-313"
 
-$(STAMP): pyproject.toml
+# requirements.lock pins every package at the version `make lock` resolved: the same set everywhere.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
+
+# After a change of pyproject.toml's dependencies: resolve them afresh in a scratch virtualenv, pin the
+# result in requirements.lock, and regenerate the layer's list from it.
+.PHONY: lock
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e '.[dev]'
+	{ sed -n '1,3p' requirements.lock; .venv-lock/bin/python -m pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .venv-lock
+	$(MAKE) install layer-requirements
 
 install: $(STAMP)
 
@@ -156,11 +169,10 @@ layer-requirements: $(STAMP)
 PY313 ?= $(HOME)/.pyenv/versions/3.13.0/bin/python
 VENV_313 := .venv-313
 # Constrained to the versions installed in .venv (the lock), so both Pythons test the same packages.
-$(VENV_313)/.installed: pyproject.toml $(STAMP)
+$(VENV_313)/.installed: pyproject.toml requirements.lock
 	test -x $(VENV_313)/bin/python || $(PY313) -m venv $(VENV_313)
 	$(VENV_313)/bin/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip freeze --exclude-editable > $(VENV_313)/constraints.txt
-	$(VENV_313)/bin/python -m pip install --quiet -c $(VENV_313)/constraints.txt -e '.[dev]'
+	$(VENV_313)/bin/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $@
 
 test-py313: $(VENV_313)/.installed

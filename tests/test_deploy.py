@@ -114,7 +114,7 @@ def test_the_sam_cli_version_is_pinned_to_the_installed_one() -> None:
 def test_layer_requirements_are_the_generated_ones() -> None:
     expected = layer_requirements.render(layer_requirements.runtime_requirements())
     assert (ROOT / "shared" / "requirements.txt").read_text(encoding="utf-8") == expected, (
-        "shared/requirements.txt drifted from pyproject.toml / .venv: run `make layer-requirements`"
+        "shared/requirements.txt drifted from pyproject.toml / requirements.lock: run `make layer-requirements`"
     )
 
 
@@ -134,19 +134,40 @@ def test_layer_requirements_pin_exact_versions_and_leave_out_boto3_and_operator_
 @pytest.mark.unit
 def test_a_locked_version_outside_pyproject_bounds_is_refused() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    with pytest.raises(SystemExit, match=r"pydantic 3\.0\.0 is installed"):
+    with pytest.raises(SystemExit, match=r"pins pydantic at 3\.0\.0"):
         layer_requirements.render(
             layer_requirements.runtime_requirements(), version_of=_installed(pyproject) | {"pydantic": "3.0.0"}
         )
 
 
-def _installed(pyproject: dict[str, Any]) -> dict[str, str]:
-    from importlib import metadata
-
+@pytest.mark.unit
+def test_the_lock_pins_every_dependency_of_pyproject_within_its_bounds() -> None:
+    # One lock for every install (make install, .venv-313, the layer): it must satisfy pyproject.toml.
     from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
 
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    locked = layer_requirements.locked_versions()
+    wanted = [*pyproject["project"]["dependencies"], *pyproject["project"]["optional-dependencies"]["dev"]]
+    unmet = [
+        f"{text} (locked: {locked.get(canonicalize_name(Requirement(text).name))})"
+        for text in wanted
+        if not Requirement(text).specifier.contains(
+            locked.get(canonicalize_name(Requirement(text).name), "0.0.0.dev0"), prereleases=True
+        )
+        or canonicalize_name(Requirement(text).name) not in locked
+    ]
+    assert unmet == [], "requirements.lock does not satisfy pyproject.toml: run `make lock`"
+
+
+def _installed(pyproject: dict[str, Any]) -> dict[str, str]:
+    """pyproject's runtime dependencies at the versions requirements.lock pins."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    locked = layer_requirements.locked_versions()
     return {
-        Requirement(text).name: metadata.version(Requirement(text).name)
+        canonicalize_name(Requirement(text).name): locked[canonicalize_name(Requirement(text).name)]
         for text in pyproject["project"]["dependencies"]
     }
 
