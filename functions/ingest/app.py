@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -46,6 +47,29 @@ if TYPE_CHECKING:
 
 app = APIGatewayHttpResolver()
 JSON = "application/json; charset=utf-8"
+# The template's catch-all route (UnknownRoutes): API Gateway sends it what matches no route.
+CATCH_ALL_ROUTE_KEY = "$default"
+
+
+def no_route() -> NotFound:
+    event = app.current_event
+    return NotFound(f"No route for {event.request_context.http.method} {event.path}.")
+
+
+def refuse_catch_all(router: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """A request API Gateway sent through $default matched none of its routes: it is an unknown route.
+
+    Powertools matches the method upper-cased, so "post /v1/events" (methods are case-sensitive in
+    API Gateway: no route, so $default, without the route's authorizer and throttle) would run the
+    events handler. Every route of this function has its own route key in the template; the
+    catch-all must never reach one.
+    """
+    if router.current_event.raw_event.get("routeKey") == CATCH_ALL_ROUTE_KEY:
+        raise no_route()
+    return next_middleware(router)
+
+
+app.use(middlewares=[refuse_catch_all])
 
 
 @cache
@@ -267,9 +291,7 @@ def handle_rate_limited(error: RateLimited) -> Response[str]:
 
 @app.not_found
 def handle_not_found(_: Exception) -> Response[str]:
-    return problem_response(
-        NotFound(f"No route for {app.current_event.request_context.http.method} {app.current_event.path}.")
-    )
+    return problem_response(no_route())
 
 
 @app.exception_handler(Exception)  # type: ignore[untyped-decorator]

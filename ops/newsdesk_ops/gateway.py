@@ -19,7 +19,6 @@ Nothing here talks to AWS; the handlers do, through the environment the local st
 from __future__ import annotations
 
 import base64
-import contextlib
 import importlib
 import json
 import logging
@@ -64,6 +63,11 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024
 # An HTTP API waits at most this long for its integration, then answers 503 itself.
 INTEGRATION_TIMEOUT_SECONDS = 30.0
+# HTTP API quota "Total combined size of request line and header values": 10240 bytes, not adjustable.
+MAX_REQUEST_LINE_AND_HEADER_VALUES_BYTES = 10240
+# A chunk-size line is hexadecimal digits only (RFC 9112 7.1); int(x, 16) also takes "-1", "+a",
+# "0x10" and "1_0", and a negative size made rfile.read(-1) read to the end of the stream.
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]+")
 LOCAL_API_ID = "local"
 STAGE = "$default"
 DEFAULT_MEMORY_MB = 128
@@ -155,7 +159,8 @@ class LocalFunctions:
         As Lambda, the invocation ends at the function's Timeout (FunctionTimedOut, "Task timed
         out"); ``caller_timeout`` is how long the caller waits (API Gateway: 30 s), InvocationAbandoned
         after that. The handler runs on a thread of its own, which Python cannot stop: it runs on
-        unseen, and holds the function's lock (if it takes one) until it returns.
+        unseen, and holds the function's lock (if it takes one) until it returns; a caller with a
+        ``caller_timeout`` waits for that lock no longer than its timeout (InvocationAbandoned).
         """
         function = self._functions[function_logical_id]
         handler = self._handler(function.handler)
@@ -169,31 +174,47 @@ class LocalFunctions:
             deadline=time.monotonic() + function.timeout_seconds,
             log_group_name=f"/aws/lambda/{function.function_name}",
         )
-        exclusive = function.lock if function.handler in self._one_at_a_time else contextlib.nullcontext()
-        started = threading.Event()
+        exclusive = function.handler in self._one_at_a_time
+        waiting_since = time.monotonic()
+        # The caller's thread takes the lock (with the caller's bound) and the invocation's thread
+        # releases it (a Lock may be released by any thread). An invocation past its Timeout keeps
+        # running, holding the lock; without a bound the next request waited for it forever, where
+        # API Gateway answers 503 at its integration timeout. An abandoned request never runs later.
+        if exclusive and not function.lock.acquire(timeout=-1 if caller_timeout is None else caller_timeout):
+            raise InvocationAbandoned(
+                f"{function.function_name}: no answer within {caller_timeout:g} s (a previous invocation still runs)"
+            )
+        # The clock starts when the invocation does, not while it waited for the lock.
+        context.deadline = time.monotonic() + function.timeout_seconds
         outcome: dict[str, Any] = {}
 
         def run() -> None:
             try:
-                with exclusive, function.log_state.invocation():
-                    # The clock starts when the invocation does, not while it waits for the lock.
-                    context.deadline = time.monotonic() + function.timeout_seconds
-                    started.set()
+                with function.log_state.invocation():
                     outcome["result"] = handler(event, context)
             except BaseException as error:  # handed to the caller's thread as is
                 outcome["error"] = error
             finally:
-                started.set()
+                if exclusive:
+                    function.lock.release()
 
         thread = threading.Thread(target=run, name=f"invoke-{function.logical_id}", daemon=True)
-        thread.start()
-        started.wait()
+        try:
+            thread.start()
+        except BaseException:
+            if exclusive:
+                function.lock.release()
+            raise
         limit = float(function.timeout_seconds)
-        if caller_timeout is not None and caller_timeout < limit:
-            limit = caller_timeout
+        caller_gives_up_first = False
+        if caller_timeout is not None:
+            # The wait for the lock counts against the caller's timeout (API Gateway's 30 s is the whole wait).
+            caller_left = caller_timeout - (time.monotonic() - waiting_since)
+            if caller_left < limit:
+                limit, caller_gives_up_first = max(0.0, caller_left), True
         thread.join(limit)
         if thread.is_alive():
-            if caller_timeout is not None and limit == caller_timeout:
+            if caller_gives_up_first:
                 raise InvocationAbandoned(f"{function.function_name}: no answer within {caller_timeout:g} s")
             raise FunctionTimedOut(
                 f"{function.function_name} {context.aws_request_id}: Task timed out after "
@@ -743,6 +764,11 @@ def _make_request_handler(gateway: LocalGateway) -> type[BaseHTTPRequestHandler]
             raise AttributeError(name)
 
         def _respond(self) -> GatewayResponse:
+            if self._request_line_and_header_values_bytes() > MAX_REQUEST_LINE_AND_HEADER_VALUES_BYTES:
+                # API Gateway refuses these before any route, authorizer or function. The body stays
+                # unread, so this connection cannot carry another request.
+                self.close_connection = True
+                return _gateway_message(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
             body = self._read_body()
             if isinstance(body, GatewayResponse):
                 return body
@@ -757,13 +783,19 @@ def _make_request_handler(gateway: LocalGateway) -> type[BaseHTTPRequestHandler]
             )
             return gateway.handle(request)
 
+        def _request_line_and_header_values_bytes(self) -> int:
+            # As the quota counts: the request line and the header values (http.server decodes the
+            # head as Latin-1, so a str's length is its length in bytes on the wire).
+            return len(self.requestline) + sum(len(value) for value in self.headers.values())
+
         def _read_body(self) -> bytes | GatewayResponse:
             if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
                 return self._read_chunked()
             length_header = self.headers.get("content-length")
             if length_header is None:
                 return b""
-            if not length_header.strip().isdigit():
+            # isascii: str.isdigit also takes "²" and other digits int() refuses (a traceback, no answer).
+            if not (length_header.strip().isascii() and length_header.strip().isdigit()):
                 self.close_connection = True
                 return _gateway_message(HTTPStatus.BAD_REQUEST)
             length = int(length_header)
@@ -774,25 +806,40 @@ def _make_request_handler(gateway: LocalGateway) -> type[BaseHTTPRequestHandler]
             return self.rfile.read(length)
 
         def _read_chunked(self) -> bytes | GatewayResponse:
+            # Every read is bounded: a size is checked against the payload limit before its chunk is
+            # read, and the trailers count against the limit too. Anything malformed is a 400 (and
+            # the rest of the stream is unread, so the connection closes).
             chunks: list[bytes] = []
             total = 0
             while True:
-                size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
-                try:
-                    size = int(size_line, 16)
-                except ValueError:
+                size_line = self.rfile.readline(1024)
+                size_text = size_line.split(b";", 1)[0].strip(b" \t\r\n")
+                if not size_line.endswith(b"\n") or not _CHUNK_SIZE.fullmatch(size_text):
                     self.close_connection = True
                     return _gateway_message(HTTPStatus.BAD_REQUEST)
-                if size == 0:
-                    while self.rfile.readline(1024).strip():  # trailers
-                        pass
-                    return b"".join(chunks)
+                size = int(size_text, 16)
                 total += size
                 if total > MAX_PAYLOAD_BYTES:
                     self.close_connection = True
                     return _gateway_message(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(1024)
+                if size == 0:
+                    return self._skip_trailers(total, b"".join(chunks))
+                chunk = self.rfile.read(size)
+                if len(chunk) < size or self.rfile.readline(3).strip(b"\r\n"):
+                    # The stream ended inside the chunk, or the chunk is longer than its size.
+                    self.close_connection = True
+                    return _gateway_message(HTTPStatus.BAD_REQUEST)
+                chunks.append(chunk)
+
+        def _skip_trailers(self, total: int, body: bytes) -> bytes | GatewayResponse:
+            while line := self.rfile.readline(1024):
+                total += len(line)
+                if total > MAX_PAYLOAD_BYTES:
+                    self.close_connection = True
+                    return _gateway_message(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+                if not line.strip(b"\r\n"):
+                    break
+            return body
 
         def _send(self, response: GatewayResponse) -> None:
             # 204 and 304 never carry a body, whatever the handler returned.
@@ -806,6 +853,22 @@ def _make_request_handler(gateway: LocalGateway) -> type[BaseHTTPRequestHandler]
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            # http.server's own refusals (a malformed request line 400, 414, 431, 505) would be its
+            # HTML page; the gateway answers every refusal of its own as API Gateway does, in JSON.
+            # The detail (which may quote the client's bytes) goes to the log, not the answer.
+            self.log_error("code %d, message %s", code, message)
+            self.close_connection = True
+            if self.request_version == "HTTP/0.9":
+                # A request line http.server could not read (bad syntax, bad or 2.0 version) leaves the
+                # version at its HTTP/0.9 default, for which it writes a bare body: no status line.
+                self.request_version = self.protocol_version
+            try:
+                status = HTTPStatus(code)
+            except ValueError:
+                status = HTTPStatus.BAD_REQUEST
+            self._send(_gateway_message(status))
 
         def version_string(self) -> str:
             return "newsdesk-local-gateway"

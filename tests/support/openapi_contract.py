@@ -77,6 +77,10 @@ class Contract:
     def operation(self, method: str, path: str) -> str | None:
         """The pointer of the operation serving ``method path``, or None when no route takes it."""
         path = urlsplit(path).path
+        if method != method.upper():
+            # Methods are case-sensitive (RFC 9110 9.1), as API Gateway's routes: "post" is no route's
+            # method (the document's lower-case keys name the upper-case methods).
+            return None
         for pattern, template in self._paths:
             if pattern.match(path):
                 operation = self.document["paths"][template].get(method.lower())
