@@ -4,7 +4,14 @@ Write order (the "nothing lost" rule; every crash point in docs/design.md): the 
 normalized article go to S3 first, then the immutable revision item, then the CURRENT item on
 condition of the revision it replaces. A failure before the last step leaves objects and a
 revision item nothing points at; the partner's retry writes the same keys again and completes.
-Concurrent writers are serialized by the condition on the previous revision.
+Concurrent writers are serialized by the condition on the previous revision. Once the write has
+succeeded, a commit marker names the archived object that went live (``newsdesk.commits``): the
+archive alone then tells a rebuild which of its objects were live and which are orphans of failed
+or refused writes.
+
+A story an operator took down (``newsdesk takedown``) stays down: later versions are refused with
+a 409 before anything is stored. A partner's own DELETE does not stick: a newer version brings the
+story back.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from newsdesk.articles import (
     retraction_reason_for,
     status_for,
 )
+from newsdesk.commits import commit_key_for, live_object_of
 from newsdesk.errors import (
     FieldError,
     MalformedRequest,
@@ -99,9 +107,14 @@ class IngestService:
                 raise NotFound(f"No article {article_id}.")
             if replace_id is not None and current is None:
                 raise NotFound(f"No article {article_id} to replace.")
+            if current is not None and current.retraction_reason is RetractionReason.OPERATOR:
+                raise taken_down(current)
             # Before If-Match: a PUT retried after its response was lost names the revision it
             # replaced, and must get the replay it is, as a POST would.
             if current is not None and current.content_hash == validated.canonical_hash:
+                # A retry after a 5xx: the first attempt may have died between its table write and
+                # its commit marker. Writing the marker again is harmless (same key, no bytes).
+                self.commit(current)
                 return IngestOutcome(current, created=False, replayed=True, warnings=validated.warnings)
             if replace_id is not None and current is not None and if_match != current.revision:
                 raise PreconditionFailed(
@@ -132,6 +145,7 @@ class IngestService:
                 )
             except RevisionRaced:
                 continue
+            self.commit(stored)
             return IngestOutcome(stored, created=current is None, replayed=False, warnings=validated.warnings)
         raise VersionConflict("The article is being changed by other requests right now; retry shortly.")
 
@@ -159,8 +173,15 @@ class IngestService:
                 )
             except RevisionRaced:
                 continue
+            self.commit(record)
             return
         raise VersionConflict("The article is being changed by other requests right now; retry shortly.")
+
+    def commit(self, record: ArticleRecord) -> None:
+        """Mark the archived object of ``record``'s revision as the one that went live (after its write)."""
+        live = live_object_of(record)
+        if live is not None:
+            self.archive.put_raw(commit_key_for(live), b"", partner_id=record.partner_id, content_type="text/plain")
 
     def owned(self, article_id: str, principal: Principal) -> ArticleRecord:
         """The article if it belongs to this partner; anyone else's is indistinguishable from none.
@@ -181,6 +202,15 @@ class IngestService:
                 f"Article {record.article_id} has not been normalized yet; an operator runs `newsdesk reprocess`."
             )
         return self.archive.get_normalized(record.normalized_key)
+
+
+def taken_down(current: ArticleRecord) -> VersionConflict:
+    """The refusal of a later version of a story an operator took down: it stays down."""
+    note = f" ({current.retraction_note})" if current.retraction_note else ""
+    return VersionConflict(
+        f"The newsroom took this story down{note} at revision {current.revision}; Newsdesk does not accept "
+        "new versions of it. Contact the newsroom if it should go back up."
+    )
 
 
 def parse_json(raw: bytes) -> object:

@@ -1,11 +1,28 @@
 """Rebuild the table's article records from the S3 archive: the disaster-recovery path.
 
-The archive holds every accepted revision's exact bytes (``raw/{partner}/{article}/{revision}-{hash}.json``)
-and a marker for every retraction that came without a document (``retracted/…``, a partner's DELETE or
-an operator's takedown). Replaying them in revision order through the rules ingest applies
+The archive holds every accepted revision's exact bytes (``raw/{partner}/{article}/{revision}-{hash}.json``),
+a marker for every retraction that came without a document (``retracted/…``, a partner's DELETE or
+an operator's takedown), and, since issue 10's review, a commit marker naming the object of each
+revision that went live (``committed/`` + its key, written after the table write). Replaying them in
+revision order through the rules ingest applies
 (``ingest.service.build_record``) gives each article's revision items and its CURRENT item with the
 keys of the sparse indexes, so that ``newsdesk publish --all`` can follow. What the timers would have
 done since (an embargo that has passed, an ``expires`` time reached) is applied as of now.
+
+What was live is what the table's CURRENT item went through, revision by revision; the archive also
+holds objects of writes that never got there (their bytes are archived before the conditional write):
+a table write that failed, a writer that lost a race and was refused. So, per revision:
+
+1. the object a commit marker names, and no other;
+2. without one (an archive older than commit markers, or a writer that died between its table write
+   and its marker), a retraction marker over raw bytes: when the archive cannot tell, down is the
+   safe side;
+3. raw bytes without a commit marker above the article's newest committed revision are orphans of
+   failed writes and are left out; below it (the revision was live: CURRENT advanced through it) or
+   in an article with no commit marker at all, the candidate whose content is not archived again
+   later, and of those the newest.
+
+An operator's takedown sticks, as in ingest: no later document of the story is applied.
 
 Never an older state over a newer one: a CURRENT item already in the table at the same or a higher
 revision is left as it is, and every write is conditional (revision items are immutable, CURRENT
@@ -38,6 +55,7 @@ from newsdesk.articles import (
     is_due_to_expire,
     normalized_key_for,
 )
+from newsdesk.commits import COMMIT_PREFIX, committed_object
 from newsdesk.dal.articles import ArticleStore
 from newsdesk.dal.partners import PartnerStore
 from newsdesk.errors import NewsdeskError, NotFound
@@ -66,6 +84,8 @@ class RebuildReport:
     written: int = 0
     unchanged: int = 0
     normalized_written: int = 0
+    # Archived objects of writes that never went live (orphans, documents after an operator's takedown).
+    left_out: int = 0
     # Per status of the rebuilt CURRENT items.
     statuses: dict[str, int] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)  # article id -> why it was not rebuilt
@@ -84,6 +104,10 @@ class _ArticleSources:
     partner_id: str
     raw: dict[int, list[_RawObject]] = field(default_factory=lambda: defaultdict(list))
     retractions: dict[int, RetractionMarker] = field(default_factory=dict)
+    committed: set[str] = field(default_factory=set)  # keys of the objects that went live
+
+    def newest_commit(self) -> int:
+        return max((_revision_of(key) for key in self.committed), default=0)
 
 
 def rebuild_from_archive(
@@ -156,6 +180,11 @@ class _Rebuilder:
             if marker is not None:
                 found.setdefault(marker.article_id, _ArticleSources(marker.partner_id))
                 found[marker.article_id].retractions[marker.revision] = marker
+        for key in self._keys(COMMIT_PREFIX):
+            live = committed_object(key)
+            parts = live.split("/") if live else []
+            if live and len(parts) == 4 and parts[2] in found:
+                found[parts[2]].committed.add(live)
         return found
 
     def _partner(self, partner_id: str) -> Partner | None:
@@ -178,9 +207,16 @@ class _Rebuilder:
         )
         history: list[tuple[ArticleRecord, str]] = []
         current: ArticleRecord | None = None
+        newest_commit = article.newest_commit()
         for revision in sorted(set(article.raw) | set(article.retractions)):
-            if revision in article.raw:
-                record, body = self._content_revision(article_id, principal, current, article.raw[revision])
+            candidates, marker = self._live_at(article, revision, newest_commit)
+            report.left_out += len(article.raw.get(revision, [])) - len(candidates)
+            if current is not None and current.retraction_reason is RetractionReason.OPERATOR:
+                # An operator's takedown sticks: ingest refuses later versions of the story.
+                report.left_out += len(candidates)
+                continue
+            if candidates:
+                record, body = self._content_revision(article_id, principal, current, candidates)
                 if record.normalized_key not in normalized:
                     # Normalized by today's rules into an object the archive does not hold yet.
                     if not self.dry_run:
@@ -190,8 +226,7 @@ class _Rebuilder:
                     normalized.add(record.normalized_key)
                     report.normalized_written += 1
                 history.append((record, "submit"))
-            elif current is not None:
-                marker = article.retractions[revision]
+            elif current is not None and marker is not None:
                 record = replace(
                     current,
                     revision=revision,
@@ -214,14 +249,31 @@ class _Rebuilder:
         report.statuses[current.status.value] = report.statuses.get(current.status.value, 0) + 1
         self._write(current, history, report)
 
+    @staticmethod
+    def _live_at(
+        article: _ArticleSources, revision: int, newest_commit: int
+    ) -> tuple[list[_RawObject], RetractionMarker | None]:
+        """The raw objects, or the retraction marker, that may have been live at ``revision`` (the rules above)."""
+        raw = article.raw.get(revision, [])
+        marker = article.retractions.get(revision)
+        committed = [candidate for candidate in raw if candidate.key in article.committed]
+        if committed:
+            return committed, None
+        if marker is not None:
+            return [], marker
+        if 0 < newest_commit < revision:
+            return [], None
+        return raw, None
+
     def _content_revision(
         self, article_id: str, principal: Principal, current: ArticleRecord | None, candidates: list[_RawObject]
     ) -> tuple[ArticleRecord, bytes]:
         """The record of one archived revision, as ingest built it when it accepted these bytes.
 
-        Two objects for one revision are a retry that serialized the document differently (same
-        content) or two writers that raced (the loser retried at the next revision or was refused):
-        the one whose content is not archived again later, and of those the newest, is the winner.
+        Several objects for one revision, none of them committed (an archive older than commit
+        markers), are a retry that serialized the document differently (same content) or two writers
+        that raced (the loser retried at the next revision or was refused): the newest S3 object is
+        taken, which can be the refused one; only a commit marker tells.
         """
         built: list[tuple[ArticleRecord, bytes, datetime]] = []
         for candidate in candidates:
@@ -315,6 +367,12 @@ class _Rebuilder:
             # Someone wrote the article meanwhile: theirs is newer than anything the archive held.
             report.written -= 1
             report.unchanged += 1
+
+
+def _revision_of(key: str) -> int:
+    """The revision in an archived object's key (``…/{revision:08d}-{hash}.json`` or ``…/{revision:08d}.json``)."""
+    name = key.rsplit("/", 1)[-1]
+    return int(name[:8]) if name[:8].isdigit() else 0
 
 
 def _no_document(article_id: str) -> NewsdeskError:

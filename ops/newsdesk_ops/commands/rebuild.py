@@ -38,6 +38,11 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
         f"{verb} {report.written} current records, {report.unchanged} already current or newer, "
         f"{verb} {report.normalized_written} normalized objects."
     )
+    if report.left_out:
+        print(
+            f"Left out {report.left_out} archived documents that never went live "
+            "(failed or refused writes, later versions of a story an operator took down)."
+        )
     if report.dry_run:
         print("Dry run: nothing written.")
     elif report.written:

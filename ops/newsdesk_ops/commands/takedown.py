@@ -2,9 +2,11 @@
 
 The same path as a partner's DELETE: the retraction marker goes to the archive first (so that a
 rebuild keeps the story down), then a new revision with status retracted, conditional on the
-revision read. The table's stream does the rest, as for any retraction: publish replaces the page
-with a tombstone (reason ``operator`` and the note) and takes the story out of lists, feeds and
-rankings; the media function deletes its renditions.
+revision read, then the commit marker that says the marker went live (``newsdesk.commits``). A
+takedown sticks: ingest refuses the partner's later versions of the story (409), and a rebuild from
+the archive leaves out any later document. The table's stream does the rest, as for any retraction:
+publish replaces the page with a tombstone (reason ``operator`` and the note) and takes the story
+out of lists, feeds and rankings; the media function deletes its renditions.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from newsdesk.articles import ArticleRecord, RevisionRaced, is_article_id
+from newsdesk.commits import commit_key_for
 from newsdesk.dal.archive import Archive
 from newsdesk.dal.articles import ArticleStore
 from newsdesk.errors import NotFound, ValidationFailed, VersionConflict
@@ -85,6 +88,7 @@ def take_down(
             articles.put_revision(record, previous_revision=current.revision, action="takedown", request_id="operator")
         except RevisionRaced:
             continue
+        archive.put_raw(commit_key_for(key), b"", partner_id=record.partner_id, content_type="text/plain")
         return record, True
     raise VersionConflict("The article is being changed right now; run the takedown again.")
 
