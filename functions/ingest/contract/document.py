@@ -54,7 +54,8 @@ INFO = {
         "`application/problem+json` (the `type`s are listed in docs/api.md); a method and path no route "
         "takes get a 404 (`components/responses/NoRoute`). A partner over its rate limit gets 429 `rate-limited` "
         "with `Retry-After` (seconds). API Gateway itself may answer 404 (no route), 413, 429 (its throttle), "
-        '500 or 503 with `{"message": "..."}` (`GatewayMessage`).'
+        '500 or 503 with `{"message": "..."}` (`GatewayMessage`), and refuses a malformed request, or one '
+        "whose request line and headers exceed 10,240 bytes, before any route (a 4xx)."
     ),
 }
 SECURITY_SCHEMES = {
