@@ -14,6 +14,7 @@ from __future__ import annotations
 # Run in this order: cold start first, while the machine is least disturbed by this process.
 BENCHMARKS: tuple[str, ...] = (
     "cold_start",
+    "snapstart",
     "ingest_warm",
     "ingest_overhead",
     "write_capacity",

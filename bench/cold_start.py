@@ -117,11 +117,19 @@ class Run:
 
 
 def _handler_code(handler: str) -> str:
+    return handler_import_code(handler) + first_event_code()
+
+
+def handler_import_code(handler: str) -> str:
+    """Child code importing a function's handler as ``_handler`` (``bench.snapstart`` times it alone)."""
     module, _, attribute = handler.rpartition(".")
+    return f"from {module} import {attribute} as _handler\n"
+
+
+def first_event_code() -> str:
+    """Child code calling ``_handler`` with the event of ``BENCH_EVENT`` and printing its answer."""
     return (
-        f"from {module} import {attribute} as _handler\n"
-        + CONTEXT_CLASS
-        + "with open(_os.environ['BENCH_EVENT'], encoding='utf-8') as _file:\n"
+        CONTEXT_CLASS + "with open(_os.environ['BENCH_EVENT'], encoding='utf-8') as _file:\n"
         "    _event = _json.load(_file)\n"
         "_answer = _handler(_event, _Context())\n"
         "_sys_answer = _answer.get('statusCode', _answer) if isinstance(_answer, dict) else _answer\n"
@@ -419,7 +427,7 @@ def timed_spawn(code: str, environment: dict[str, str]) -> Run:
     return Run(wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
 
 
-def _tagged(stderr: str, tag: str) -> Any:
+def tagged(stderr: str, tag: str) -> Any:
     for line in stderr.splitlines():
         if line.startswith(tag + " "):
             return json.loads(line[len(tag) + 1 :])
@@ -474,8 +482,8 @@ def run(quick: bool = False) -> BenchResult:
             completed = spawn(codes[variant.name], environments[variant.name])
             if completed.returncode != 0:
                 raise RuntimeError(f"{variant.name} failed:\n{completed.stderr[-3000:]}")
-            served[variant.name] = _tagged(completed.stderr, "BENCH-SERVED")
-            answers[variant.name] = _tagged(completed.stderr, "BENCH-ANSWER")
+            served[variant.name] = tagged(completed.stderr, "BENCH-SERVED")
+            answers[variant.name] = tagged(completed.stderr, "BENCH-ANSWER")
             if variant.expected and json.dumps(answers[variant.name], sort_keys=True) != variant.expected:
                 raise RuntimeError(
                     f"{variant.name} answered {answers[variant.name]!r}, expected {variant.expected}:\n"

@@ -439,12 +439,13 @@ def local_stack(*, stream: bool = True) -> Iterator[LocalStack]:
             invocations: deque[Invocation] = deque(maxlen=100)
             invoke_function = functions.invoke
 
-            def invoke(logical_id: str, event: Any) -> Any:
+            # The gateway passes options (caller_timeout); they go through unchanged.
+            def invoke(logical_id: str, event: Any, **options: Any) -> Any:
                 invocation = Invocation(logical_id, event)
                 invocations.append(invocation)
                 outer, log.origin = log.origin, logical_id
                 try:
-                    invocation.result = invoke_function(logical_id, event)
+                    invocation.result = invoke_function(logical_id, event, **options)
                 finally:
                     log.origin = outer
                 return invocation.result
