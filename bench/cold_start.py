@@ -384,6 +384,10 @@ def child_environment(scratch: Path, variant: Variant) -> dict[str, str]:
         # Lambda has no AWS config files; reading a developer's would cost time in one variant only.
         "AWS_CONFIG_FILE": missing,
         "AWS_SHARED_CREDENTIALS_FILE": missing,
+        # Set by the Lambda runtime (the function's code directory). The X-Ray SDK under Powertools'
+        # Tracer reads it at import: without it, it builds a botocore client for centralized sampling
+        # rules (about 100 ms) that in Lambda it never builds, as Lambda samples.
+        "LAMBDA_TASK_ROOT": str(scratch),
         **{k: v for k, v in variant.environment.items() if k != "BENCH_EVENT_DATA"},
     }
     # The tree under test: the before tree is put first on PYTHONPATH by `python -m bench issue7`.
