@@ -11,7 +11,8 @@ requests a second and slowed down as its table filled, for reasons that are moto
   the matches and sorting those again. DynamoDB reads one partition. During a Query, the table's
   items are now handed over unsorted (the matches are sorted afterwards as before, so answers and
   pages are unchanged), and a Query of the base table gets only its partition. Scans still get
-  the sorted list (their pages follow that order).
+  the sorted list (their pages follow that order). The matches are sorted by their key strings
+  rather than by comparing moto's value objects (same order; other key types as moto does).
 - **A race in moto**: its loop over a partition's items raced with writes from other threads
   ("dictionary changed size during iteration", answered as a 500; a 14-minute ``make load`` met it
   19 times). The items are now copied in single steps.
@@ -22,6 +23,12 @@ requests a second and slowed down as its table filled, for reasons that are moto
   writers on other threads changed the table during the copy (500s). Now writes and transactions
   take one lock; a transaction checks its conditions first and writes nothing if one fails; the
   table stays the same object.
+- **Every attribute value of every item answered went through moto's generic serializer**: for
+  each of the ten members of DynamoDB's AttributeValue shape an attribute picker tried several
+  spellings of the name, so an answer cost about ten look-ups per attribute, and publish's list
+  pages (BatchGetItem and Query of every article of a day) spent over a third of the process's CPU
+  there. Items (moto's plain ``{type: value}`` dicts) are now written as they are, binaries in
+  base64, exactly as moto writes them; anything unexpected goes through moto's serializer.
 - **Python's thread switch interval.** Each call to moto hands the interpreter lock between the
   calling thread and the server's thread several times; while any thread computes, each hand-over
   waits up to the switch interval (5 ms by default), tens of milliseconds per request. The local
@@ -51,6 +58,7 @@ SWITCH_INTERVAL_SECONDS = 0.0005
 _applied: list[str] = []
 _lock = threading.Lock()
 _query_scope = threading.local()
+_serialization_scope = threading.local()
 # Every moto DynamoDB write and transaction holds this: a transaction's checks and writes are one step.
 _dynamodb_writes = threading.RLock()
 
@@ -63,6 +71,7 @@ def speed_up_moto() -> list[str]:
                 ("backend module list read once", _cache_backend_modules),
                 ("queries read only what they can match", _query_without_whole_table_sort),
                 ("transactions in place, one writer at a time", _transactions_in_place),
+                ("items serialized directly", _items_serialized_directly),
             ):
                 try:
                     patch()
@@ -83,6 +92,16 @@ def plain_queries() -> Iterator[None]:
         yield
     finally:
         _query_scope.plain = False
+
+
+@contextlib.contextmanager
+def plain_serialization() -> Iterator[None]:
+    """moto's own serialization of DynamoDB items in this thread, patched or not (to compare)."""
+    _serialization_scope.plain = True
+    try:
+        yield
+    finally:
+        _serialization_scope.plain = False
 
 
 def _cache_backend_modules() -> None:
@@ -154,8 +173,42 @@ def _query_without_whole_table_sort() -> None:
         finally:
             _query_scope.scope = None
 
+    original_sorted_items = Table.sorted_items
+    if list(inspect.signature(original_sorted_items).parameters) != [
+        "self",
+        "hash_key_attrs",
+        "range_key_attrs",
+        "items",
+    ] or not hasattr(Table, "_generate_attr_to_sort_by"):
+        raise TypeError("Table.sorted_items has changed")
+
+    def sorted_items(self: Any, hash_key_attrs: Any, range_key_attrs: Any, items: list[Any]) -> list[Any]:
+        """moto's order of a Query's matches, by their key strings when every sort key is a string.
+
+        moto compares its value objects (two Python calls and a type check per comparison, over a
+        day's articles for every list page publish renders). For strings that order is the
+        strings' order, and the sort is stable either way; numbers and binaries go to moto."""
+        if getattr(_query_scope, "plain", False):
+            return original_sorted_items(self, hash_key_attrs, range_key_attrs, items)
+        names = self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
+        try:
+            keys = [tuple(_string_of(item.attrs[name]) for name in names) for item in items]
+        except (KeyError, _NotPlain):
+            return original_sorted_items(self, hash_key_attrs, range_key_attrs, items)
+        order = sorted(range(len(items)), key=keys.__getitem__)
+        items[:] = [items[index] for index in order]
+        return items
+
     Table.all_items = all_items  # type: ignore[method-assign]
     Table.query = query  # type: ignore[method-assign]
+    Table.sorted_items = sorted_items  # type: ignore[method-assign]
+
+
+def _string_of(value: Any) -> str:
+    """The string of a DynamoDB S value (moto's DynamoType); _NotPlain for any other kind."""
+    if getattr(value, "type", None) != "S" or type(getattr(value, "value", None)) is not str:
+        raise _NotPlain("not a string")
+    return str(value.value)
 
 
 def _transactions_in_place() -> None:
@@ -228,6 +281,90 @@ def _transactions_in_place() -> None:
                 models.copy = saved_copy  # type: ignore[attr-defined]
 
     backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+class _NotPlain(Exception):
+    """An attribute value holds something moto's serializer would have to look at itself."""
+
+
+# The types of DynamoDB's AttributeValue, by how its JSON carries them.
+_STRING_TYPES = ("S", "N")
+_STRING_SET_TYPES = ("SS", "NS")
+_FLAG_TYPES = ("NULL", "BOOL")
+
+
+def _items_serialized_directly() -> None:
+    from moto.core.serialize import BaseJSONSerializer
+
+    original = BaseJSONSerializer._serialize_type_structure
+    if list(inspect.signature(original).parameters) != ["self", "serialized", "value", "shape", "key"]:
+        raise TypeError("BaseJSONSerializer._serialize_type_structure has a new signature")
+    services = ("dynamodb", "dynamodbstreams")
+
+    def serialize_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        if (
+            key
+            and shape.name == "AttributeValue"
+            and type(value) is dict
+            and self.service_model.service_name in services
+            and not getattr(_serialization_scope, "plain", False)
+        ):
+            try:
+                json_value = _attribute_value_json(value, self._base64)
+            except _NotPlain:
+                pass
+            else:
+                self._default_serialize(serialized, json_value, shape, key)
+                return
+        original(self, serialized, value, shape, key)
+
+    BaseJSONSerializer._serialize_type_structure = serialize_structure  # type: ignore[method-assign]
+
+
+def _attribute_value_json(value: dict[str, Any], base64_of: Callable[[Any], str]) -> dict[str, Any]:
+    """One attribute value (moto's ``dynamo_to_dict`` form) as moto's serializer writes it, without
+    its walk over the shape's ten members with an attribute picker each (several dictionary
+    look-ups and name conversions apiece): strings as they are, binaries in base64, maps and lists
+    value by value. Anything else raises _NotPlain, and moto serializes that value itself."""
+    result: dict[str, Any] = {}
+    for name, member in value.items():
+        if member is None:
+            continue  # moto leaves out members without a value
+        if name in _STRING_TYPES:
+            if type(member) is not str:
+                raise _NotPlain(name)
+            result[name] = member
+        elif name in _FLAG_TYPES:
+            if type(member) is not bool:
+                raise _NotPlain(name)
+            result[name] = member
+        elif name == "B":
+            if not isinstance(member, bytes | str):
+                raise _NotPlain(name)
+            result[name] = base64_of(member)
+        elif name in _STRING_SET_TYPES:
+            if type(member) is not list or any(type(entry) is not str for entry in member):
+                raise _NotPlain(name)
+            result[name] = list(member)
+        elif name == "BS":
+            if type(member) is not list or any(not isinstance(entry, bytes | str) for entry in member):
+                raise _NotPlain(name)
+            result[name] = [base64_of(entry) for entry in member]
+        elif name == "M" and type(member) is dict:
+            result[name] = {entry_key: _nested_value_json(entry, base64_of) for entry_key, entry in member.items()}
+        elif name == "L" and type(member) is list:
+            result[name] = [_nested_value_json(entry, base64_of) for entry in member]
+        else:
+            raise _NotPlain(name)
+    if len(result) > 1:
+        raise _NotPlain("more than one type")  # moto would order them by its model: let it
+    return result
+
+
+def _nested_value_json(value: Any, base64_of: Callable[[Any], str]) -> Any:
+    if type(value) is not dict:
+        raise _NotPlain("not a map")
+    return _attribute_value_json(value, base64_of)
 
 
 class _TablesNotCopied:
