@@ -201,7 +201,7 @@ def test_takedown_retracts_with_the_operators_reason_and_survives_a_rebuild(
         "operator",
         "Court order 42",
     )
-    assert "already retracted (operator: Court order 42)" in out_again
+    assert "already taken down (operator: Court order 42)" in out_again
     tombstone = tombstone_snapshot(record)
     assert (tombstone.reason, tombstone.note) == ("operator", "Court order 42")
     # ...and a table rebuilt from the archive keeps it down, for the same reason

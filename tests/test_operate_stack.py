@@ -274,7 +274,7 @@ def test_takedown_retracts_an_article_of_the_stack_and_archives_why(
     marker = json.loads(target.s3_client().get_object(Bucket=target.archive_bucket, Key=key)["Body"].read())
     assert (marker["reason"], marker["note"], marker["revision"]) == ("operator", "Court order 42", 2)
     code, out, _ = newsdesk(capsys, "takedown", article_id, "--reason", "again")
-    assert code == 0 and "already retracted (operator: Court order 42); nothing changed" in out
+    assert code == 0 and "already taken down (operator: Court order 42); nothing changed" in out
 
 
 # --- rebuild --from-archive ----------------------------------------------------------------------------

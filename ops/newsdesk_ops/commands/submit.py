@@ -9,6 +9,7 @@ accepted (201), updated and replayed (200) and refused files, each refusal with 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import sys
@@ -165,6 +166,9 @@ def http_post(url: str, key: str, body: bytes) -> tuple[int, Any]:
         return error.code, _json(error.read())
     except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
         return 0, {"detail": f"not sent: {getattr(error, 'reason', error)}"}
+    except http.client.HTTPException as error:
+        # A cut-off body or no HTTP at all: whatever answered, it said nothing we can count on.
+        return 0, {"detail": f"no readable answer: {type(error).__name__}"}
 
 
 def _json(body: bytes) -> Any:

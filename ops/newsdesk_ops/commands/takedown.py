@@ -48,7 +48,7 @@ def register(commands: Subparsers) -> None:
 def run(args: argparse.Namespace, runtime: Runtime) -> int:
     record, changed = take_down(runtime.target(), args.article_id, args.reason)
     if not changed:
-        print(f"Article {record.article_id} is already retracted ({_why(record)}); nothing changed.")
+        print(f"Article {record.article_id} is already taken down ({_why(record)}); nothing changed.")
         return 0
     print(
         f"Article {record.article_id} ({record.headline[:60]}) is taken down at revision {record.revision}: "
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
 def take_down(
     target: Target, article_id: str, reason: str, *, now: datetime | None = None
 ) -> tuple[ArticleRecord, bool]:
-    """Retract ``article_id`` for ``reason``; (the record, whether it changed). Retracting twice changes nothing."""
+    """Retract ``article_id`` for ``reason``; (the record, whether it changed). A second takedown changes nothing."""
     note = unicodedata.normalize("NFC", plain_text(reason)).strip()
     if not note or len(note.encode("utf-8")) > MAX_REASON_BYTES:
         raise ValidationFailed(f"--reason must be 1 to {MAX_REASON_BYTES} bytes of text (UTF-8).")
@@ -70,8 +70,10 @@ def take_down(
         current = articles.get(article_id) if is_article_id(article_id) else None
         if current is None:
             raise NotFound(f"No article {article_id[:64]}.")
-        if current.status is ArticleStatus.RETRACTED:
+        if current.status is ArticleStatus.RETRACTED and current.retraction_reason is RetractionReason.OPERATOR:
             return current, False
+        # A story already down for another reason (the partner's DELETE, canceled, expired) gets the
+        # operator's revision too: only that one stops the partner from bringing the story back.
         moment = now or datetime.now(UTC)
         record = replace(
             current,
