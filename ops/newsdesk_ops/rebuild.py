@@ -103,7 +103,9 @@ class _RawObject:
 class _ArticleSources:
     partner_id: str
     raw: dict[int, list[_RawObject]] = field(default_factory=lambda: defaultdict(list))
-    retractions: dict[int, RetractionMarker] = field(default_factory=dict)
+    # Per revision, by archive key: a partner's DELETE and an operator's takedown of one revision each
+    # leave a marker; the commit marker says which went live.
+    retractions: dict[int, dict[str, RetractionMarker]] = field(default_factory=lambda: defaultdict(dict))
     committed: set[str] = field(default_factory=set)  # keys of the objects that went live
 
     def newest_commit(self) -> int:
@@ -179,7 +181,7 @@ class _Rebuilder:
             marker = parse_marker(key, self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
             if marker is not None:
                 found.setdefault(marker.article_id, _ArticleSources(marker.partner_id))
-                found[marker.article_id].retractions[marker.revision] = marker
+                found[marker.article_id].retractions[marker.revision][key] = marker
         for key in self._keys(COMMIT_PREFIX):
             live = committed_object(key)
             parts = live.split("/") if live else []
@@ -255,10 +257,15 @@ class _Rebuilder:
     ) -> tuple[list[_RawObject], RetractionMarker | None]:
         """The raw objects, or the retraction marker, that may have been live at ``revision`` (the rules above)."""
         raw = article.raw.get(revision, [])
-        marker = article.retractions.get(revision)
+        markers = article.retractions.get(revision, {})
         committed = [candidate for candidate in raw if candidate.key in article.committed]
         if committed:
             return committed, None
+        marker = next((markers[key] for key in sorted(markers) if key in article.committed), None)
+        # Uncommitted: a partner's DELETE before an operator's takedown (a takedown that lost its race
+        # was refused; one that won has its commit marker unless the writer died right after).
+        by_partner_first = sorted(markers.values(), key=lambda found: found.reason is RetractionReason.OPERATOR)
+        marker = marker or next(iter(by_partner_first), None)
         if marker is not None:
             return [], marker
         if 0 < newest_commit < revision:

@@ -32,7 +32,7 @@ def live_object_of(record: ArticleRecord) -> str | None:
     """The archived object that holds ``record``'s revision, or None if the revision has none (the
     expiry timer's retraction: a new revision that archives nothing)."""
     if record.status is ArticleStatus.RETRACTED and record.retraction_reason in MARKED_RETRACTIONS:
-        return retraction_key_for(record.partner_id, record.article_id, record.revision)
+        return retraction_key_for(record.partner_id, record.article_id, record.revision, record.retraction_reason)
     if record.archive_key.startswith(f"raw/{record.partner_id}/{record.article_id}/{record.revision:08d}-"):
         return record.archive_key
     return None

@@ -18,7 +18,9 @@ from newsdesk.articles import ArticleRecord, parse_utc, utc_text
 from newsdesk.models import RetractionReason
 
 RETRACTION_PREFIX = "retracted/"
-_KEY = re.compile(r"retracted/(?P<partner>[^/]+)/(?P<article>[^/]+)/(?P<revision>\d{8})\.json")
+# An operator's takedown has a key of its own: a partner's DELETE that read the same revision and
+# lost the table write would otherwise overwrite its marker (the archive would then say "deleted").
+_KEY = re.compile(r"retracted/(?P<partner>[^/]+)/(?P<article>[^/]+)/(?P<revision>\d{8})(?P<operator>-operator)?\.json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +33,11 @@ class RetractionMarker:
     note: str | None = None
 
 
-def retraction_key_for(partner_id: str, article_id: str, revision: int) -> str:
-    return f"{RETRACTION_PREFIX}{partner_id}/{article_id}/{revision:08d}.json"
+def retraction_key_for(
+    partner_id: str, article_id: str, revision: int, reason: RetractionReason | None = RetractionReason.DELETED
+) -> str:
+    by = "-operator" if reason is RetractionReason.OPERATOR else ""
+    return f"{RETRACTION_PREFIX}{partner_id}/{article_id}/{revision:08d}{by}.json"
 
 
 def marker_of(record: ArticleRecord) -> tuple[str, bytes]:
@@ -46,7 +51,7 @@ def marker_of(record: ArticleRecord) -> tuple[str, bytes]:
     if record.retraction_note:
         values["note"] = record.retraction_note
     body = json.dumps(values, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    return retraction_key_for(record.partner_id, record.article_id, record.revision), body
+    return retraction_key_for(record.partner_id, record.article_id, record.revision, record.retraction_reason), body
 
 
 def parse_marker(key: str, body: bytes) -> RetractionMarker | None:
