@@ -250,3 +250,17 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     """The reference site's screenshots (tests/browser/), listed here: under xdist only this conftest's
     hooks run in the controller. (Imported at the top: the module notes when the session started.)"""
     browser_screenshots.report(terminalreporter)
+
+
+@pytest.fixture
+def target(stack: Any) -> Any:
+    """The emulated stack as the operator CLI addresses it (`newsdesk ... --stack`)."""
+    from newsdesk_ops.target import Target
+
+    return Target(
+        table_name=stack.table_name,
+        archive_bucket=stack.archive_bucket,
+        snapshot_bucket=stack.environment["SNAPSHOT_BUCKET"],
+        endpoint_url=None,
+        region="eu-west-1",
+    )

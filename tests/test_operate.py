@@ -31,17 +31,6 @@ from tests.handler.stream import streams_client
 pytestmark = pytest.mark.handler
 
 
-@pytest.fixture
-def target(stack: Any) -> Target:
-    return Target(
-        table_name=stack.table_name,
-        archive_bucket=stack.archive_bucket,
-        snapshot_bucket=stack.environment["SNAPSHOT_BUCKET"],
-        endpoint_url=None,
-        region="eu-west-1",
-    )
-
-
 class LocalOnMoto(Target):
     """A target that says it is the local stack, with clients of the in-process moto (no endpoint is called)."""
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
+from newsdesk.dal.partners import PartnerStore
+from newsdesk.partners import Principal
 from newsdesk_ops.target import Target
+from tests.conftest import Partner
 
 
 @pytest.fixture
-def target(stack: Any) -> Target:
-    """The emulated stack as the operator CLI addresses it (`newsdesk ... --stack`)."""
-    return Target(
-        table_name=stack.table_name,
-        archive_bucket=stack.archive_bucket,
-        snapshot_bucket=stack.environment["SNAPSHOT_BUCKET"],
-        endpoint_url=None,
-        region="eu-west-1",
-    )
+def principal(target: Target, partner: Partner) -> Principal:
+    """The ``partner`` fixture as ingest sees it once its key is resolved."""
+    resolved = PartnerStore(target.table_name, target.dynamodb_client()).resolve(partner.key)
+    assert resolved is not None
+    return resolved

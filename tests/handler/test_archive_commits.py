@@ -8,51 +8,18 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from ingest.service import IngestService
 from newsdesk.articles import ArticleRecord, archive_key_for
 from newsdesk.dal.archive import Archive
 from newsdesk.dal.articles import ArticleStore
-from newsdesk.dal.partners import PartnerStore
 from newsdesk.errors import VersionConflict
 from newsdesk.partners import Principal
 from newsdesk_ops.cli import main
 from newsdesk_ops.rebuild import rebuild_from_archive
 from newsdesk_ops.target import Target
 from tests.conftest import Partner, api_event, load_ninjs
+from tests.handler.archive_support import articles, raw, service
 
 pytestmark = pytest.mark.handler
-
-
-@pytest.fixture
-def target(stack: Any) -> Target:
-    return Target(
-        table_name=stack.table_name,
-        archive_bucket=stack.archive_bucket,
-        snapshot_bucket=stack.environment["SNAPSHOT_BUCKET"],
-        endpoint_url=None,
-        region="eu-west-1",
-    )
-
-
-@pytest.fixture
-def principal(target: Target, partner: Partner) -> Principal:
-    resolved = PartnerStore(target.table_name, target.dynamodb_client()).resolve(partner.key)
-    assert resolved is not None
-    return resolved
-
-
-def articles(target: Target) -> ArticleStore:
-    return ArticleStore(target.table_name, client=target.dynamodb_client())
-
-
-def service(target: Target, store: ArticleStore | None = None) -> IngestService:
-    return IngestService(
-        store=store or articles(target), archive=Archive(target.archive_bucket, client=target.s3_client())
-    )
-
-
-def raw(document: dict[str, Any]) -> bytes:
-    return json.dumps(document, ensure_ascii=False).encode("utf-8")
 
 
 def archive_keys(target: Target, prefix: str = "") -> set[str]:

@@ -13,9 +13,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from ingest.service import IngestService
 from newsdesk.articles import ArticleRecord
-from newsdesk.dal.archive import Archive
 from newsdesk.dal.articles import ArticleStore
 from newsdesk.dal.partners import PartnerStore
 from newsdesk.errors import ServiceUnavailable, VersionConflict
@@ -25,19 +23,9 @@ from newsdesk_ops.commands.redrive import Redriver, RedriveReport
 from newsdesk_ops.rebuild import rebuild_from_archive
 from newsdesk_ops.target import Target
 from tests.conftest import load_ninjs
+from tests.handler.archive_support import articles, delete_article_items, raw, service
 
 pytestmark = pytest.mark.handler
-
-
-@pytest.fixture
-def target(stack: Any) -> Target:
-    return Target(
-        table_name=stack.table_name,
-        archive_bucket=stack.archive_bucket,
-        snapshot_bucket=stack.environment["SNAPSHOT_BUCKET"],
-        endpoint_url=None,
-        region="eu-west-1",
-    )
 
 
 @pytest.fixture
@@ -47,28 +35,6 @@ def principal(target: Target) -> Principal:
     resolved = store.resolve(secret)
     assert resolved is not None
     return resolved
-
-
-def articles(target: Target) -> ArticleStore:
-    return ArticleStore(target.table_name, client=target.dynamodb_client())
-
-
-def service(target: Target, store: ArticleStore | None = None) -> IngestService:
-    return IngestService(
-        store=store or articles(target), archive=Archive(target.archive_bucket, client=target.s3_client())
-    )
-
-
-def raw(document: dict[str, Any]) -> bytes:
-    return json.dumps(document, ensure_ascii=False).encode("utf-8")
-
-
-def delete_article_items(target: Target) -> None:
-    client = target.dynamodb_client()
-    for page in client.get_paginator("scan").paginate(TableName=target.table_name):
-        for item in page["Items"]:
-            if item["PK"]["S"].startswith("ARTICLE#"):
-                client.delete_item(TableName=target.table_name, Key={"PK": item["PK"], "SK": item["SK"]})
 
 
 class ThrottledOnce(ArticleStore):

@@ -2,64 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
-from ingest.service import IngestService
 from newsdesk.dal.archive import Archive
-from newsdesk.dal.articles import ArticleStore
-from newsdesk.dal.partners import PartnerStore
 from newsdesk.errors import VersionConflict
 from newsdesk.partners import Principal
 from newsdesk_ops.cli import main
 from newsdesk_ops.rebuild import rebuild_from_archive
 from newsdesk_ops.target import Target
-from tests.conftest import Partner, load_ninjs
+from tests.conftest import load_ninjs
+from tests.handler.archive_support import articles, delete_article_items, raw, service
 
 pytestmark = pytest.mark.handler
-
-
-@pytest.fixture
-def target(stack: Any) -> Target:
-    return Target(
-        table_name=stack.table_name,
-        archive_bucket=stack.archive_bucket,
-        snapshot_bucket=stack.environment["SNAPSHOT_BUCKET"],
-        endpoint_url=None,
-        region="eu-west-1",
-    )
-
-
-@pytest.fixture
-def principal(target: Target, partner: Partner) -> Principal:
-    resolved = PartnerStore(target.table_name, target.dynamodb_client()).resolve(partner.key)
-    assert resolved is not None
-    return resolved
-
-
-def articles(target: Target) -> ArticleStore:
-    return ArticleStore(target.table_name, client=target.dynamodb_client())
-
-
-def service(target: Target, archive: Archive | None = None) -> IngestService:
-    return IngestService(
-        store=articles(target), archive=archive or Archive(target.archive_bucket, client=target.s3_client())
-    )
-
-
-def raw(document: dict[str, Any]) -> bytes:
-    return json.dumps(document, ensure_ascii=False).encode("utf-8")
-
-
-def delete_article_items(target: Target) -> None:
-    client = target.dynamodb_client()
-    pages = client.get_paginator("scan").paginate(TableName=target.table_name)
-    for page in pages:
-        for item in page["Items"]:
-            if item["PK"]["S"].startswith("ARTICLE#"):
-                client.delete_item(TableName=target.table_name, Key={"PK": item["PK"], "SK": item["SK"]})
 
 
 def test_a_takedown_of_a_story_the_partner_already_deleted_sticks(target: Target, principal: Principal) -> None:
@@ -106,7 +62,7 @@ def test_a_partners_delete_racing_a_takedown_does_not_overwrite_the_takedowns_ma
     )
 
     # When: the takedown wins the table write; the partner's DELETE loses it (and answers 204)
-    service(target, archive).retract(article_id, principal, request_id="delete")
+    service(target, archive=archive).retract(article_id, principal, request_id="delete")
     live = articles(target).get(article_id)
     assert live is not None and (live.retraction_reason, live.retraction_note) == ("operator", "Court order 42")
 
