@@ -10,7 +10,14 @@ What the template sends to its dead-letter queues (``DestinationConfig.OnFailure
   views are not counted) and leaves the message unless ``--discard-unreadable``.
 - timers (embargo, trending): an asynchronous invocation that failed; the message holds the event
   (``requestPayload``), which is invoked again.
-A message is deleted only after its replay succeeded.
+- timers again (``DeadLetterConfig`` of their Schedule events): a scheduled event EventBridge could not
+  deliver. The message body is the event itself; the target is in the message attributes
+  (``TARGET_ARN``, with ``RULE_ARN``, ``ERROR_CODE`` and ``ERROR_MESSAGE``); the event is invoked again.
+Anyone allowed to send to a queue writes its letters, so a letter is replayed only as the template could
+have produced it: a stream consumer's from its table's stream (never records the letter carries), an event
+only to a timer's function (a Schedule event in the template) and only when it is a scheduled event.
+Any other letter is counted as failed and left in the queue. A message is deleted only after its replay
+succeeded.
 
 On the local stack the queues are its own (its stream pollers send the batches they give up on
 there, and keep those records in the stream until the stack restarts); the stream is read through
@@ -22,15 +29,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
 from newsdesk_ops.commands.status import stack_resources
-from newsdesk_ops.template import load_template, local_queue_urls, stream_sources
+from newsdesk_ops.template import Template, load_template, local_queue_urls, schedule_sources, stream_sources
 from newsdesk_ops.workers import lambda_stream_record, passes_filters
 
 if TYPE_CHECKING:
@@ -72,16 +79,21 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
     functions = resources.get("AWS::Lambda::Function", {})
     # Every function's physical name -> its stream filters (by logical id in the template; none: a timer's).
     filters: dict[str, Sequence[Mapping[str, Any]]] = {name: () for name in functions.values()}
+    template = load_template()
     filters |= {
         functions[source.function_logical_id]: source.filter_patterns
-        for source in stream_sources(load_template())
+        for source in stream_sources(template)
         if source.function_logical_id in functions
     }
+    consumers, timers = replayable_functions(template, functions)
     redriver = Redriver(
         sqs=boto3.client("sqs", region_name=target.region),
         streams=boto3.client("dynamodbstreams", region_name=target.region),
         invoke=lambda_invoker(boto3.client("lambda", region_name=target.region)),
         filters=filters,
+        consumers=consumers,
+        timers=timers,
+        stream_prefixes=stack_stream_prefixes(target),
         dry_run=args.dry_run,
         discard_unreadable=args.discard_unreadable,
     )
@@ -107,16 +119,40 @@ def run_local(args: argparse.Namespace, target: Target) -> int:
         site_url=target.site_url,
     ) as functions:
         names = {logical_id: function.function_name for logical_id, function in functions.functions.items()}
+        consumers, timers = replayable_functions(template, names)
         redriver = Redriver(
             sqs=sqs,
             streams=target.streams_client(),
             invoke=local_invoker(functions),
             filters={name: () for name in names.values()}
             | {names[source.function_logical_id]: source.filter_patterns for source in stream_sources(template)},
+            consumers=consumers,
+            timers=timers,
+            stream_prefixes=stack_stream_prefixes(target),
             dry_run=args.dry_run,
             discard_unreadable=args.discard_unreadable,
         )
         return drain_and_report(redriver, queues, args)
+
+
+def replayable_functions(template: Template, names: Mapping[str, str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The physical names (``names``: logical id -> name) of the stream consumers and of the timers' functions."""
+    consumers = {source.function_logical_id for source in stream_sources(template)}
+    timers = {source.function_logical_id for source in schedule_sources(template)}
+    return (
+        frozenset(names[logical_id] for logical_id in consumers if logical_id in names),
+        frozenset(names[logical_id] for logical_id in timers if logical_id in names),
+    )
+
+
+def stack_stream_prefixes(target: Target) -> frozenset[str]:
+    """``arn:...:table/<the stack's table>/stream/``: the streams a letter's positions may name (any label).
+
+    Any label, so a letter of a stream the table had before its stream was turned off and on stays readable.
+    """
+    table = target.dynamodb_client().describe_table(TableName=target.table_name)["Table"]
+    latest = table.get("LatestStreamArn")
+    return frozenset({latest.split("/stream/")[0] + "/stream/"}) if latest else frozenset()
 
 
 def drain_and_report(redriver: Redriver, queues: Mapping[str, str], args: argparse.Namespace) -> int:
@@ -161,6 +197,25 @@ def local_invoker(functions: LocalFunctions) -> Invoke:
     return invoke
 
 
+def _attribute(message: Mapping[str, Any], name: str) -> str | None:
+    """A message attribute's string value (EventBridge's dead letters: RULE_ARN, TARGET_ARN, ERROR_CODE...)."""
+    value = message.get("MessageAttributes", {}).get(name, {}).get("StringValue")
+    return str(value) if value is not None else None
+
+
+def _is_scheduled_event(event: Any) -> bool:
+    """An EventBridge scheduled event, what a timer's function is invoked with.
+
+    Without records: publish reads any event holding stream records as a stream batch first.
+    """
+    return (
+        isinstance(event, dict)
+        and event.get("source") == "aws.events"
+        and event.get("detail-type") == "Scheduled Event"
+        and "Records" not in event
+    )
+
+
 def _answered(answer: Any) -> tuple[bool, str]:
     """Whether a function's answer is a success: a partial batch response with failures is not."""
     if isinstance(answer, dict) and answer.get("batchItemFailures"):
@@ -177,6 +232,13 @@ class Redriver:
     # letter naming any other function is not replayed: anyone allowed to send to a queue writes its
     # letters, and the operator's credentials must invoke nothing outside the stack.
     filters: Mapping[str, Sequence[Mapping[str, Any]]]
+    # The stream consumers (replayed from the stream only) and the timers' functions (replayed a
+    # scheduled event), from the template. None: every function of ``filters`` (callers that know no
+    # template; `newsdesk redrive` always gives both).
+    consumers: Collection[str] | None = None
+    timers: Collection[str] | None = None
+    # The streams a letter's positions may name (ARN prefixes); None: any.
+    stream_prefixes: Collection[str] | None = None
     dry_run: bool = False
     discard_unreadable: bool = False
 
@@ -184,9 +246,10 @@ class Redriver:
         seen: set[str] = set()
         kept: list[str] = []  # receipt handles of the letters left in the queue
         while True:
-            messages = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=120).get(
-                "Messages", []
-            )
+            # The attributes hold the target of an event EventBridge could not deliver (TARGET_ARN).
+            messages = self.sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=120, MessageAttributeNames=["All"]
+            ).get("Messages", [])
             fresh = [message for message in messages if message["MessageId"] not in seen]
             if not fresh:
                 break
@@ -203,31 +266,49 @@ class Redriver:
 
     def replay(self, queue_name: str, message: Mapping[str, Any], report: RedriveReport) -> bool:
         """Replay one dead letter; True when it may be deleted."""
+
+        def refuse(note: str) -> bool:
+            report.failed += 1
+            report.notes.append(f"{queue_name} {message['MessageId']}: {note}; left in the queue")
+            return False
+
         try:
             letter = json.loads(message["Body"])
-            function = str(letter["requestContext"]["functionArn"])
-        except (ValueError, KeyError, TypeError):
-            report.failed += 1
-            report.notes.append(f"{queue_name} {message['MessageId']}: not a Lambda failure record; left in the queue")
-            return False
+        except ValueError:
+            return refuse("not JSON")
+        if not isinstance(letter, dict):
+            return refuse("not a Lambda failure record nor an undelivered event")
+        target_arn = _attribute(message, "TARGET_ARN")
+        if "requestContext" not in letter and target_arn is not None:
+            # EventBridge's dead letter: the event it could not deliver, as it is.
+            function, event = target_arn, letter
+            undelivered = f" (EventBridge could not deliver it: {_attribute(message, 'ERROR_CODE')})"
+        else:
+            try:
+                function = str(letter["requestContext"]["functionArn"])
+            except (KeyError, TypeError):
+                return refuse("not a Lambda failure record nor an undelivered event")
+            event, undelivered = None, ""
         name = function.split(":function:")[-1].split(":")[0]
         if name not in self.filters:
-            report.failed += 1
-            report.notes.append(f"{queue_name}: names {name[:100]!r}, not a function of this stack; left in the queue")
-            return False
-        if "DDBStreamBatchInfo" in letter:
+            return refuse(f"names {name[:100]!r}, not a function of this stack")
+        consumers = self.filters.keys() if self.consumers is None else self.consumers
+        timers = self.filters.keys() if self.timers is None else self.timers
+        if event is None and "DDBStreamBatchInfo" in letter:
+            if name not in consumers:
+                return refuse(f"stream positions for {name}, which reads no stream")
             info = letter["DDBStreamBatchInfo"]
+            stream_arn = str(info.get("streamArn")) if isinstance(info, dict) else ""
+            if self.stream_prefixes is not None and not stream_arn.startswith(tuple(self.stream_prefixes)):
+                return refuse(f"stream positions {str(info)[:200]} are not of the stack's table stream")
             try:
-                event: dict[str, Any] = {"Records": self.stream_records(info, self.filters[name])}
-            except (KeyError, TypeError, ValueError, AttributeError):
-                report.failed += 1
-                report.notes.append(
-                    f"{queue_name}: stream positions {str(info)[:200]} are incomplete; left in the queue"
-                )
-                return False
+                event = {"Records": self.stream_records(info, self.filters[name])}
+            except (LookupError, TypeError, ValueError, AttributeError, ParamValidationError):
+                return refuse(f"stream positions {str(info)[:200]} are incomplete or not of a stream")
             except ClientError as error:
-                if error.response["Error"]["Code"] not in _UNREADABLE:
-                    raise
+                code = error.response.get("Error", {}).get("Code", "")
+                if code not in _UNREADABLE:
+                    return refuse(f"the stream could not be read ({code}: {str(error)[:200]})")
                 report.unreadable += 1
                 report.notes.append(
                     f"{queue_name}: records {info.get('startSequenceNumber')}..{info.get('endSequenceNumber')} of "
@@ -237,15 +318,17 @@ class Redriver:
                     report.discarded += 1
                     return True
                 return False
-        elif isinstance(letter.get("requestPayload"), dict):
-            event = letter["requestPayload"]
         else:
-            report.failed += 1
-            report.notes.append(f"{queue_name} {message['MessageId']}: holds neither stream positions nor an event")
-            return False
+            if event is None:
+                event = letter.get("requestPayload")
+            if name not in timers:
+                return refuse(f"an event for {name}, which has no Schedule event in the template")
+            if not _is_scheduled_event(event):
+                return refuse(f"an event for {name} that is not a scheduled event")
+        assert isinstance(event, dict)
         if self.dry_run:
             count = len(event["Records"]) if "Records" in event else 1
-            report.notes.append(f"{queue_name}: would replay {count} record(s) to {name}")
+            report.notes.append(f"{queue_name}: would replay {count} record(s) to {name}{undelivered}")
             return False
         # By name, so in the operator's own account and region whatever account the ARN names.
         succeeded, problem = self.invoke(name, event)
