@@ -42,7 +42,15 @@ from newsdesk.partners import PartnerAlreadyExists, derive_partner_id
 from newsdesk_ops.demo import DemoNewsroom, demo_enabled
 from newsdesk_ops.emulator import speed_up_moto
 from newsdesk_ops.gateway import LocalFunctions, LocalGateway
-from newsdesk_ops.local_state import LocalState, Resources, fresh_requested, kept_state_dir, rebuild_articles
+from newsdesk_ops.local_state import (
+    LocalState,
+    Resources,
+    fresh_requested,
+    kept_state_dir,
+    queues_with_messages,
+    rebuild_articles,
+    republish_after_dead_letters,
+)
 from newsdesk_ops.site import SITE_PORT_ENV, SiteServer
 from newsdesk_ops.target import DEFAULT_LOCAL_FILE
 from newsdesk_ops.template import (
@@ -153,6 +161,8 @@ class LocalStack:
         self._state = LocalState(state_dir) if state_dir is not None else None
         self._fresh = fresh
         self._state_resources: Resources | None = None
+        # Dead-letter queues that held messages when the restored state was saved (newsdesk_ops.local_state).
+        self._lost_dead_letters: dict[str, int] = {}
 
     def add_worker(self, worker: Worker) -> None:
         """Run ``worker`` alongside the gateway (add before ``start``)."""
@@ -253,6 +263,8 @@ class LocalStack:
         if restored_state and self._state_resources is not None:
             # With the pollers reading: what the rebuild writes reaches publish and media.
             log.info("local state: %s", rebuild_articles(self._state_resources))
+            if self._lost_dead_letters:
+                log.warning("local state: %s", republish_after_dead_letters(self._lost_dead_letters))
 
         self._info = {
             "api_url": api_url,
@@ -296,22 +308,45 @@ class LocalStack:
             return None
         restored = self._state.restore(self._state_resources, dynamodb=dynamodb, s3=s3)
         log.info("local state restored from %s: %s", self._state.directory, restored.summary())
+        self._lost_dead_letters = self._state.dead_letters()
         return self._state.keys()
 
     def _save_state(self) -> None:
         if self._state is None or self._state_resources is None or self._info is None:
             return
         resources = self._state_resources
+        dead_letters = self._dead_letters_at_stop(resources)
         try:
             objects, items = self._state.save(
                 resources,
                 dynamodb=boto3.client("dynamodb", region_name=resources.region, endpoint_url=resources.endpoint_url),
                 s3=boto3.client("s3", region_name=resources.region, endpoint_url=resources.endpoint_url),
                 keys={"partner_key": self._info["partner_key"], "site_key": self._info["site_key"]},
+                dead_letters=dead_letters,
             )
             log.info("local state kept in %s: %d object(s), %d item(s)", self._state.directory, objects, items)
         except Exception:
             log.exception("local state: saving to %s failed; the previous state stays", self._state.directory)
+
+    def _dead_letters_at_stop(self, resources: Resources) -> dict[str, int]:
+        """The dead-letter queues holding messages: the queues are not kept, so the next start makes up
+        for them (newsdesk_ops.local_state.republish_after_dead_letters)."""
+        if self._running is None or not self._running.resources.queues:
+            return {}
+        sqs = boto3.client("sqs", region_name=resources.region, endpoint_url=resources.endpoint_url)
+        try:
+            held = queues_with_messages(sqs, self._running.resources.queues)
+        except Exception:
+            log.exception("local state: the dead-letter queues could not be read; the next start rebuilds anyway")
+            # Unknown is treated as lost: a needless rebuild costs seconds, a lost story stays lost.
+            return {queue: 0 for queue in self._running.resources.queues}
+        if held:
+            log.warning(
+                "local state: stopping with dead letters in %s; the next start rebuilds the snapshots "
+                "(`newsdesk publish --all`), as the queues are not kept",
+                ", ".join(f"{queue} ({count})" for queue, count in held.items()),
+            )
+        return held
 
     def _start_snapshot_server(self, server: SnapshotServer, port: int, requested: int | None) -> str:
         """Bind the requested port, else the API's port + 1, falling back to a free port if that is taken."""

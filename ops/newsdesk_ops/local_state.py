@@ -21,6 +21,13 @@ rebuild before the pollers started left an expired story readable on the site). 
 ended meanwhile is the embargo timer's work, at its next tick. If the rebuild fails, the saved
 items stand, and the log says so.
 
+Dead letters are not kept (they point into a stream that starts anew), and the rebuild does not see
+them: the table already holds the change publish failed on. So when the stack stops with messages in
+a dead-letter queue, ``dead_letters.json`` notes which queues held how many, and the next start,
+once the stream pollers run, does what an operator does in AWS when the stream's records are gone:
+the publish function's full rebuild (``Publisher.rebuild_all``, as ``newsdesk publish --all``). The
+log says what was lost and what was redone. A start without the note does none of this.
+
 ``NEWSDESK_LOCAL_FRESH=1`` (``make run FRESH=1``) deletes the saved state and starts empty.
 """
 
@@ -45,6 +52,15 @@ TABLE_FILE = "table.jsonl"
 KEYS_FILE = "keys.json"
 BUCKETS_DIR = "buckets"
 INDEX_FILE = "index.json"
+# Which dead-letter queues held messages when the stack stopped (queue logical id -> messages).
+DEAD_LETTERS_FILE = "dead_letters.json"
+# What a full publish rebuild cannot redo, by dead-letter queue of the template (for the log).
+_NOT_REDONE = {
+    "ViewCounterDeadLetterQueue": "the views in it are not counted (a view counter batch cannot be recounted)",
+    "MediaDeadLetterQueue": (
+        "the pictures of stories whose media was still pending are fetched again only at the story's next change"
+    ),
+}
 # Items of articles (newsdesk.dal.keys.ARTICLE_PREFIX), counted in the restore summary.
 ARTICLE_PREFIX = "ARTICLE#"
 # Object attributes kept beside the bytes (get_object name -> put_object name).
@@ -107,10 +123,29 @@ class LocalState:
             return {}
         return {str(name): str(value) for name, value in saved.items()} if isinstance(saved, dict) else {}
 
+    def dead_letters(self) -> dict[str, int]:
+        """The dead-letter queues that held messages when the stack last stopped ({} when none)."""
+        try:
+            noted = json.loads((self.directory / DEAD_LETTERS_FILE).read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return {}
+        return {str(queue): int(count) for queue, count in noted.items()} if isinstance(noted, dict) else {}
+
     # --- save ----------------------------------------------------------------------------------------
 
-    def save(self, resources: Resources, *, dynamodb: Any, s3: Any, keys: Mapping[str, str]) -> tuple[int, int]:
-        """Write everything to a new directory, then put it in place of the old one; (objects, items)."""
+    def save(
+        self,
+        resources: Resources,
+        *,
+        dynamodb: Any,
+        s3: Any,
+        keys: Mapping[str, str],
+        dead_letters: Mapping[str, int] | None = None,
+    ) -> tuple[int, int]:
+        """Write everything to a new directory, then put it in place of the old one; (objects, items).
+
+        ``dead_letters``: the dead-letter queues that hold messages (logical id -> messages), noted for
+        the next start (see the module's docstring)."""
         partial = self.directory.with_name(self.directory.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
@@ -127,6 +162,8 @@ class LocalState:
         descriptor = os.open(partial / KEYS_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
             json.dump(dict(keys), stream, indent=2)
+        if dead_letters:
+            (partial / DEAD_LETTERS_FILE).write_text(json.dumps(dict(dead_letters), indent=2), encoding="utf-8")
         previous = self.directory.with_name(self.directory.name + ".previous")
         shutil.rmtree(previous, ignore_errors=True)
         if self.directory.exists():
@@ -164,6 +201,56 @@ def rebuild_articles(resources: Resources) -> str:
         log.exception("local state: the rebuild from the archive failed; the saved article items stand")
         return f"the rebuild from the archive failed ({type(error).__name__}: {error}); the saved article items stand"
     return f"articles checked against the archive: {written} written, {unchanged} already current"
+
+
+def queues_with_messages(sqs: Any, queues: Mapping[str, str]) -> dict[str, int]:
+    """The queues (logical id -> URL) that hold messages, visible or not: logical id -> messages."""
+    held: dict[str, int] = {}
+    for logical_id, url in sorted(queues.items()):
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        )["Attributes"]
+        if messages := sum(int(value) for value in attributes.values()):
+            held[logical_id] = messages
+    return held
+
+
+def republish_after_dead_letters(dead_letters: Mapping[str, int]) -> str:
+    """After a restart that lost dead letters: the publish function's full rebuild, as `newsdesk
+    publish --all` (the functions' environment is the running stack's); what was lost and redone, for
+    the log. Run once the stream pollers are reading."""
+    # 0: the queue could not be read when the stack stopped.
+    lost = ", ".join(
+        f"{queue} ({f'{count} message(s)' if count else 'could not be read'})"
+        for queue, count in sorted(dead_letters.items())
+    )
+    lines = [
+        f"the stack stopped with dead letters in {lost}; they are not kept across a restart, and the "
+        "stream they point into starts anew, so `newsdesk redrive` cannot replay them"
+    ]
+    try:
+        report = _publish_all()
+    except Exception as error:  # the stack must come up; the operator can run it again
+        log.exception("local state: the full publish rebuild after the lost dead letters failed")
+        lines.append(f"the full publish rebuild failed ({type(error).__name__}: {error}); run `newsdesk publish --all`")
+    else:
+        outcome = (
+            f"{report.articles} article(s), {report.files_written} file(s) written, "
+            f"{report.files_unchanged} unchanged, {report.lists} list(s)"
+        )
+        if report.failed:
+            outcome += f"; {len(report.failed)} article(s) not published: {', '.join(report.failed)}"
+        lines.append(f"redone: every snapshot rebuilt from the table, as `newsdesk publish --all` ({outcome})")
+    lines += [f"not redone: {queue}: {_NOT_REDONE[queue]}" for queue in sorted(dead_letters) if queue in _NOT_REDONE]
+    return "; ".join(lines)
+
+
+def _publish_all() -> Any:
+    # Imported here: the publish function's package, on the path once the stack has its functions.
+    from newsdesk.settings import get_settings
+    from publish.publisher import Publisher
+
+    return Publisher.from_settings(get_settings()).rebuild_all()
 
 
 def _rebuild(resources: Resources) -> tuple[int, int]:
