@@ -28,6 +28,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +63,7 @@ from newsdesk_ops.template import (
     load_template,
     resource_names,
 )
-from newsdesk_ops.workers import SnapshotServer, stream_poller, timers
+from newsdesk_ops.workers import SnapshotServer, seconds_since_change, stream_poller, timers
 
 # By name: run as `python -m newsdesk_ops.local_stack`, __name__ is "__main__", outside the "newsdesk_ops" logger.
 log = logging.getLogger("newsdesk_ops.local_stack")
@@ -71,6 +72,10 @@ STACK_NAME = "newsdesk-local"
 DEFAULT_PORT = 3000
 DEFAULT_REGION = "eu-west-1"
 LOOPBACK = "127.0.0.1"
+# At stop, with the gateway closed: how long the table's stream must carry nothing before the
+# workers stop, and the longest the stop waits for that.
+QUIET_SECONDS = 1.5
+STOP_DRAIN_SECONDS = 15.0
 # The CLI reads the same variable (newsdesk_ops.cli) to find the local stack.
 LOCAL_FILE_ENV = "NEWSDESK_LOCAL_FILE"
 LOCAL_PARTNER_NAME = "Local Partner"
@@ -381,7 +386,14 @@ class LocalStack:
         return site_url
 
     def stop(self) -> None:
-        """Stop workers, gateway and moto; restore the environment; remove the state file."""
+        """Stop the gateway, then (once the stream is quiet) the workers, then moto; restore the
+        environment; remove the state file."""
+        if self._gateway is not None:
+            # No new writes; what was acknowledged just before gets its stream delivered, so that a
+            # story accepted a moment before Ctrl-C is on the site after the restart too.
+            self._gateway.stop()
+            self._gateway = None
+            self._wait_for_quiet_stream()
         while self._worker_stops:
             stop_worker = self._worker_stops.pop()
             try:
@@ -396,9 +408,6 @@ class LocalStack:
         if self._snapshots is not None:
             self._snapshots.stop()
             self._snapshots = None
-        if self._gateway is not None:
-            self._gateway.stop()
-            self._gateway = None
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
@@ -413,6 +422,15 @@ class LocalStack:
         forget_function_state(self._template)
         self._running = None
         self._info = None
+
+    def _wait_for_quiet_stream(self) -> None:
+        """Until the table's stream has carried nothing for QUIET_SECONDS (at most STOP_DRAIN_SECONDS)."""
+        if self._running is None:
+            return
+        tables = list(self._running.resources.tables.values())
+        deadline = time.monotonic() + STOP_DRAIN_SECONDS
+        while seconds_since_change(tables) < QUIET_SECONDS and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     def __enter__(self) -> LocalStack:
         self.start()

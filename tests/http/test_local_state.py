@@ -102,3 +102,17 @@ def test_a_restarted_stack_serves_the_articles_partners_and_keys_it_had(
         assert fresh["partner_key"] != first["partner_key"]
         assert get(fresh, f"/v1/articles/{article_ids[0]}", fresh["partner_key"]) == 404
     assert not state.exists() or not (state / "table.jsonl").read_text(encoding="utf-8").count("ARTICLE#")
+
+
+def test_a_story_accepted_just_before_the_stop_is_on_the_site_after_the_restart(tmp_path: Path) -> None:
+    # Given: a story acknowledged with 201, and the stack stopped at once (Ctrl-C right after a POST):
+    # the stop used to end the stream pollers before they read its record, and the restarted
+    # stack's pollers start at the end of a new stream, so its page never came
+    state = tmp_path / "state"
+    with LocalStack(state_file=None, state_dir=state) as stack:
+        article_id = post(stack.info, stack.info["partner_key"])
+    forget_everything_in_moto()
+    # When: the stack starts again
+    with LocalStack(state_file=None, state_dir=state) as stack:
+        # Then: the story's page is there
+        assert snapshot_status(stack.info, article_id) == 200
