@@ -17,12 +17,13 @@ regenerated here fails the suite rather than shipping a layer built from another
 from __future__ import annotations
 
 import argparse
-import sys
 import tomllib
 from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+
+from newsdesk.generated import write_or_check
 
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = ROOT / "pyproject.toml"
@@ -82,17 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 when shared/requirements.txt has drifted")
     args = parser.parse_args(argv)
-    text = render(runtime_requirements())
-    current = REQUIREMENTS.read_text(encoding="utf-8") if REQUIREMENTS.exists() else ""
-    if args.check:
-        if current != text:
-            print(f"{REQUIREMENTS} is stale: run `make layer-requirements`", file=sys.stderr)
-            return 1
-        return 0
-    if current != text:
-        REQUIREMENTS.write_text(text, encoding="utf-8")
-        print(f"wrote {REQUIREMENTS}")
-    return 0
+    return write_or_check(
+        {REQUIREMENTS: render(runtime_requirements())}, check=args.check, make_target="layer-requirements"
+    )
 
 
 if __name__ == "__main__":

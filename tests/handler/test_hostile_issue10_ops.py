@@ -6,10 +6,8 @@ Each test reproduces a finding of the review: it fails while the finding stands.
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -19,11 +17,11 @@ from newsdesk.dal.partners import PartnerStore
 from newsdesk.errors import ServiceUnavailable, VersionConflict
 from newsdesk.partners import Principal
 from newsdesk_ops.cli import main
-from newsdesk_ops.commands.redrive import Redriver, RedriveReport
 from newsdesk_ops.rebuild import rebuild_from_archive
 from newsdesk_ops.target import Target
 from tests.conftest import load_ninjs
 from tests.handler.archive_support import articles, delete_article_items, raw, service
+from tests.handler.redrive_support import drain
 
 pytestmark = pytest.mark.handler
 
@@ -150,21 +148,10 @@ def test_a_partner_cannot_undo_an_operators_takedown_by_posting_a_newer_version(
 def test_redrive_reports_a_dead_letter_with_incomplete_stream_positions_and_goes_on(target: Target) -> None:
     # Given: a dead letter whose DDBStreamBatchInfo lacks the positions, then a good timer letter
     function = "arn:aws:lambda:eu-west-1:123456789012:function:newsdesk-PublishFunction-X"
-    sqs = boto3.client("sqs", region_name="eu-west-1")
-    queue = sqs.create_queue(QueueName="newsdesk-PublishDeadLetterQueue")["QueueUrl"]
     bad = {"requestContext": {"functionArn": function}, "DDBStreamBatchInfo": {"streamArn": "x"}}
-    sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(bad))
-    invoked: list[str] = []
-
-    def invoke(name: str, event: dict[str, Any]) -> tuple[bool, str]:
-        invoked.append(name)
-        return True, ""
 
     # When
-    report = RedriveReport()
-    Redriver(sqs, boto3.client("dynamodbstreams", region_name="eu-west-1"), invoke, {}).drain(
-        "PublishDeadLetterQueue", queue, report
-    )
+    report, invoked = drain("PublishDeadLetterQueue", [bad], {})
 
     # Then: counted as failed and left in the queue, no traceback
     assert (report.failed, invoked) == (1, [])
@@ -173,23 +160,12 @@ def test_redrive_reports_a_dead_letter_with_incomplete_stream_positions_and_goes
 def test_redrive_invokes_only_the_stacks_own_functions(target: Target) -> None:
     # Given: a dead letter (a queue message anyone with sqs:SendMessage on the queue can write) naming a
     # function of another account, with an event of the sender's choosing
-    sqs = boto3.client("sqs", region_name="eu-west-1")
-    queue = sqs.create_queue(QueueName="newsdesk-ScheduleDeadLetterQueue")["QueueUrl"]
     foreign = "arn:aws:lambda:us-east-1:999999999999:function:somebody-elses"
     letter = {"requestContext": {"functionArn": foreign}, "requestPayload": {"anything": "at all"}}
-    sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(letter))
-    invoked: list[str] = []
-
-    def invoke(name: str, event: dict[str, Any]) -> tuple[bool, str]:
-        invoked.append(name)
-        return True, ""
 
     # When: the operator redrives, with the stack's functions known (their stream filters by name)
     stack_functions = {"newsdesk-PublishFunction-X": (), "newsdesk-TrendingFunction-X": ()}
-    report = RedriveReport()
-    Redriver(sqs, boto3.client("dynamodbstreams", region_name="eu-west-1"), invoke, stack_functions).drain(
-        "ScheduleDeadLetterQueue", queue, report
-    )
+    _report, invoked = drain("ScheduleDeadLetterQueue", [letter], stack_functions)
 
     # Then: the operator's credentials invoke nothing outside the stack
     assert invoked == []

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 import pytest
 
-from newsdesk_ops.commands.redrive import Redriver, RedriveReport
+from tests.handler.redrive_support import drain
 
 pytestmark = pytest.mark.handler
 
@@ -24,23 +23,6 @@ STACK_FUNCTIONS: dict[str, Any] = {
     PUBLISH: ({"dynamodb": {"Keys": {"SK": {"S": ["CURRENT"]}}}},),
     TRENDING: (),
 }
-
-
-def drain(stack: Any, queue_name: str, letter: dict[str, Any]) -> tuple[RedriveReport, list[str]]:
-    sqs = boto3.client("sqs", region_name="eu-west-1")
-    queue = sqs.create_queue(QueueName=f"newsdesk-{queue_name}")["QueueUrl"]
-    sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(letter))
-    invoked: list[str] = []
-
-    def invoke(name: str, event: dict[str, Any]) -> tuple[bool, str]:
-        invoked.append(name)
-        return True, ""
-
-    report = RedriveReport()
-    Redriver(sqs, boto3.client("dynamodbstreams", region_name="eu-west-1"), invoke, STACK_FUNCTIONS).drain(
-        queue_name, queue, report
-    )
-    return report, invoked
 
 
 def test_redrive_does_not_invoke_ingest_with_an_api_event_of_the_senders_choosing(stack: Any) -> None:
@@ -58,7 +40,7 @@ def test_redrive_does_not_invoke_ingest_with_an_api_event_of_the_senders_choosin
         "body": json.dumps({"uri": "urn:forged:1", "headline": "Forged", "body_html": "<p>x</p>"}),
     }
     letter = {"requestContext": {"functionArn": f"arn:aws:lambda:eu-west-1:123456789012:function:{INGEST}"}}
-    report, invoked = drain(stack, "ScheduleDeadLetterQueue", letter | {"requestPayload": event})
+    report, invoked = drain("ScheduleDeadLetterQueue", [letter | {"requestPayload": event}], STACK_FUNCTIONS)
 
     # Then: ingest never fails asynchronously into a dead-letter queue; nothing is invoked
     assert invoked == []
@@ -85,7 +67,7 @@ def test_redrive_does_not_invoke_a_stream_consumer_with_stream_records_the_lette
         "requestContext": {"functionArn": f"arn:aws:lambda:eu-west-1:123456789012:function:{PUBLISH}"},
         "requestPayload": forged,
     }
-    report, invoked = drain(stack, "PublishDeadLetterQueue", letter)
+    report, invoked = drain("PublishDeadLetterQueue", [letter], STACK_FUNCTIONS)
 
     # Then: publish's letters are replayed from the stream (DDBStreamBatchInfo) only
     assert invoked == []
@@ -104,8 +86,6 @@ def test_a_letter_with_stream_positions_botocore_refuses_is_reported_and_the_red
 ) -> None:
     # Given: a letter naming publish with stream positions of a stream that is not the stack's, then a
     # good timer letter behind it in the same queue
-    sqs = boto3.client("sqs", region_name="eu-west-1")
-    queue = sqs.create_queue(QueueName="newsdesk-PublishDeadLetterQueue")["QueueUrl"]
     arn = f"arn:aws:lambda:eu-west-1:123456789012:function:{PUBLISH}"
     bad = {
         "requestContext": {"functionArn": arn},
@@ -120,19 +100,9 @@ def test_a_letter_with_stream_positions_botocore_refuses_is_reported_and_the_red
         "requestContext": {"functionArn": arn},
         "requestPayload": {"source": "aws.events", "detail-type": "Scheduled Event"},
     }
-    sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(bad))
-    sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(good))
-    invoked: list[str] = []
-
-    def invoke(name: str, event: dict[str, Any]) -> tuple[bool, str]:
-        invoked.append(name)
-        return True, ""
 
     # When
-    report = RedriveReport()
-    Redriver(sqs, boto3.client("dynamodbstreams", region_name="eu-west-1"), invoke, STACK_FUNCTIONS).drain(
-        "PublishDeadLetterQueue", queue, report
-    )
+    report, _invoked = drain("PublishDeadLetterQueue", [bad, good], STACK_FUNCTIONS)
 
     # Then: no traceback; the bad one counted, the good one replayed
     assert (report.replayed, report.failed + report.unreadable) == (1, 1)
@@ -142,8 +112,6 @@ def test_redrive_replays_a_timer_event_eventbridge_could_not_deliver(stack: Any)
     # Given: the EmbargoTimer's DeadLetterConfig (template.yaml) puts what EventBridge could not deliver
     # into ScheduleDeadLetterQueue as the event itself, the target in the message's attributes (no
     # Lambda on-failure record: Lambda never ran)
-    sqs = boto3.client("sqs", region_name="eu-west-1")
-    queue = sqs.create_queue(QueueName="newsdesk-ScheduleDeadLetterQueue")["QueueUrl"]
     event = {
         "version": "0",
         "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
@@ -156,26 +124,14 @@ def test_redrive_replays_a_timer_event_eventbridge_could_not_deliver(stack: Any)
         "detail": {},
     }
     target = f"arn:aws:lambda:eu-west-1:123456789012:function:{PUBLISH}"
-    sqs.send_message(
-        QueueUrl=queue,
-        MessageBody=json.dumps(event),
-        MessageAttributes={
-            "RULE_ARN": {"DataType": "String", "StringValue": event["resources"][0]},
-            "TARGET_ARN": {"DataType": "String", "StringValue": target},
-            "ERROR_CODE": {"DataType": "String", "StringValue": "SDK_CLIENT_ERROR"},
-        },
-    )
-    invoked: list[str] = []
-
-    def invoke(name: str, payload: dict[str, Any]) -> tuple[bool, str]:
-        invoked.append(name)
-        return True, ""
+    attributes = {
+        "RULE_ARN": {"DataType": "String", "StringValue": event["resources"][0]},
+        "TARGET_ARN": {"DataType": "String", "StringValue": target},
+        "ERROR_CODE": {"DataType": "String", "StringValue": "SDK_CLIENT_ERROR"},
+    }
 
     # When
-    report = RedriveReport()
-    Redriver(sqs, boto3.client("dynamodbstreams", region_name="eu-west-1"), invoke, STACK_FUNCTIONS).drain(
-        "ScheduleDeadLetterQueue", queue, report
-    )
+    report, invoked = drain("ScheduleDeadLetterQueue", [(event, attributes)], STACK_FUNCTIONS)
 
     # Then: the timer's function runs again and the letter is gone (it was left, "not a Lambda failure
     # record", and every later redrive exited 1 on it)

@@ -5,20 +5,14 @@ from __future__ import annotations
 
 import sys
 
+from newsdesk.generated import write_or_check
 from newsdesk.snapshots.schemas import schema_file
 from newsdesk.snapshots.schemas.generate import stale_files
 
 
 def main(argv: list[str]) -> int:
-    stale = stale_files()
-    if "--check" in argv:
-        for kind in stale:
-            print(f"{schema_file(kind)} is stale: run `make schemas`", file=sys.stderr)
-        return 1 if stale else 0
-    for kind, text in stale.items():
-        schema_file(kind).write_text(text, encoding="utf-8")
-        print(f"wrote {schema_file(kind)}")
-    return 0
+    stale = {schema_file(kind): text for kind, text in stale_files().items()}
+    return write_or_check(stale, check="--check" in argv, make_target="schemas")
 
 
 if __name__ == "__main__":
