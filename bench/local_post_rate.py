@@ -28,11 +28,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
 
+from newsdesk_ops.function_processes import DEFAULT_PROCESSES
 from newsdesk_ops.local_stack import LocalStack
 from tests.conftest import load_ninjs
 from tests.http.conftest import http_request
@@ -43,8 +45,13 @@ RATE_WINDOW_SECONDS = 60
 RESULTS = Path(__file__).parent / "results"
 
 
-def _document() -> bytes:
+def _document(*, live: bool = True) -> bytes:
+    """A new story: the fixture under a new URI, created now as a live feed's stories are (``live``),
+    else with the fixture's own times (every story then shares one firstcreated, see the docstring)."""
     document = {**load_ninjs("ru_defence_industry.json"), "uri": f"urn:newsml:bench.example:{uuid.uuid4().hex}"}
+    if live:
+        now = datetime.now(UTC).isoformat(timespec="milliseconds")
+        document |= {"firstcreated": now, "versioncreated": now}
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
 
 
@@ -75,10 +82,10 @@ def _wait_for_rate_window() -> None:
     time.sleep(RATE_WINDOW_SECONDS - time.time() % RATE_WINDOW_SECONDS + 0.05)
 
 
-def measure(levels: list[int], posts: int) -> list[dict[str, Any]]:
+def measure(levels: list[int], posts: int, processes: int = DEFAULT_PROCESSES) -> list[dict[str, Any]]:
     os.environ["NEWSDESK_NO_DEMO"] = "1"
     rows: list[dict[str, Any]] = []
-    with LocalStack(state_file=None) as stack:
+    with LocalStack(state_file=None, function_processes=processes) as stack:
         info = stack.info
         headers = {"Authorization": f"Bearer {info['partner_key']}", "Content-Type": "application/json"}
         s3 = boto3.client("s3", region_name=info["region"], endpoint_url=info["aws_endpoint_url"])

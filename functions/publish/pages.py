@@ -16,7 +16,7 @@ neighbouring days are rendered again as well. Day pages keep their hash records 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,8 +24,8 @@ from newsdesk.articles import ArticleRecord
 from newsdesk.dal.articles import ArticleStore
 from newsdesk.dal.snapshots import PublishedFile, SnapshotRaced, SnapshotStore
 from newsdesk.observability import logger
-from newsdesk.snapshots import render
-from newsdesk.snapshots.pages import day_pages
+from newsdesk.snapshots import ListSnapshot, limits, render
+from newsdesk.snapshots.pages import day_pages, tail_pages
 from newsdesk.snapshots.paths import day_page_path
 from publish.changes import ArticleChange, ListKey, list_order, lists_of, summary
 from publish.lists import day_of, settled_states
@@ -82,13 +82,18 @@ class DayPageWriter:
         *,
         force: bool = False,
         count: Count = lambda _: None,
+        changes: Sequence[ArticleChange] | None = None,
     ) -> set[str]:
         """Write the pages of these days (and of their neighbours when a day gains its first story or
-        loses its last); returns the paths PUT."""
+        loses its last); returns the paths PUT.
+
+        ``changes`` are the batch's changes, record by record: a day they change only at its end
+        (after its last numbered part) is rendered from its end (:meth:`_write_day_end`). Without
+        them (a full rebuild) every day is rendered whole."""
         days = set(days)
         written: set[str] = set()
         for day in sorted(days):
-            neighbours = self._write_day(day, overlay, force=force, count=count, written=written)
+            neighbours = self._write_day(day, overlay, force=force, count=count, written=written, changes=changes)
             for neighbour in neighbours:
                 if neighbour not in days:  # days of this run are rendered with the current links anyway
                     self._write_day(neighbour, overlay, force=force, count=count, written=written)
@@ -104,43 +109,167 @@ class DayPageWriter:
         force: bool,
         count: Count,
         written: set[str],
+        changes: Sequence[ArticleChange] | None = None,
     ) -> list[DayKey]:
-        """Render and write every page of the day. Returns the neighbouring days whose links change with
-        it: both, when the day gained its first story or lost its last; else none."""
+        """Render and write the pages of the day: only its end when the batch changes nothing before it,
+        else every page. Returns the neighbouring days whose links change with it: both, when the day
+        gained its first story or lost its last; else none."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             known = self.snapshots.published_pages(day.folder, day.day)
-            listed = [article_id for path in sorted(known) for article_id in self.snapshots.listed_ids(path)]
-            members = self._members(day, listed, overlay)
-            older, newer = self._neighbour_days(day, overlay)
-            pages = day_pages(
-                day.list.path,
-                day.day,
-                members,
-                section=day.list.section,
-                outlet=day.list.outlet,
-                older_day=older,
-                newer_day=newer,
-                leftovers=known,
-            )
+            end = None if changes is None or force else self._day_end(day, overlay, changes, known)
+            if end is not None:
+                pages, listed, members = end, True, True
+            else:
+                listed_ids = [article_id for path in sorted(known) for article_id in self.snapshots.listed_ids(path)]
+                members_of_day = self._members(day, listed_ids, overlay)
+                older, newer = self._neighbour_days(day, overlay)
+                pages = day_pages(
+                    day.list.path,
+                    day.day,
+                    members_of_day,
+                    section=day.list.section,
+                    outlet=day.list.outlet,
+                    older_day=older,
+                    newer_day=newer,
+                    leftovers=known,
+                )
+                listed, members = bool(listed_ids), bool(members_of_day)
             # Numbered parts before the entry page that links to them.
             order = sorted(pages, key=lambda path: (path == day_page_path(day.list.path, day.day), path))
+            put_now: set[str] = set()
             try:
                 for path in order:
                     snapshot = pages[path]
                     put = self._write(path, render(snapshot), snapshot.generated_at, known.get(path), force)
                     count(put is not None)
                     if put is not None:
-                        written.add(path)
+                        put_now.add(path)
+                self._check_unchanged(day, known, put_now)
             except SnapshotRaced:
                 if attempt == MAX_ATTEMPTS:
                     raise
                 logger.warning("day page written concurrently; rendering again", extra={"path": day.folder})
                 force = False
                 continue
-            if bool(listed) == bool(members):
+            finally:
+                written |= put_now
+            if listed == members:
                 return []
             return [DayKey(day.list, other) for other in (older, newer) if other is not None]
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _check_unchanged(self, day: DayKey, known: dict[str, PublishedFile], put_now: set[str]) -> None:
+        """SnapshotRaced unless every page of the day this writer did not PUT is still as it read it.
+
+        A conditional PUT guards only the page it writes. A writer that renders from pages it does not
+        write (the day's end from the numbered part before it) or leaves a page alone because its
+        bytes did not change could otherwise be overtaken: another writer rewrote the part it relied
+        on, or PUT the page it left alone, between its reads and its writes. Whoever finishes last
+        sees the other's change here and renders the day again, from fresh reads."""
+        now = self.snapshots.published_pages(day.folder, day.day)
+        for path in (known.keys() | now.keys()) - put_now:
+            if now.get(path) != known.get(path):
+                raise SnapshotRaced(path, now.get(path))
+
+    def _day_end(
+        self,
+        day: DayKey,
+        overlay: dict[str, ArticleRecord | None],
+        changes: Sequence[ArticleChange],
+        known: dict[str, PublishedFile],
+    ) -> dict[str, ListSnapshot] | None:
+        """The pages of the day from its last numbered part or the entry page on, when that is all the
+        batch changes; None when the whole day must be rendered.
+
+        A day of numbered parts 1..k (``DAY_PAGE_LENGTH`` stories each, counted from its first story)
+        and an entry page. When every state the batch's changes take a story of this day from or to
+        sorts after the newest story of part k, parts 1..k keep their stories: the entry page is
+        rendered again, and when it overflows its oldest stories become parts k+1... (part k's
+        ``newer`` link changes with them). Stories of one second sort by id, so a new story can land
+        in part k: then the day is rendered from part k, after the newest story of part k - 1.
+
+        What this reads is bounded by the day's end, not its size: the page records, the last one or
+        two numbered parts (their newest stories are the boundaries), part 1 (its ``older`` link must
+        still be right), the entry page, the index after the boundary, and those stories from the table
+        (consistently, as every list). Anything else (a change further back, a day of one page, parts
+        the day no longer fills, a day end that no longer fills its pages) renders the whole day.
+        """
+        list_path = day.list.path
+        entry = day_page_path(list_path, day.day)
+        parts = len(known) - 1
+        if (
+            parts < 1
+            or entry not in known
+            or any(day_page_path(list_path, day.day, n) not in known for n in range(1, parts + 1))
+        ):
+            return None  # one page (cheap whole), or parts left over from a larger day
+
+        def on_day(state: ArticleRecord) -> bool:
+            return day.list in lists_of(state) and day_of(state) == day.day
+
+        changed = [
+            list_order(state)
+            for change in changes
+            for state in (change.old, change.new)
+            if state is not None and on_day(state)
+        ]
+        last_part = self._full_part(day, parts, on_day)
+        if last_part is None:
+            return None
+        part_ids, boundary = last_part
+        first_part, region_ids = parts + 1, []
+        if any(order <= boundary for order in changed):
+            earlier = self._full_part(day, parts - 1, on_day) if parts >= 2 else None
+            if earlier is None or any(order <= earlier[1] for order in changed):
+                return None  # the batch changes the day further back
+            boundary, first_part, region_ids = earlier[1], parts, part_ids
+        older_day, newer_day = self._neighbour_days(day, overlay)
+        previous = day_page_path(list_path, older_day) if older_day is not None else None
+        first = self.snapshots.read_json(day_page_path(list_path, day.day, 1))
+        if first is None or first.get("older") != (f"/{previous}" if previous is not None else None):
+            return None  # the day before gained or lost its stories: part 1's link changes too
+        after = self.articles.listed_after(day.list.index_name, day.list.pk_value, day.day, "#".join(boundary))
+        candidates = [record.article_id for record in after] + self.snapshots.listed_ids(entry) + region_ids
+
+        def in_region(state: ArticleRecord) -> bool:
+            return on_day(state) and list_order(state) > boundary
+
+        states = settled_states(self.articles, candidates, _overlay_for(overlay, candidates, in_region))
+        members = sorted((state for state in states.values() if in_region(state)), key=list_order)
+        length = limits.DAY_PAGE_LENGTH
+        if first_part == parts + 1 and len(members) > length:
+            # The entry page overflows: part k's newer link changes to part k + 1, render it again too.
+            kept = settled_states(self.articles, part_ids, {})
+            part_members = sorted((state for state in kept.values() if on_day(state)), key=list_order)
+            if len(part_members) != length or list_order(part_members[-1]) != boundary:
+                return None
+            members, first_part = [*part_members, *members], parts
+        if not members or (first_part == parts and len(members) <= length):
+            return None  # the day's end no longer fills its pages: the day has a part fewer
+        before_first = day_page_path(list_path, day.day, first_part - 1) if first_part > 1 else previous
+        return tail_pages(
+            list_path,
+            day.day,
+            first_part,
+            members,
+            section=day.list.section,
+            outlet=day.list.outlet,
+            before_first=before_first,
+            newer_day=newer_day,
+        )
+
+    def _full_part(
+        self, day: DayKey, part: int, on_day: Callable[[ArticleRecord], bool]
+    ) -> tuple[list[str], tuple[str, str]] | None:
+        """A numbered part's story ids (newest first) and the list order of its newest story, read from the
+        table; None unless the part is full and that story is still on the day."""
+        ids = self.snapshots.listed_ids(day_page_path(day.list.path, day.day, part))
+        if len(ids) != limits.DAY_PAGE_LENGTH:
+            return None
+        newest = settled_states(self.articles, ids[:1], {}).get(ids[0])
+        if newest is None or not on_day(newest):
+            return None
+        return ids, list_order(newest)
 
     def _write(
         self, path: str, body: bytes, generated_at: datetime | None, known: PublishedFile | None, force: bool

@@ -295,7 +295,7 @@ class Publisher:
             return 0
         overlay = {change.article_id: change.new for change in merged(changes)}
         known = self.snapshots.published_files()
-        return self._publish_shared(sorted(touched), overlay, known, days=touched_days(changes))
+        return self._publish_shared(sorted(touched), overlay, known, days=touched_days(changes), changes=changes)
 
     # --- Lists, schemas, manifest --------------------------------------------------------------------
 
@@ -309,10 +309,12 @@ class Publisher:
         report: PublishReport | None = None,
         days: set[DayKey] | frozenset[DayKey] = frozenset(),
         full: bool = False,
+        changes: list[ArticleChange] | None = None,
     ) -> int:
         report = report or PublishReport()
-        # Day pages before the head lists that link to them; feeds after the lists they show.
-        written = self.pages.publish(days, overlay, force=force, count=report.count)
+        # Day pages before the head lists that link to them; feeds after the lists they show. With the
+        # batch's changes, a day that only grows at its end is rendered from its end (publish/pages.py).
+        written = self.pages.publish(days, overlay, force=force, count=report.count, changes=changes)
         # Every configured section has a list from the first publish on, empty until a story enters
         # it, so that no link of v1/sections.json is a 404. Once written, they are known: no cost.
         unwritten = [

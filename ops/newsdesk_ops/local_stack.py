@@ -42,6 +42,7 @@ from newsdesk.dal.partners import PartnerStore
 from newsdesk.partners import PartnerAlreadyExists, derive_partner_id
 from newsdesk_ops.demo import DemoNewsroom, demo_enabled
 from newsdesk_ops.emulator import speed_up_moto
+from newsdesk_ops.function_processes import FunctionProcesses, processes_from_environment
 from newsdesk_ops.gateway import LocalFunctions, LocalGateway
 from newsdesk_ops.local_state import (
     LocalState,
@@ -63,7 +64,13 @@ from newsdesk_ops.template import (
     load_template,
     resource_names,
 )
-from newsdesk_ops.workers import SnapshotServer, seconds_since_change, stream_poller, timers
+from newsdesk_ops.workers import (
+    LOCAL_MAX_BATCHING_WINDOW_SECONDS,
+    SnapshotServer,
+    seconds_since_change,
+    stream_poller,
+    timers,
+)
 
 # By name: run as `python -m newsdesk_ops.local_stack`, __name__ is "__main__", outside the "newsdesk_ops" logger.
 log = logging.getLogger("newsdesk_ops.local_stack")
@@ -73,8 +80,9 @@ DEFAULT_PORT = 3000
 DEFAULT_REGION = "eu-west-1"
 LOOPBACK = "127.0.0.1"
 # At stop, with the gateway closed: how long the table's stream must carry nothing before the
-# workers stop, and the longest the stop waits for that.
-QUIET_SECONDS = 1.5
+# workers stop, and the longest the stop waits for that. Records read last may wait out a batching
+# window before their function runs and writes what follows from them: the window counts too.
+QUIET_SECONDS = 1.5 + LOCAL_MAX_BATCHING_WINDOW_SECONDS
 STOP_DRAIN_SECONDS = 15.0
 # The CLI reads the same variable (newsdesk_ops.cli) to find the local stack.
 LOCAL_FILE_ENV = "NEWSDESK_LOCAL_FILE"
@@ -106,14 +114,23 @@ class RunningStack:
     region: str
     # Base URL of the snapshot server ("" when the template has no snapshot bucket).
     snapshots_url: str = ""
+    # Where the stream pollers and timers invoke functions: worker processes
+    # (newsdesk_ops.function_processes), or None for this process (``functions.invoke``).
+    function_processes: FunctionProcesses | None = None
+
+    def invoke_in_background(self, function_logical_id: str, event: Any) -> Any:
+        """One invocation by an event source (stream, timer), where the stack runs those."""
+        if self.function_processes is not None:
+            return self.function_processes.invoke(function_logical_id, event)
+        return self.functions.invoke(function_logical_id, event)
 
 
 Worker = Callable[[RunningStack], Callable[[], None]]
 """Starts background work for a running stack and returns the function that stops it.
 
-A worker starts its own (daemon) thread, invokes functions through ``stack.functions.invoke``
-(which runs them as Lambda would: newsdesk_ops.invocation), and must return promptly from both
-calls. Workers start after the gateway, in the order added, and stop in reverse order before
+A worker starts its own (daemon) thread, invokes functions through ``stack.invoke_in_background``
+(which runs them as Lambda would: newsdesk_ops.invocation, newsdesk_ops.function_processes), and must
+return promptly from both calls. Workers start after the gateway, in the order added, and stop in reverse order before
 the gateway and moto stop. Example shape of a stream poller::
 
     def stream_poller(stack: RunningStack) -> Callable[[], None]:
@@ -142,13 +159,18 @@ class LocalStack:
         background: bool = True,
         state_dir: Path | None = None,
         fresh: bool | None = None,
+        function_processes: int = 0,
     ) -> None:
         """``background=False`` leaves out the stream poller and the timers (the snapshot server
         still runs): the functions then run only when called, e.g. in benchmarks.
 
         With ``state_dir`` the stack restores what it kept there when it starts and keeps its state
         there when it stops (newsdesk_ops.local_state); ``fresh`` (default: NEWSDESK_LOCAL_FRESH=1)
-        deletes the kept state first."""
+        deletes the kept state first.
+
+        ``function_processes`` worker processes run the functions the stream pollers and timers
+        invoke (newsdesk_ops.function_processes); 0 runs them in this process, where a test can
+        patch them."""
         self._template = template if template is not None else load_template()
         self._stack_name = stack_name
         self._region = region
@@ -168,6 +190,8 @@ class LocalStack:
         self._state_resources: Resources | None = None
         # Dead-letter queues that held messages when the restored state was saved (newsdesk_ops.local_state).
         self._lost_dead_letters: dict[str, int] = {}
+        self._function_process_count = function_processes
+        self._function_processes: FunctionProcesses | None = None
 
     def add_worker(self, worker: Worker) -> None:
         """Run ``worker`` alongside the gateway (add before ``start``)."""
@@ -253,6 +277,14 @@ class LocalStack:
         if snapshot_bucket := environment.get("SNAPSHOT_BUCKET", ""):
             snapshots_url = self._start_snapshot_server(SnapshotServer(snapshot_bucket, s3, host), port, snapshots_port)
         site_url = self._start_site(host, port, site_port, api_url)
+        if self._function_process_count > 0:
+            self._function_processes = FunctionProcesses(
+                self._template,
+                stack_name=self._stack_name,
+                region=region,
+                environment={**os.environ},
+                processes=self._function_process_count,
+            )
         self._running = RunningStack(
             template=self._template,
             resources=resources,
@@ -262,6 +294,7 @@ class LocalStack:
             aws_endpoint_url=endpoint,
             region=region,
             snapshots_url=snapshots_url,
+            function_processes=self._function_processes,
         )
         for worker in self._workers:
             self._worker_stops.append(worker(self._running))
@@ -400,6 +433,9 @@ class LocalStack:
                 stop_worker()
             except Exception:
                 log.exception("a worker failed to stop")
+        if self._function_processes is not None:
+            self._function_processes.close()
+            self._function_processes = None
         # With the workers stopped nothing writes any more; moto is still up.
         self._save_state()
         if self._site is not None:
@@ -652,7 +688,9 @@ def main(argv: list[str] | None = None) -> int:
 
     The API port comes from PORT (default 3000), the snapshot server's from SNAPSHOTS_PORT
     (default: the API's port + 1), the site's from SITE_PORT (default: + 2), the local timers'
-    period from NEWSDESK_LOCAL_TIMER_SECONDS. NEWSDESK_NO_DEMO=1 skips the demo newsroom.
+    period from NEWSDESK_LOCAL_TIMER_SECONDS, how many worker processes run the stream and timer
+    functions from NEWSDESK_LOCAL_FUNCTION_PROCESSES (default 2; 0: none). NEWSDESK_NO_DEMO=1 skips
+    the demo newsroom.
     """
     del argv  # no options yet; PORT and NEWSDESK_LOCAL_FILE configure it
     _log_to_stderr()
@@ -670,7 +708,12 @@ def main(argv: list[str] | None = None) -> int:
     if demo is not None:
         overrides.update(demo.start_images())
     # What the stack had when it last stopped comes back (NEWSDESK_LOCAL_FRESH=1 / make run FRESH=1: empty).
-    stack = LocalStack(state_file=state_file, parameter_overrides=overrides, state_dir=kept_state_dir())
+    stack = LocalStack(
+        state_file=state_file,
+        parameter_overrides=overrides,
+        state_dir=kept_state_dir(),
+        function_processes=processes_from_environment(),
+    )
     with _stop_signals() as stop:
         try:
             info = stack.start(port=port, snapshots_port=snapshots_port, site_port=site_port)

@@ -608,6 +608,9 @@ class StreamSource:
     filter_patterns: tuple[dict[str, Any], ...]
     # DestinationConfig.OnFailure: the logical id of the queue a batch goes to after its retries.
     on_failure_logical_id: str | None = None
+    # MaximumBatchingWindowInSeconds (a parameter is read at its default): how long Lambda gathers
+    # records for a fuller batch before it invokes.
+    batching_window_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -687,6 +690,7 @@ def queue_arn(url: str, region: str) -> str:
 def stream_sources(template: Template) -> list[StreamSource]:
     """Every function's ``DynamoDB`` events, with what the local stream poller needs to emulate them."""
     sources: list[StreamSource] = []
+    resolver = _Resolver(template, LocalResources(stack_name="local"), {})
     for logical_id, handler, event_name, properties in _named_function_events(template, "DynamoDB"):
         sources.append(
             StreamSource(
@@ -701,9 +705,18 @@ def stream_sources(template: Template) -> list[StreamSource]:
                 report_batch_item_failures="ReportBatchItemFailures" in (properties.get("FunctionResponseTypes") or []),
                 filter_patterns=_filter_patterns(logical_id, properties),
                 on_failure_logical_id=_on_failure_queue(logical_id, properties),
+                batching_window_seconds=_seconds(resolver, properties.get("MaximumBatchingWindowInSeconds", 0)),
             )
         )
     return sources
+
+
+def _seconds(resolver: _Resolver, value: Any) -> float:
+    """A number of seconds of the template, or 0 when it is not one (unresolvable, negative)."""
+    try:
+        return max(0.0, float(resolver.as_string(value)))
+    except (TypeError, ValueError, KeyError):
+        return 0.0
 
 
 def schedule_sources(template: Template, parameter_overrides: dict[str, str] | None = None) -> list[ScheduleSource]:

@@ -69,6 +69,9 @@ SHARD_REFRESH_SECONDS = 5.0
 LOCAL_MAX_RETRIES = 3
 RETRY_BACKOFF_SECONDS = 0.2
 GET_RECORDS_LIMIT = 1000
+# The most of a source's MaximumBatchingWindowInSeconds the local poller waits for a fuller batch:
+# the view counter's 10 s would leave a developer (and the tests) waiting for view counts.
+LOCAL_MAX_BATCHING_WINDOW_SECONDS = 1.0
 # How many of the last records read the poller remembers (see StreamPoller._follow).
 RECENT_IDS_KEPT = 2000
 STOP_TIMEOUT_SECONDS = 10.0
@@ -291,6 +294,7 @@ class StreamPoller:
         on_read: Callable[[int], None] | None = None,
         shard_of: Callable[[], Any] | None = None,
         dead_letter: DeadLetter | None = None,
+        batching_window: float = 0.0,
     ) -> None:
         """``on_change`` is called whenever a read returns records, whether or not they pass the filters;
         ``on_read`` with the sequence number after the last record read, once it has been handled.
@@ -301,7 +305,12 @@ class StreamPoller:
         work under load. The records are the same (moto's GetRecords returns these dicts). Without
         it, or if moto's internals are not as expected, the Streams API is used.
 
-        ``dead_letter`` gets the batches given up on after the retries; without one they are lost."""
+        ``dead_letter`` gets the batches given up on after the retries; without one they are lost.
+
+        ``batching_window`` (seconds) is the source's MaximumBatchingWindowInSeconds: records read are
+        held until a full batch has passed the filters or the first of them has waited this long, as
+        Lambda gathers them. Fuller batches cost publish one write of the lists per batch instead of
+        one per handful of records; 0 delivers whatever each read returns."""
         for pattern in source.filter_patterns:
             validate_pattern(pattern)
         self.source = source
@@ -331,6 +340,13 @@ class StreamPoller:
         self.max_retries = LOCAL_MAX_RETRIES if retries == INFINITE_RETRIES else min(retries, LOCAL_MAX_RETRIES)
         self.delivered = 0
         self.dropped = 0
+        self._batching_window = batching_window
+        # Records read and not yet delivered (the batching window), how many pass the filters, and
+        # when the first of them was read.
+        self._gathered: list[dict[str, Any]] = []
+        self._gathered_wanted = 0
+        self._gathering_since = 0.0
+        self._flushing = False  # delivering what the window held as the poller stops
 
     @property
     def name(self) -> str:
@@ -373,6 +389,14 @@ class StreamPoller:
                 if not self._stop.is_set():
                     log.exception("stream poller %s: reading the stream failed", self.name)
             self._stop.wait(self._poll_seconds)
+        if self._gathered:
+            # Stopping: what the window held is delivered now, with its retries (not dropped at the
+            # first failure as a batch is once the stack stops).
+            self._flushing = True
+            try:
+                self._handle([])
+            except Exception:
+                log.exception("stream poller %s: delivering the last records failed", self.name)
 
     def poll_once(self) -> int:
         """Read every shard once and deliver what passed the filters; returns the records delivered."""
@@ -444,7 +468,15 @@ class StreamPoller:
     def _handle(self, read: list[dict[str, Any]]) -> int:
         if read and self._on_change is not None:
             self._on_change()
-        records = [lambda_stream_record(record, self.stream_arn, self._region) for record in read]
+        if not self._gathered:
+            self._gathering_since = time.monotonic()
+        for raw in read:
+            record = lambda_stream_record(raw, self.stream_arn, self._region)
+            self._gathered.append(record)
+            self._gathered_wanted += passes_filters(self.source.filter_patterns, record)
+        if not self._gathered or not self._batch_ready():
+            return 0
+        records, self._gathered, self._gathered_wanted = self._gathered, [], 0
         wanted = [record for record in records if passes_filters(self.source.filter_patterns, record)]
         delivered = 0
         for start in range(0, len(wanted), self.source.batch_size):
@@ -453,6 +485,15 @@ class StreamPoller:
         if records and self._on_read is not None:
             self._on_read(int(_sequence_number(records[-1])) + 1)
         return delivered
+
+    def _batch_ready(self) -> bool:
+        """Whether the records gathered go to the function now (see ``batching_window``)."""
+        return (
+            self._gathered_wanted == 0  # nothing to deliver: only the position moves
+            or self._gathered_wanted >= self.source.batch_size
+            or time.monotonic() - self._gathering_since >= self._batching_window
+            or self._stop.is_set()
+        )
 
     def _shard_ids(self) -> list[str]:
         description = self._streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
@@ -494,7 +535,7 @@ class StreamPoller:
                 return
             remaining = batch if failed_from == _FUNCTION_ERROR else batch[failed_from:]
             self.delivered += len(batch) - len(remaining)
-            if retries >= self.max_retries or self._stop.is_set():
+            if retries >= self.max_retries or (self._stop.is_set() and not self._flushing):
                 self.dropped += len(remaining)
                 if self._dead_letter is not None and retries >= self.max_retries:
                     self._send_dead_letter(remaining, retries + 1, failed_from == _FUNCTION_ERROR)
@@ -700,12 +741,13 @@ def stream_poller(stack: RunningStack) -> Callable[[], None]:
             source,
             stream_arn,
             streams=streams,
-            invoke=stack.functions.invoke,
+            invoke=stack.invoke_in_background,
             region=stack.region,
             on_change=functools.partial(note_table_change, table),
             on_read=read_records[table].register(f"{source.function_logical_id}.{source.event_name}"),
             shard_of=moto_stream_shard(table, stack.region),
             dead_letter=_dead_letter(stack, source, sqs, read_records[table]),
+            batching_window=min(source.batching_window_seconds, LOCAL_MAX_BATCHING_WINDOW_SECONDS),
         )
         pollers.append(poller)
         log.info("stream %s -> %s (%d filter(s))", table, source.function_logical_id, len(source.filter_patterns))
@@ -800,7 +842,7 @@ def timers(stack: RunningStack) -> Callable[[], None]:
     def fire(source: ScheduleSource) -> None:
         event = scheduled_event(source, stack_name=stack_name, region=stack.region, now=datetime.now(UTC))
         try:
-            result = stack.functions.invoke(source.function_logical_id, event)
+            result = stack.invoke_in_background(source.function_logical_id, event)
         except Exception:
             log.exception("timer %s.%s: the function failed", source.function_logical_id, source.event_name)
             return

@@ -24,30 +24,36 @@ pytestmark = pytest.mark.handler
 TABLE = "emulator-check"
 
 
+def create_check_table(client: Any, **extra: Any) -> None:
+    """The table the patched Queries are checked on: a partition key, a sort key, one list index."""
+    client.create_table(
+        TableName=TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": "S"} for name in ("PK", "SK", "latest_pk", "list_sk")
+        ],
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "LatestIndex",
+                "KeySchema": [
+                    {"AttributeName": "latest_pk", "KeyType": "HASH"},
+                    {"AttributeName": "list_sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        **extra,
+    )
+
+
 @pytest.fixture(scope="module")
 def dynamodb() -> Iterator[Any]:
     with mock_aws():
         client = boto3.client(
             "dynamodb", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
         )
-        client.create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": name, "AttributeType": "S"} for name in ("PK", "SK", "latest_pk", "list_sk")
-            ],
-            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "LatestIndex",
-                    "KeySchema": [
-                        {"AttributeName": "latest_pk", "KeyType": "HASH"},
-                        {"AttributeName": "list_sk", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-        )
+        create_check_table(client)
         pick = random.Random(8)
         for number in range(600):
             item = {

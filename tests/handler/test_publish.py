@@ -543,12 +543,12 @@ def test_a_batch_reads_only_what_it_publishes(newsroom: Newsroom) -> None:
     # from the table (an index may lag behind a retraction, a redelivered batch behind the table), and
     # the shared hash records (10 lists: latest, the outlet and the 8 configured sections, each written
     # since the first publish; the schemas, sections.json, the manifest, 18 feeds and the sitemap); a
-    # new story has no hash record yet. Per day page: its hash record, the day's 13 stories from the
-    # index and again from the table, and the two neighbouring days (none: the index scans nothing,
-    # and the new story, on this day, cannot change them, so it is not read again for them). Nothing
-    # grows with the archive.
+    # new story has no hash record yet. Per day page: its hash record (before the writes, and again
+    # after them: publish/pages.py, _check_unchanged), the day's 13 stories from the index and again
+    # from the table, and the two neighbouring days (none: the index scans nothing, and the new story,
+    # on this day, cannot change them, so it is not read again for them). Nothing grows with the archive.
     shared_records = 10 + len(json_schemas()) + 2 + 19
-    assert calls.items_read == 3 * 13 + 3 * 13 + shared_records + 3 * (1 + 13 + 13)
+    assert calls.items_read == 3 * 13 + 3 * 13 + shared_records + 3 * (2 + 13 + 13)
 
 
 # --- Injection -----------------------------------------------------------------------------------

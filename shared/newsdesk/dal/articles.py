@@ -218,6 +218,19 @@ class ArticleStore:
         )
         return [record_from_item(item) for page in pages for item in page.get("Items", [])]
 
+    def listed_after(self, index_name: str, pk_value: str, day: str, after: str) -> list[ArticleRecord]:
+        """The published articles of one list on ``day`` whose sort key is ``after`` or later (the end of
+        the day from a story on), oldest first; eventually consistent, like :meth:`listed_on`."""
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName=index_name,
+            KeyConditionExpression="#pk = :pk AND list_sk BETWEEN :after AND :end",
+            ExpressionAttributeNames={"#pk": keys.LIST_INDEX_KEYS[index_name]},
+            # "~" sorts after every character of a time and an article id: the end of the day.
+            ExpressionAttributeValues={":pk": {"S": pk_value}, ":after": {"S": after}, ":end": {"S": f"{day}T~"}},
+        )
+        return [record_from_item(item) for page in pages for item in page.get("Items", [])]
+
     def listed_beyond(
         self, index_name: str, pk_value: str, bound: str, *, older: bool, limit: int
     ) -> list[ArticleRecord]:

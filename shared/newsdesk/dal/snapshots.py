@@ -202,6 +202,15 @@ class SnapshotStore:
                 return None
             raise
 
+    def read_json(self, path: str) -> dict[str, Any] | None:
+        """A published JSON file as it is now (one GET); None when there is none or it is no JSON object."""
+        body = self.read(path)
+        try:
+            document = json.loads(body) if body is not None else None
+        except ValueError:
+            return None
+        return document if isinstance(document, dict) else None
+
     def listed_ids(self, path: str) -> list[str]:
         """The article ids a published list holds now (one GET), in its order; none if there is no list."""
         body = self.read(path)

@@ -42,23 +42,44 @@ def day_pages(
     days that have stories, and ``leftovers`` - numbered parts published before that the day no longer
     fills (after retractions): they become empty pages leading to the day's entry page, so that a
     link to them still leads somewhere."""
+    previous = day_page_path(list_path, older_day) if older_day is not None else None
+    pages = tail_pages(
+        list_path, day, 1, members, section=section, outlet=outlet, before_first=previous, newer_day=newer_day
+    )
+    entry = day_page_path(list_path, day)
+    for leftover in sorted(set(leftovers) - pages.keys()):
+        pages[leftover] = _page(leftover, [], section, outlet, previous, entry)
+    return pages
+
+
+def tail_pages(
+    list_path: str,
+    day: str,
+    first_part: int,
+    members: Sequence[ArticleRecord],
+    *,
+    section: str | None,
+    outlet: str | None,
+    before_first: str | None,
+    newer_day: str | None,
+) -> dict[str, ListSnapshot]:
+    """The day's pages from part ``first_part`` on, by path, as :func:`day_pages` renders them:
+    ``members`` are the stories of those parts, oldest first (the parts before hold ``DAY_PAGE_LENGTH``
+    each), ``before_first`` the path the first of them leads to as ``older``. A day that grows at its
+    end rewrites only these (publish.pages)."""
     length = limits.DAY_PAGE_LENGTH
     chunks = [list(members[start : start + length]) for start in range(0, len(members), length)] or [[]]
-    count = len(chunks)
+    count = first_part - 1 + len(chunks)
 
     def path(part: int) -> str:  # 1-based; the last part is the entry page
         return day_page_path(list_path, day, None if part == count else part)
 
-    previous = day_page_path(list_path, older_day) if older_day is not None else None
     following = day_page_path(list_path, newer_day) if newer_day is not None else None
     pages: dict[str, ListSnapshot] = {}
-    for part, chunk in enumerate(chunks, start=1):
-        older = path(part - 1) if part > 1 else previous
+    for part, chunk in enumerate(chunks, start=first_part):
+        older = path(part - 1) if part > first_part else before_first
         newer = path(part + 1) if part < count else following
         pages[path(part)] = _page(path(part), chunk, section, outlet, older, newer)
-    entry = path(count)
-    for leftover in sorted(set(leftovers) - pages.keys()):
-        pages[leftover] = _page(leftover, [], section, outlet, previous, entry)
     return pages
 
 

@@ -1,0 +1,228 @@
+"""A day of many stories that grows at its end is not read whole for every batch (issue 10, "It gets
+slower as it fills").
+
+Publish rendered every page of a touched day from all of its stories: the index for the whole day,
+every part page, and a consistent read of every story, for each of the three lists, on every batch.
+With 5,000 stories of one day that was three Queries of 5,000 items, 300 GETs and 150 BatchGetItems
+per batch. A story that arrives as the day's newest changes only the entry page (and, when that is
+full, the part before it): publish now reads only the day's end for it, and everything else (a story
+in the middle of the day, a retraction in a numbered part, a part emptied) still renders the whole day.
+Either way the pages are byte for byte what ``newsdesk publish --all`` writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from newsdesk.dal.articles import ArticleStore
+from newsdesk.dal.snapshots import SnapshotStore
+from newsdesk.snapshots import limits
+from publish import pages
+from publish.changes import ArticleChange
+from tests.handler.test_paging import SECTION, reachable, story
+from tests.handler.test_publish import Newsroom, newsroom, snapshot_bucket  # noqa: F401 (fixtures)
+from tests.handler.test_publish_races import before_first_put, stale_publisher
+
+pytestmark = pytest.mark.handler
+
+DAY = "2026-11-25"
+LENGTH = 3  # stories per day page in these tests (limits.DAY_PAGE_LENGTH is 50)
+
+
+class Reads:
+    """What publish reads for the day pages: whole-day index queries, pages fetched, stories read again."""
+
+    def __init__(self) -> None:
+        self.forget()
+
+    def forget(self) -> None:
+        """Count from now on."""
+        self.whole_day_queries = 0
+        self.pages_fetched: list[str] = []
+        self.stories_read = 0
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> Reads:
+    monkeypatch.setattr(limits, "DAY_PAGE_LENGTH", LENGTH)
+    seen = Reads()
+    listed_on, read, settled_states = ArticleStore.listed_on, SnapshotStore.read, pages.settled_states
+
+    def count_listed_on(self: ArticleStore, index_name: str, pk_value: str, day: str) -> list[Any]:
+        seen.whole_day_queries += 1
+        return listed_on(self, index_name, pk_value, day)
+
+    def count_read(self: SnapshotStore, path: str) -> bytes | None:
+        if f"/{DAY}" in path:
+            seen.pages_fetched.append(path)
+        return read(self, path)
+
+    def count_states(articles: ArticleStore, candidates: Iterable[str], overlay: dict[str, Any]) -> Any:
+        candidates = list(candidates)
+        seen.stories_read += len({*candidates, *overlay})
+        return settled_states(articles, candidates, overlay)
+
+    monkeypatch.setattr(ArticleStore, "listed_on", count_listed_on)
+    monkeypatch.setattr(SnapshotStore, "read", count_read)
+    monkeypatch.setattr(pages, "settled_states", count_states)
+    return seen
+
+
+def at(minute: int) -> str:
+    return f"{DAY}T{minute // 60:02d}:{minute % 60:02d}:00Z"
+
+
+def day_page_files(room: Newsroom) -> dict[str, bytes]:
+    return {path: body for path, body in room.files().items() if f"/{DAY}" in path}
+
+
+def ids_on(room: Newsroom, path: str) -> list[str]:
+    return [item["id"] for item in room.json(path)["items"]]
+
+
+def fill_day(room: Newsroom, stories: int) -> list[str]:
+    ids = [story(room, f"s{minute}", at(minute)) for minute in range(stories)]
+    assert room.publish() == {"batchItemFailures": []}
+    return ids
+
+
+def assert_as_publish_all_writes_them(room: Newsroom) -> None:
+    """The day pages equal, byte for byte, what a full rebuild writes into an empty bucket."""
+    incremental = day_page_files(room)
+    for path in incremental:
+        room.stack.s3.delete_object(Bucket=room.bucket, Key=path)
+    from publish.app import publisher
+
+    assert publisher().rebuild_all(force=True).failed == []
+    assert day_page_files(room) == incremental
+
+
+def test_a_new_newest_story_of_a_large_day_reads_only_the_entry_page(
+    newsroom: Newsroom,  # noqa: F811 (fixture)
+    reads: Reads,
+) -> None:
+    # Given a day of four parts (three numbered parts of three stories, and an entry page of one)
+    ids = fill_day(newsroom, 10)
+    reads.forget()
+    # When one more story arrives as the day's newest
+    added = story(newsroom, "added", at(30))
+    assert newsroom.publish() == {"batchItemFailures": []}
+    # Then publish read the end of the day only: no whole-day query, at most the last numbered part,
+    # the first (for its link) and the entry page of each list, and the stories of the entry page
+    assert reads.whole_day_queries == 0
+    assert len(reads.pages_fetched) <= 3 * 3, reads.pages_fetched
+    assert reads.stories_read <= 3 * (LENGTH + 3), reads.stories_read
+    assert ids_on(newsroom, f"v1/latest/{DAY}.json") == [added, ids[9]]
+    assert reachable(newsroom, f"v1/latest/{DAY}.json") == {*ids, added}
+    assert_as_publish_all_writes_them(newsroom)
+
+
+def test_a_full_entry_page_becomes_a_numbered_part_without_reading_the_whole_day(
+    newsroom: Newsroom,  # noqa: F811 (fixture)
+    reads: Reads,
+) -> None:
+    # Given a day whose entry page is full (three numbered parts and an entry page of three)
+    ids = fill_day(newsroom, 12)
+    reads.forget()
+    # When two more stories arrive
+    added = [story(newsroom, f"added-{number}", at(40 + number)) for number in range(2)]
+    assert newsroom.publish() == {"batchItemFailures": []}
+    # Then the entry page's stories became part 4, the new ones the entry page, and part 3 leads to part 4
+    assert reads.whole_day_queries == 0
+    assert ids_on(newsroom, f"v1/latest/{DAY}.4.json") == [ids[11], ids[10], ids[9]]
+    assert ids_on(newsroom, f"v1/latest/{DAY}.json") == [added[1], added[0]]
+    assert newsroom.json(f"v1/latest/{DAY}.3.json")["newer"] == f"/v1/latest/{DAY}.4.json"
+    assert newsroom.json(f"v1/sections/{SECTION}/{DAY}.json")["older"] == f"/v1/sections/{SECTION}/{DAY}.4.json"
+    assert reachable(newsroom, f"v1/latest/{DAY}.json") == {*ids, *added}
+    assert_as_publish_all_writes_them(newsroom)
+
+
+def test_changes_inside_the_day_still_render_every_page_of_it(
+    newsroom: Newsroom,  # noqa: F811 (fixture)
+    reads: Reads,
+) -> None:
+    # Given a day of four parts
+    ids = fill_day(newsroom, 10)
+    # When a story of a numbered part is retracted, one arrives with an earlier time than the
+    # newest ones, and the entry page's stories are retracted (the day shrinks by a part)
+    newsroom.retract(ids[4])
+    assert newsroom.publish() == {"batchItemFailures": []}
+    middle = story(newsroom, "middle", at(2).replace(":00Z", ":30Z"))
+    assert newsroom.publish() == {"batchItemFailures": []}
+    assert reads.whole_day_queries > 0  # these take the whole day into account
+    expected = [*ids[:3], middle, *ids[3:4], *ids[5:]]
+    assert ids_on(newsroom, f"v1/latest/{DAY}.1.json") == list(reversed(expected[:3]))
+    assert ids_on(newsroom, f"v1/latest/{DAY}.2.json") == list(reversed(expected[3:6]))
+    newsroom.retract(ids[9])
+    assert newsroom.publish() == {"batchItemFailures": []}
+    # Then every page holds what it should, the parts the day no longer fills lead to its entry page
+    remaining = [story_id for story_id in expected if story_id != ids[9]]
+    assert reachable(newsroom, f"v1/latest/{DAY}.json") == set(remaining)
+    assert ids_on(newsroom, f"v1/latest/{DAY}.json") == list(reversed(remaining[6:]))
+    assert_as_publish_all_writes_them(newsroom)
+
+
+def test_a_retraction_on_the_entry_page_and_a_new_story_in_one_batch(
+    newsroom: Newsroom,  # noqa: F811 (fixture)
+    reads: Reads,
+) -> None:
+    # Given a day of four parts whose entry page holds two stories
+    ids = fill_day(newsroom, 11)
+    reads.forget()
+    # When, in one batch, the entry page's newest story is retracted and a newer one arrives
+    newsroom.retract(ids[10])
+    added = story(newsroom, "added", at(50))
+    assert newsroom.publish() == {"batchItemFailures": []}
+    # Then only the end of the day was read, and the entry page shows the change
+    assert reads.whole_day_queries == 0
+    assert ids_on(newsroom, f"v1/latest/{DAY}.json") == [added, ids[9]]
+    assert reachable(newsroom, f"v1/latest/{DAY}.json") == {*ids[:10], added}
+    assert_as_publish_all_writes_them(newsroom)
+
+
+def test_a_story_landing_in_the_last_numbered_part_renders_the_day_from_that_part(
+    newsroom: Newsroom,  # noqa: F811 (fixture)
+    reads: Reads,
+) -> None:
+    # Given a day of four parts: [0 1 2] [3 4 5] [6 7 8] and the entry page [9]
+    ids = fill_day(newsroom, 10)
+    reads.forget()
+    # When a story arrives between stories 7 and 8 (stories of one second sort by id: this happens
+    # whenever a story shares the second of part 3's newest)
+    added = story(newsroom, "late", at(7).replace(":00Z", ":30Z"))
+    assert newsroom.publish() == {"batchItemFailures": []}
+    # Then part 3 and the entry page were rendered from part 2's newest story on, nothing before it
+    assert reads.whole_day_queries == 0
+    assert ids_on(newsroom, f"v1/latest/{DAY}.3.json") == [added, ids[7], ids[6]]
+    assert ids_on(newsroom, f"v1/latest/{DAY}.json") == [ids[9], ids[8]]
+    assert reachable(newsroom, f"v1/latest/{DAY}.json") == {*ids, added}
+    assert_as_publish_all_writes_them(newsroom)
+
+
+def test_a_day_end_rendered_while_another_batch_rewrites_the_part_before_it_is_rendered_again(
+    newsroom: Newsroom,  # noqa: F811 (fixture)
+    reads: Reads,
+) -> None:
+    # Given a day [0 1 2] [3 4 5] [6 7 8] and the entry page [added 9]
+    ids = fill_day(newsroom, 10)
+    added = story(newsroom, "added", at(30))
+    assert newsroom.publish() == {"batchItemFailures": []}
+    # And another batch on its way: story 0 retracted, a story between 8 and 9 (part 3 changes, and
+    # the entry page keeps its bytes)
+    between = story(newsroom, "between", at(8).replace(":00Z", ":30Z"))
+    newsroom.retract(ids[0])
+    other_batch = newsroom.stream.read_event()
+    # When the batch of `added` is delivered again, and the other batch is published while it renders
+    # the day's end from the part 3 it read before
+    stale, s3 = stale_publisher(newsroom)
+    ran = before_first_put(s3, f"v1/latest/{DAY}.json", lambda: newsroom.invoke(other_batch))
+    record = ArticleStore(newsroom.stack.table_name).current_states([added])[added]
+    stale.publish_lists([ArticleChange(old=None, new=record)])
+    # Then the late writer noticed part 3 had changed and rendered again: the pages are a full render's
+    assert ran == [True]
+    assert ids_on(newsroom, f"v1/latest/{DAY}.3.json") == [between, ids[8], ids[7]]
+    assert ids_on(newsroom, f"v1/latest/{DAY}.json") == [added, ids[9]]
+    assert_as_publish_all_writes_them(newsroom)
