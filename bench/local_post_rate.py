@@ -7,6 +7,12 @@ articles." This measures, in one run on one local stack (stream poller and timer
 ingest, archive, table) for ``--posts`` requests, then 4 clients doing one PutObject (the same
 body) + one PutItem each for the same count, directly to moto. Ratio = HTTP rate / direct rate.
 The table is filled between levels by POSTs through the API (so the stored articles are real).
+The stack runs as `make run` does: the stream and timer functions in two worker processes.
+
+Each story is the fixture under a new URI, created now (``firstcreated`` and ``versioncreated`` of
+the moment it is posted), as a live feed's stories are. Until 2026-11-30 every story kept the
+fixture's firstcreated: 5,000 stories of one second, ordered by their random ids, so each new one
+landed anywhere in its day and every batch moved every day page after it; no feed looks like that.
 
 One partner may make PartnerRateLimit (600) requests a minute, in windows aligned to the minute
 (newsdesk.ratelimit); over that, POSTs get 429 and store nothing. The fill therefore waits as the
@@ -82,7 +88,9 @@ def _wait_for_rate_window() -> None:
     time.sleep(RATE_WINDOW_SECONDS - time.time() % RATE_WINDOW_SECONDS + 0.05)
 
 
-def measure(levels: list[int], posts: int, processes: int = DEFAULT_PROCESSES) -> list[dict[str, Any]]:
+def measure(
+    levels: list[int], posts: int, processes: int = DEFAULT_PROCESSES, *, live: bool = True
+) -> list[dict[str, Any]]:
     os.environ["NEWSDESK_NO_DEMO"] = "1"
     rows: list[dict[str, Any]] = []
     with LocalStack(state_file=None, function_processes=processes) as stack:
@@ -95,19 +103,19 @@ def measure(levels: list[int], posts: int, processes: int = DEFAULT_PROCESSES) -
 
         def post(_number: int) -> None:
             nonlocal failures
-            if http_request(info["api_url"], "POST", "/v1/articles", _document(), headers).status != 201:
+            if http_request(info["api_url"], "POST", "/v1/articles", _document(live=live), headers).status != 201:
                 failures += 1
 
         def fill(_number: int) -> None:
             while (
-                response := http_request(info["api_url"], "POST", "/v1/articles", _document(), headers)
+                response := http_request(info["api_url"], "POST", "/v1/articles", _document(live=live), headers)
             ).status == 429:
                 time.sleep(float(response.headers.get("retry-after") or 1))
             if response.status != 201:
                 raise RuntimeError(f"filling the table: POST answered {response.status}: {response.body[:300]!r}")
 
         def direct(number: int) -> None:
-            body = _document()
+            body = _document(live=live)
             key = f"bench/{uuid.uuid4().hex}"
             s3.put_object(Bucket=info["archive_bucket"], Key=key, Body=body, ContentType="application/json")
             dynamodb.put_item(
@@ -143,10 +151,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default="0,200", help="stored articles at which to measure, e.g. 0,1000,5000")
     parser.add_argument("--posts", type=int, default=80, help="requests per measurement")
+    parser.add_argument(
+        "--fixture-times", action="store_true", help="post every story with the fixture's own times (one second)"
+    )
     arguments = parser.parse_args()
-    rows = measure([int(level) for level in arguments.levels.split(",")], arguments.posts)
+    levels = [int(level) for level in arguments.levels.split(",")]
+    rows = measure(levels, arguments.posts, live=not arguments.fixture_times)
+    name = "local_post_rate_fixture_times" if arguments.fixture_times else "local_post_rate"
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "local_post_rate.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / f"{name}.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     lines = [
         "| stored articles | HTTP POST/s (4 clients) | PutObject+PutItem/s (4 clients) | ratio |",
         "| ---: | ---: | ---: | ---: |",
@@ -156,7 +169,7 @@ def main() -> None:
         f"{row['ratio']} |"
         for row in rows
     ]
-    (RESULTS / "local_post_rate.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
 

@@ -68,6 +68,24 @@ INDEX_QUERIES: list[dict[str, Any]] = [
         "KeyConditionExpression": "latest_pk = :l",
         "ExpressionAttributeValues": {":l": {"S": "L#0"}},
     },
+    # As publish asks: the nearest older story (descending, one), a day's stories, one exact key.
+    *(
+        {
+            "IndexName": "LatestIndex",
+            "KeyConditionExpression": f"latest_pk = :l AND {condition}",
+            "ExpressionAttributeValues": {":l": {"S": f"L#{partition}"}, **values},
+            "ScanIndexForward": forward,
+            "Limit": limit,
+        }
+        for partition in (0, 2)
+        for condition, values, forward, limit in (
+            ("list_sk < :t", {":t": {"S": "2026-11-17"}}, False, 1),
+            ("list_sk <= :t", {":t": {"S": "2026-11-17"}}, False, 4),
+            ("list_sk >= :t", {":t": {"S": "2026-11-27"}}, True, 2),
+            ("begins_with(list_sk, :d)", {":d": {"S": "2026-11-2"}}, False, 6),
+            ("list_sk = :t", {":t": {"S": "2026-11-20"}}, True, 50),
+        )
+    ),
 ]
 
 
@@ -135,7 +153,7 @@ def test_index_queries_answer_as_moto_does_before_and_after_writes(dynamodb: Any
         expected = answers(dynamodb)
     assert answers(dynamodb) == expected
     assert any(item["PK"]["S"] == "P#1" for page in expected[3] for item in page["Items"])
-    assert len(expected[-1]) > 1  # the partition's answer no longer fits one page of 1 MB
+    assert len(expected[5]) > 1  # the partition's answer no longer fits one page of 1 MB
 
 
 def test_an_index_query_reads_only_the_items_of_its_hash_key(dynamodb: Any) -> None:
@@ -206,3 +224,32 @@ def test_an_update_moto_applied_in_place_and_then_refused_leaves_no_stale_partit
     with plain_queries():
         plain = (ids("L#0"), ids("L#9"))
     assert (ids("L#0"), ids("L#9")) == plain
+
+
+def test_an_index_query_with_a_key_condition_compares_only_the_keys_it_matches(dynamodb: Any) -> None:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    # Given moto's comparisons of sort keys, watched
+    compared = 0
+    original = DynamoType.compare
+
+    def counting(self: Any, *args: Any) -> Any:
+        nonlocal compared
+        compared += 1
+        return original(self, *args)
+
+    DynamoType.compare = counting  # type: ignore[method-assign]
+    try:
+        # When the index is asked for the newest story before a day (most of the partition is after it)
+        response = dynamodb.query(
+            TableName=TABLE,
+            IndexName="LatestIndex",
+            KeyConditionExpression="latest_pk = :l AND list_sk < :t",
+            ExpressionAttributeValues={":l": {"S": "L#0"}, ":t": {"S": "2026-11-11"}},
+            ScanIndexForward=False,
+            Limit=1,
+        )
+    finally:
+        DynamoType.compare = original  # type: ignore[method-assign]
+    # Then moto compared the keys around the answer, not the whole partition (100 stories)
+    assert response["Count"] == 1 and compared <= 3
