@@ -13,14 +13,9 @@ requests a second and slowed down as its table filled, for reasons that are moto
   pages are unchanged), and a Query of the base table gets only its partition. Scans still get
   the sorted list (their pages follow that order). The matches are sorted by their key strings
   rather than by comparing moto's value objects (same order; other key types as moto does).
-- **Every index Query looked at every item of the table** (moto keeps no index: it filters the whole
-  table by the index's hash key), and measured the size of every candidate (for the 1 MB page limit)
-  by walking its attributes. Publish makes a dozen index Queries a batch; with 5,000 stories, each
-  went through some 40,000 items. Now each index hash key's items are kept (built once per table,
-  then following every write through the table's stream shard, which every write passes), an
-  item's size is kept between Queries until its next write, and of a partition sorted by the index's
-  range key moto compares only the run its key condition selects (with the item on either side, where
-  its loop stops on a full page), not every item for the nearest story before a day.
+- **Every index Query looked at every item of the table** and measured each candidate's size (40,000
+  items a Query at 5,000 stories): index hash keys' items, their sizes and the key condition's run of
+  sorted keys are kept now (:mod:`newsdesk_ops.emulator_indexes`).
 - **A race in moto**: its loop over a partition's items raced with writes from other threads
   ("dictionary changed size during iteration", answered as a 500; a 14-minute ``make load`` met it
   19 times). The items are now copied in single steps.
@@ -56,8 +51,19 @@ import logging
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
+
+from newsdesk_ops.emulator_indexes import (
+    DYNAMODB_WRITES,
+    INDEX_PARTITIONS,
+    SIZE,
+    SIZE_KEPT,
+    index_hash_key,
+    index_key_range,
+    index_partition,
+    index_partitions_follow,
+)
+from newsdesk_ops.emulator_values import NotPlain, attribute_value_json, string_of
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +74,6 @@ _applied: list[str] = []
 _lock = threading.Lock()
 _query_scope = threading.local()
 _serialization_scope = threading.local()
-# Every moto DynamoDB write and transaction holds this: a transaction's checks and writes are one step.
-_dynamodb_writes = threading.RLock()
 
 
 def speed_up_moto() -> list[str]:
@@ -171,7 +175,7 @@ def _query_without_whole_table_sort() -> None:
             )
         _, hash_key, index_key, _ = scope
         if index_key is not None and self.stream_shard is not None:
-            return _index_partition(self, *index_key, every_item=items_now)
+            return index_partition(self, *index_key, every_item=items_now)
         return items_now(self, hash_key, every_partition=hash_key is None)
 
     def query(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -180,8 +184,8 @@ def _query_without_whole_table_sort() -> None:
         bound = signature.bind(self, *args, **kwargs)
         index_name = bound.arguments.get("index_name")
         hash_key = None if index_name else bound.arguments.get("hash_key")
-        index_key = _index_hash_key(self, index_name, bound.arguments) if index_name else None
-        key_range = _index_key_range(self, str(index_name), bound.arguments) if index_key else None
+        index_key = index_hash_key(self, index_name, bound.arguments) if index_name else None
+        key_range = index_key_range(self, str(index_name), bound.arguments) if index_key else None
         _query_scope.scope = (self, hash_key, index_key, key_range)
         try:
             return original_query(self, *args, **kwargs)
@@ -194,11 +198,11 @@ def _query_without_whole_table_sort() -> None:
 
     def add(self: Any, old: Any, new: Any) -> None:
         original_add(self, old, new)
-        _index_partitions_follow(self, old, new)
+        index_partitions_follow(self, old, new)
         if new is not None:
             # Written: its size is measured again by the next Query (see size below).
-            new.__dict__.pop(_SIZE, None)
-            new.__dict__[_SIZE_KEPT] = True
+            new.__dict__.pop(SIZE, None)
+            new.__dict__[SIZE_KEPT] = True
 
     original_size = Item.size
 
@@ -208,11 +212,11 @@ def _query_without_whole_table_sort() -> None:
         whole partition, for each Query: for an index of 5,000 stories most of the Query's time. A
         write of the item (it passes through the stream, ``add`` above) forgets the kept size; outside
         Queries (a write's own checks) the size is always measured."""
-        if getattr(_query_scope, "scope", None) is None or not self.__dict__.get(_SIZE_KEPT):
+        if getattr(_query_scope, "scope", None) is None or not self.__dict__.get(SIZE_KEPT):
             return int(original_size(self))
-        kept = self.__dict__.get(_SIZE)
+        kept = self.__dict__.get(SIZE)
         if kept is None:
-            kept = self.__dict__[_SIZE] = int(original_size(self))
+            kept = self.__dict__[SIZE] = int(original_size(self))
         return int(kept)
 
     from moto.dynamodb.models import DynamoDBBackend
@@ -229,10 +233,10 @@ def _query_without_whole_table_sort() -> None:
         except Exception:
             with contextlib.suppress(Exception):
                 table = self.get_table(table_name)
-                table.__dict__.pop(_INDEX_PARTITIONS, None)
+                table.__dict__.pop(INDEX_PARTITIONS, None)
                 item = table.get_item(*self.get_keys_value(table, key))
                 if item is not None:
-                    item.__dict__.pop(_SIZE, None)
+                    item.__dict__.pop(SIZE, None)
             raise
 
     StreamShard.add = add  # type: ignore[method-assign]
@@ -258,8 +262,8 @@ def _query_without_whole_table_sort() -> None:
             return original_sorted_items(self, hash_key_attrs, range_key_attrs, items)
         names = self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
         try:
-            keys = [tuple(_string_of(item.attrs[name]) for name in names) for item in items]
-        except (KeyError, _NotPlain):
+            keys = [tuple(string_of(item.attrs[name]) for name in names) for item in items]
+        except (KeyError, NotPlain):
             return original_sorted_items(self, hash_key_attrs, range_key_attrs, items)
         order = sorted(range(len(items)), key=keys.__getitem__)
         items[:] = [items[index] for index in order]
@@ -278,127 +282,6 @@ def _query_without_whole_table_sort() -> None:
     Table.sorted_items = sorted_items  # type: ignore[method-assign]
 
 
-# An item's size, kept between Queries (and whether it may be: its table has a stream).
-_SIZE = "_newsdesk_size"
-_SIZE_KEPT = "_newsdesk_size_kept"
-# A table's global secondary index partitions, by the index's hash key attribute: its items by the
-# attribute's value (moto's value objects), each by its table key. Kept on the table object itself.
-_INDEX_PARTITIONS = "_newsdesk_index_partitions"
-
-
-def _index_hash_key(table: Any, index_name: str, arguments: dict[str, Any]) -> tuple[str, Any] | None:
-    """The (attribute, value) of an index Query's hash key, when the index has one hash key attribute."""
-    index = {index.name: index for index in table.all_indexes()}.get(index_name)
-    hash_names = [
-        key["AttributeName"] for key in (index.schema if index is not None else []) if key["KeyType"] == "HASH"
-    ]
-    conditions = arguments.get("hash_key_conditions") or []
-    if len(hash_names) != 1:
-        return None
-    if len(conditions) == 1 and conditions[0][0] == hash_names[0]:
-        return hash_names[0], conditions[0][1]
-    value = arguments.get("hash_key")
-    return (hash_names[0], value) if value is not None and not conditions else None
-
-
-@dataclass
-class _IndexPartitions:
-    """A table's index partitions, and how far along its stream shard they are."""
-
-    shard: Any
-    records: int  # len(shard.items) when the partitions were last brought up to date
-    by_attribute: dict[str, dict[Any, dict[Any, Any]]] = field(default_factory=dict)
-
-
-def _index_key_range(
-    table: Any, index_name: str, arguments: dict[str, Any]
-) -> tuple[str, Callable[[str], bool]] | None:
-    """(the index's range key attribute, whether a string value of it meets the Query's key condition),
-    for a key condition on an index of one range key with string values; None otherwise."""
-    from moto.dynamodb.comparisons import get_comparison_func
-
-    comparison = arguments.get("range_comparison")
-    values = arguments.get("range_objs") or []
-    conditions = arguments.get("range_key_conditions") or []
-    index = {index.name: index for index in table.all_indexes()}.get(index_name)
-    range_names = [key["AttributeName"] for key in (index.schema if index else []) if key["KeyType"] == "RANGE"]
-    if (
-        comparison not in _KEY_CONDITIONS
-        or len(range_names) != 1
-        or len(conditions) > 1
-        or (conditions and conditions[0][0] != range_names[0])
-        or not values
-        or any(getattr(value, "type", None) != "S" or type(value.value) is not str for value in values)
-    ):
-        return None
-    compare = get_comparison_func(comparison)
-    bounds = [value.value for value in values]
-    return range_names[0], lambda text: bool(compare(text, *bounds))
-
-
-# The key conditions of a Query's sort key (each selects one run of the sorted strings).
-_KEY_CONDITIONS = frozenset({"EQ", "=", "LE", "<=", "LT", "<", "GE", ">=", "GT", ">", "BETWEEN", "BEGINS_WITH"})
-
-
-def _index_partition(table: Any, attribute: str, value: Any, *, every_item: Callable[[Any], list[Any]]) -> list[Any]:
-    """The items whose ``attribute`` is ``value``: what an index Query of that hash key reads.
-
-    moto looked at every item of the table for each index Query (publish's lists and day pages make a
-    dozen a batch; with 5,000 stories, 40,000 items each). A partition is built once, from every item,
-    and then follows each write: every write of a table with a stream appends one record to its shard
-    (``StreamShard.add``, patched above), and writes hold ``_dynamodb_writes``. When the shard's record
-    count is not the one the partitions followed (its records were cleared, as the tests' reset does
-    with the table's items; moto gave the table a new shard), they are built again.
-    """
-    with _dynamodb_writes:
-        kept = table.__dict__.get(_INDEX_PARTITIONS)
-        shard = table.stream_shard
-        if not isinstance(kept, _IndexPartitions) or kept.shard is not shard or kept.records != len(shard.items):
-            kept = table.__dict__[_INDEX_PARTITIONS] = _IndexPartitions(shard=shard, records=len(shard.items))
-        if attribute not in kept.by_attribute:
-            by_value: dict[Any, dict[Any, Any]] = {}
-            for item in every_item(table):
-                found = item.attrs.get(attribute)
-                if found is not None:
-                    by_value.setdefault(found, {})[(item.hash_key, item.range_key)] = item
-            kept.by_attribute[attribute] = by_value
-        return list(kept.by_attribute[attribute].get(value, {}).values())
-
-
-def _index_partitions_follow(shard: Any, old: Any, new: Any) -> None:
-    """After a write (``old`` the item before, ``new`` after; None: none) added one record to ``shard``,
-    move the item between its table's partitions (or forget them if they missed a record)."""
-    table = shard.table
-    kept = table.__dict__.get(_INDEX_PARTITIONS)
-    if not isinstance(kept, _IndexPartitions):
-        return
-    if kept.shard is not shard or kept.records + 1 != len(shard.items):
-        table.__dict__.pop(_INDEX_PARTITIONS, None)
-        return
-    kept.records += 1
-    try:
-        for attribute, by_value in kept.by_attribute.items():
-            for item, keep in ((old, False), (new, True)):
-                value = item.attrs.get(attribute) if item is not None else None
-                if value is None:
-                    continue
-                key = (item.hash_key, item.range_key)
-                if keep:
-                    by_value.setdefault(value, {})[key] = item
-                elif (partition := by_value.get(value)) is not None:
-                    partition.pop(key, None)
-    except TypeError:
-        # A value moto cannot hash (not a key type): forget the partitions; the next Query builds them again.
-        table.__dict__.pop(_INDEX_PARTITIONS, None)
-
-
-def _string_of(value: Any) -> str:
-    """The string of a DynamoDB S value (moto's DynamoType); _NotPlain for any other kind."""
-    if getattr(value, "type", None) != "S" or type(getattr(value, "value", None)) is not str:
-        raise _NotPlain("not a string")
-    return str(value.value)
-
-
 def _transactions_in_place() -> None:
     from moto.dynamodb import models
     from moto.dynamodb.comparisons import get_filter_expression
@@ -412,7 +295,7 @@ def _transactions_in_place() -> None:
     def one_writer_at_a_time(method: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(method)
         def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
-            with _dynamodb_writes:
+            with DYNAMODB_WRITES:
                 return method(self, *args, **kwargs)
 
         return locked
@@ -455,7 +338,7 @@ def _transactions_in_place() -> None:
         return reasons if failed else None
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        with _dynamodb_writes:
+        with DYNAMODB_WRITES:
             reasons = failed_conditions(self, transact_items) if len(transact_items) <= 100 else None
             if reasons is not None:
                 raise TransactionCanceledException(reasons)
@@ -469,16 +352,6 @@ def _transactions_in_place() -> None:
                 models.copy = saved_copy  # type: ignore[attr-defined]
 
     backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-
-
-class _NotPlain(Exception):
-    """An attribute value holds something moto's serializer would have to look at itself."""
-
-
-# The types of DynamoDB's AttributeValue, by how its JSON carries them.
-_STRING_TYPES = ("S", "N")
-_STRING_SET_TYPES = ("SS", "NS")
-_FLAG_TYPES = ("NULL", "BOOL")
 
 
 def _items_serialized_directly() -> None:
@@ -498,8 +371,8 @@ def _items_serialized_directly() -> None:
             and not getattr(_serialization_scope, "plain", False)
         ):
             try:
-                json_value = _attribute_value_json(value, self._base64)
-            except _NotPlain:
+                json_value = attribute_value_json(value, self._base64)
+            except NotPlain:
                 pass
             else:
                 self._default_serialize(serialized, json_value, shape, key)
@@ -507,52 +380,6 @@ def _items_serialized_directly() -> None:
         original(self, serialized, value, shape, key)
 
     BaseJSONSerializer._serialize_type_structure = serialize_structure  # type: ignore[method-assign]
-
-
-def _attribute_value_json(value: dict[str, Any], base64_of: Callable[[Any], str]) -> dict[str, Any]:
-    """One attribute value (moto's ``dynamo_to_dict`` form) as moto's serializer writes it, without
-    its walk over the shape's ten members with an attribute picker each (several dictionary
-    look-ups and name conversions apiece): strings as they are, binaries in base64, maps and lists
-    value by value. Anything else raises _NotPlain, and moto serializes that value itself."""
-    result: dict[str, Any] = {}
-    for name, member in value.items():
-        if member is None:
-            continue  # moto leaves out members without a value
-        if name in _STRING_TYPES:
-            if type(member) is not str:
-                raise _NotPlain(name)
-            result[name] = member
-        elif name in _FLAG_TYPES:
-            if type(member) is not bool:
-                raise _NotPlain(name)
-            result[name] = member
-        elif name == "B":
-            if not isinstance(member, bytes | str):
-                raise _NotPlain(name)
-            result[name] = base64_of(member)
-        elif name in _STRING_SET_TYPES:
-            if type(member) is not list or any(type(entry) is not str for entry in member):
-                raise _NotPlain(name)
-            result[name] = list(member)
-        elif name == "BS":
-            if type(member) is not list or any(not isinstance(entry, bytes | str) for entry in member):
-                raise _NotPlain(name)
-            result[name] = [base64_of(entry) for entry in member]
-        elif name == "M" and type(member) is dict:
-            result[name] = {entry_key: _nested_value_json(entry, base64_of) for entry_key, entry in member.items()}
-        elif name == "L" and type(member) is list:
-            result[name] = [_nested_value_json(entry, base64_of) for entry in member]
-        else:
-            raise _NotPlain(name)
-    if len(result) > 1:
-        raise _NotPlain("more than one type")  # moto would order them by its model: let it
-    return result
-
-
-def _nested_value_json(value: Any, base64_of: Callable[[Any], str]) -> Any:
-    if type(value) is not dict:
-        raise _NotPlain("not a map")
-    return _attribute_value_json(value, base64_of)
 
 
 class _TablesNotCopied:

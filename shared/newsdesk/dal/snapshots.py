@@ -21,7 +21,7 @@ and a crash between the two leaves a record that no longer matches, so the next 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -29,16 +29,17 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from newsdesk.dal.clients import dynamodb_client, s3_client
-from newsdesk.dal.items import from_item, to_item
-from newsdesk.dal.keys import ARTICLE_FILE_SK, SHARED_FILES_PK, article_pk, day_pages_pk
-from newsdesk.snapshots import PREFIX, cache_control_for, sha256_of
-from newsdesk.snapshots.paths import content_type_for, day_pages_folder
+from newsdesk.dal.items import to_item
+from newsdesk.dal.keys import SHARED_FILES_PK, day_pages_pk
+from newsdesk.dal.snapshot_records import PublishedFile, int_of, published_file_of, record_key, time_of
+from newsdesk.snapshots import cache_control_for, sha256_of
+from newsdesk.snapshots.paths import content_type_for
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
 
-_ARTICLE_FILE = f"{PREFIX}articles/"
+__all__ = ["PublishedFile", "SnapshotRaced", "SnapshotStore"]
 
 
 class SnapshotRaced(Exception):
@@ -48,61 +49,6 @@ class SnapshotRaced(Exception):
         super().__init__(path)
         self.path = path
         self.current = current
-
-
-@dataclass(frozen=True)
-class PublishedFile:
-    """What the hash record (or the object's own metadata) says about a file in the bucket.
-
-    ``etag`` is empty for a record written before writes were conditional: the writer then asks
-    the bucket first. ``generation`` counts the PUTs of the file; ``state_order`` (article files)
-    is :func:`publish.changes.state_order` of the state rendered.
-    """
-
-    path: str
-    sha256: str
-    generated_at: datetime | None = None
-    source: str = ""
-    etag: str = ""
-    generation: int = 0
-    state_order: int | None = None
-    # False while a writer may have PUT since the record was written (it marks the record before
-    # its PUT and rewrites it after): the hash then says nothing about the bucket.
-    confirmed: bool = True
-
-
-def _key(path: str) -> dict[str, Any]:
-    if path.startswith(_ARTICLE_FILE):
-        article_id = path.removeprefix(_ARTICLE_FILE).removesuffix(".json")
-        return {"PK": {"S": article_pk(article_id)}, "SK": {"S": ARTICLE_FILE_SK}}
-    if (folder := day_pages_folder(path)) is not None:
-        return {"PK": {"S": day_pages_pk(folder)}, "SK": {"S": path}}
-    return {"PK": {"S": SHARED_FILES_PK}, "SK": {"S": path}}
-
-
-def _time(text: Any) -> datetime | None:
-    return datetime.fromisoformat(text) if isinstance(text, str) and text else None
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None and value != "" else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _published_file(item: dict[str, Any]) -> PublishedFile:
-    values = from_item(item)
-    return PublishedFile(
-        path=values.get("path") or values["SK"],
-        sha256=values["sha256"],
-        generated_at=_time(values.get("generated_at")),
-        source=values.get("source") or "",
-        etag=values.get("etag") or "",
-        generation=_int(values.get("generation")) or 0,
-        state_order=_int(values.get("state_order")),
-        confirmed=not values.get("pending"),
-    )
 
 
 def _error_code(error: ClientError) -> str:
@@ -142,7 +88,7 @@ class SnapshotStore:
         files: dict[str, PublishedFile] = {}
         for page in pages:
             for item in page.get("Items", []):
-                published = _published_file(item)
+                published = published_file_of(item)
                 files[published.path] = published
         for path, published in list(files.items()):
             if not published.confirmed:
@@ -163,15 +109,15 @@ class SnapshotStore:
         files = {}
         for page in pages:
             for item in page.get("Items", []):
-                published = _published_file(item)
+                published = published_file_of(item)
                 files[published.path] = published
         return files
 
     def published_file(self, path: str) -> PublishedFile | None:
         """The hash record of one file, or None if it was never written."""
-        response = self._dynamodb.get_item(TableName=self._table, Key=_key(path), ConsistentRead=True)
+        response = self._dynamodb.get_item(TableName=self._table, Key=record_key(path), ConsistentRead=True)
         item = response.get("Item")
-        return _published_file(item) if item else None
+        return published_file_of(item) if item else None
 
     def in_bucket(self, path: str) -> PublishedFile | None:
         """What the bucket holds at ``path`` right now (one HEAD), or None when there is no object."""
@@ -186,11 +132,11 @@ class SnapshotStore:
             path=path,
             # An object written before objects carried their hash: no hash matches it.
             sha256=metadata.get("sha256", ""),
-            generated_at=_time(metadata.get("generated-at")),
+            generated_at=time_of(metadata.get("generated-at")),
             source=metadata.get("source", ""),
             etag=head.get("ETag", ""),
-            generation=_int(metadata.get("generation")) or 0,
-            state_order=_int(metadata.get("state-order")),
+            generation=int_of(metadata.get("generation")) or 0,
+            state_order=int_of(metadata.get("state-order")),
         )
 
     def read(self, path: str) -> bytes | None:
@@ -356,7 +302,7 @@ class SnapshotStore:
         try:
             self._dynamodb.update_item(
                 TableName=self._table,
-                Key=_key(path),
+                Key=record_key(path),
                 UpdateExpression="SET pending = :true",
                 ConditionExpression="attribute_exists(sha256)",
                 ExpressionAttributeValues={":true": {"BOOL": True}},
@@ -391,7 +337,7 @@ class SnapshotStore:
         try:
             self._dynamodb.put_item(
                 TableName=self._table,
-                Item={**_key(file.path), **to_item(values)},
+                Item={**record_key(file.path), **to_item(values)},
                 ConditionExpression=(
                     f"attribute_not_exists(generation) OR generation {'<' if newer_only else '<='} :generation"
                 ),
