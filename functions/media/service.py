@@ -139,21 +139,25 @@ class MediaService:
         # Read even for a story without pictures now: an earlier version's may have to go.
         media = self.media.get(record.article_id)
         attempted = False
+        latest: MediaState | None = None
         started = self.clock()
         for ref in refs:
             if needs_fetch(ref, media, record.revision):
                 if attempted and self.clock() - started >= self.budget_seconds:
                     report.deferred += 1  # at least one picture settled: the count grows, a record follows
                     continue
-                self.media.settle(record.article_id, ref.key, self._settle(record, ref, report))
+                latest = self.media.settle(record.article_id, ref.key, self._settle(record, ref, report))
                 attempted = True
         if attempted:
-            # As recorded (a concurrent attempt may have settled a picture first): one more read.
-            media = self.media.get(record.article_id)
+            # As recorded: the item the last settling write left (it holds every write before it).
+            # When a concurrent attempt had settled that picture first (None), one more read.
+            media = latest if latest is not None else self.media.get(record.article_id)
         self._forget_unused(record.article_id, refs, media)
         image_path = lead_path(refs, media)
         if (image_path, media.settled) != (record.image_path, record.media_settled):
-            report.marked = self.media.mark_current(record, image_path=image_path, settled=media.settled)
+            report.marked = self.media.mark_current(
+                record, image_path=image_path, settled=media.settled, deferred=report.deferred
+            )
         logger.info(
             "pictures handled",
             extra={

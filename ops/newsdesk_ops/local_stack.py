@@ -206,6 +206,12 @@ class LocalStack:
             raise RuntimeError("the local stack is not running")
         return dict(self._info)
 
+    def moto_server(self) -> Any:
+        """The WSGI server of the stack's moto (benchmarks wrap its ``app`` to count requests)."""
+        if self._moto is None or self._moto._server is None:
+            raise RuntimeError("the local stack is not running")
+        return self._moto._server
+
     @property
     def running(self) -> RunningStack:
         if self._running is None:
