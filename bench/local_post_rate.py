@@ -22,7 +22,11 @@ accepted article writes, not refusals. ``failed_posts`` counts the measured POST
 
     .venv/bin/python -m bench.local_post_rate --levels 0,200 --posts 80
 
-Results: bench/results/local_post_rate.{json,md}.
+``--without-pipeline`` starts the stack without its stream pollers and timers: what a POST costs on
+its own path (gateway, authorizer, ingest, archive and table), with nothing published. It is the
+ceiling of the ratio on this design: the whole pipeline can only be slower.
+
+Results: bench/results/local_post_rate.{json,md} (local_post_rate_without_pipeline.* with the flag).
 """
 
 from __future__ import annotations
@@ -89,11 +93,11 @@ def _wait_for_rate_window() -> None:
 
 
 def measure(
-    levels: list[int], posts: int, processes: int = DEFAULT_PROCESSES, *, live: bool = True
+    levels: list[int], posts: int, processes: int = DEFAULT_PROCESSES, *, live: bool = True, pipeline: bool = True
 ) -> list[dict[str, Any]]:
     os.environ["NEWSDESK_NO_DEMO"] = "1"
     rows: list[dict[str, Any]] = []
-    with LocalStack(state_file=None, function_processes=processes) as stack:
+    with LocalStack(state_file=None, function_processes=processes, background=pipeline) as stack:
         info = stack.info
         headers = {"Authorization": f"Bearer {info['partner_key']}", "Content-Type": "application/json"}
         s3 = boto3.client("s3", region_name=info["region"], endpoint_url=info["aws_endpoint_url"])
@@ -154,10 +158,16 @@ def main() -> None:
     parser.add_argument(
         "--fixture-times", action="store_true", help="post every story with the fixture's own times (one second)"
     )
+    parser.add_argument(
+        "--without-pipeline",
+        action="store_true",
+        help="no stream pollers or timers: the POST's own path alone (publish and media never run)",
+    )
     arguments = parser.parse_args()
     levels = [int(level) for level in arguments.levels.split(",")]
-    rows = measure(levels, arguments.posts, live=not arguments.fixture_times)
-    name = "local_post_rate_fixture_times" if arguments.fixture_times else "local_post_rate"
+    rows = measure(levels, arguments.posts, live=not arguments.fixture_times, pipeline=not arguments.without_pipeline)
+    name = "local_post_rate" + ("_fixture_times" if arguments.fixture_times else "")
+    name += "_without_pipeline" if arguments.without_pipeline else ""
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     lines = [

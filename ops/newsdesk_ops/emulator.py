@@ -62,6 +62,7 @@ from newsdesk_ops.emulator_indexes import (
     index_key_range,
     index_partition,
     index_partitions_follow,
+    index_run,
 )
 from newsdesk_ops.emulator_values import NotPlain, attribute_value_json, string_of
 
@@ -173,9 +174,11 @@ def _query_without_whole_table_sort() -> None:
                 items_now(self),
                 key=lambda item: (item.hash_key, item.range_key) if item.range_key else item.hash_key,
             )
-        _, hash_key, index_key, _ = scope
+        _, hash_key, index_key, key_range = scope
         if index_key is not None and self.stream_shard is not None:
-            return index_partition(self, *index_key, every_item=items_now)
+            attribute, value = index_key
+            run = index_run(self, attribute, value, key_range, every_item=items_now) if key_range else None
+            return run if run is not None else index_partition(self, attribute, value, every_item=items_now)
         return items_now(self, hash_key, every_partition=hash_key is None)
 
     def query(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -269,11 +272,10 @@ def _query_without_whole_table_sort() -> None:
         items[:] = [items[index] for index in order]
         scope = getattr(_query_scope, "scope", None)
         key_range = scope[3] if scope is not None and scope[0] is self else None
-        if key_range is not None and len(names) > 1 and names[1] == key_range[0]:
+        if key_range is not None and len(names) > 1 and names[1] == key_range.attribute:
             # Sorted by the index's range key, the ones the key condition matches are one run: moto
             # compares only those, and the item on either side (where it stops with a full page).
-            _, matches = key_range
-            found = [position for position, index in enumerate(order) if matches(keys[index][1])]
+            found = [position for position, index in enumerate(order) if key_range.matches(keys[index][1])]
             items[:] = items[max(found[0] - 1, 0) : found[-1] + 2] if found else []
         return items
 

@@ -9,9 +9,12 @@ and the key condition of a Query is read so that moto compares only the run of s
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
+
+from newsdesk_ops.emulator_values import NotPlain, string_of
 
 # Every moto DynamoDB write and transaction holds this: a transaction's checks and writes are one step.
 DYNAMODB_WRITES = threading.RLock()
@@ -43,17 +46,94 @@ def index_hash_key(table: Any, index_name: str, arguments: dict[str, Any]) -> tu
 
 
 @dataclass
+class SortedPartition:
+    """One index partition in moto's order for a Query of the index: by the index's range key, then
+    the table's keys (strings all; moto's order is then the strings' order, and total)."""
+
+    names: tuple[str, ...]  # the sort attributes: the index's range key, the table's hash and range keys
+    keys: list[tuple[str, ...]] = field(default_factory=list)
+    items: list[Any] = field(default_factory=list)
+    key_of: dict[Any, tuple[str, ...]] = field(default_factory=dict)  # table key -> its sort key
+
+    def add(self, table_key: Any, item: Any) -> None:
+        """Place ``item``; NotPlain when one of its sort attributes is not a string (the caller then
+        forgets this sorted copy). An item without the index's range key is not in the index."""
+        if item.attrs.get(self.names[0]) is None:
+            return
+        key = tuple(string_of(item.attrs[name]) if name in item.attrs else "" for name in self.names)
+        at = bisect_left(self.keys, key)
+        self.keys.insert(at, key)
+        self.items.insert(at, item)
+        self.key_of[table_key] = key
+
+    def remove(self, table_key: Any) -> None:
+        key = self.key_of.pop(table_key, None)
+        if key is not None:
+            at = bisect_left(self.keys, key)
+            del self.keys[at]
+            del self.items[at]
+
+    def run(self, key_range: KeyRange) -> list[Any]:
+        """The items whose range key the condition may select, and one more on either side (moto
+        compares them; where it stops with a full page it looks one past the run)."""
+        firsts = _FirstOf(self.keys)
+        low, high = 0, len(self.keys)
+        comparison, bounds = key_range.comparison, key_range.bounds
+        if comparison in ("GT", ">"):
+            low = bisect_right(firsts, bounds[0])
+        elif comparison in ("EQ", "=", "GE", ">=", "BETWEEN", "BEGINS_WITH"):
+            low = bisect_left(firsts, bounds[0])
+        if comparison in ("LT", "<"):
+            high = bisect_left(firsts, bounds[0])
+        elif comparison in ("EQ", "=", "LE", "<="):
+            high = bisect_right(firsts, bounds[0])
+        elif comparison == "BETWEEN":
+            high = bisect_right(firsts, bounds[1])
+        elif comparison == "BEGINS_WITH":
+            high = low
+            while high < len(self.keys) and self.keys[high][0].startswith(bounds[0]):
+                high += 1
+        return self.items[max(low - 1, 0) : high + 1]
+
+
+class _FirstOf:
+    """The first members of a sorted list of tuples, as a sequence for bisect (no copy)."""
+
+    def __init__(self, keys: list[tuple[str, ...]]) -> None:
+        self._keys = keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __getitem__(self, index: int) -> str:
+        return self._keys[index][0]
+
+
+@dataclass
 class IndexPartitions:
     """A table's index partitions, and how far along its stream shard they are."""
 
     shard: Any
     records: int  # len(shard.items) when the partitions were last brought up to date
     by_attribute: dict[str, dict[Any, dict[Any, Any]]] = field(default_factory=dict)
+    # Partitions kept sorted as moto sorts a Query's answer, once a Query with a key condition asked:
+    # by (hash attribute, its value, the sort attributes after the index's hash key).
+    runs: dict[tuple[str, Any, tuple[str, ...]], SortedPartition] = field(default_factory=dict)
+    unsortable: set[tuple[str, Any, tuple[str, ...]]] = field(default_factory=set)
 
 
-def index_key_range(table: Any, index_name: str, arguments: dict[str, Any]) -> tuple[str, Callable[[str], bool]] | None:
-    """(the index's range key attribute, whether a string value of it meets the Query's key condition),
-    for a key condition on an index of one range key with string values; None otherwise."""
+class KeyRange(NamedTuple):
+    """A Query's key condition on an index's one range key, with string values."""
+
+    attribute: str  # the index's range key
+    matches: Callable[[str], bool]  # whether a value meets the condition (moto's own comparison)
+    comparison: str  # moto's name of it: "BETWEEN", "<", "BEGINS_WITH", ...
+    bounds: tuple[str, ...]  # its values
+
+
+def index_key_range(table: Any, index_name: str, arguments: dict[str, Any]) -> KeyRange | None:
+    """The key condition of an index Query on the index's one range key, when its values are strings;
+    None otherwise."""
     from moto.dynamodb.comparisons import get_comparison_func
 
     comparison = arguments.get("range_comparison")
@@ -70,8 +150,8 @@ def index_key_range(table: Any, index_name: str, arguments: dict[str, Any]) -> t
     ):
         return None
     compare = get_comparison_func(comparison)
-    bounds = [value.value for value in values]
-    return range_names[0], lambda text: bool(compare(text, *bounds))
+    bounds = tuple(str(value.value) for value in values)
+    return KeyRange(range_names[0], lambda text: bool(compare(text, *bounds)), str(comparison), bounds)
 
 
 # The key conditions of a Query's sort key (each selects one run of the sorted strings).
@@ -89,18 +169,58 @@ def index_partition(table: Any, attribute: str, value: Any, *, every_item: Calla
     with the table's items; moto gave the table a new shard), they are built again.
     """
     with DYNAMODB_WRITES:
-        kept = table.__dict__.get(INDEX_PARTITIONS)
-        shard = table.stream_shard
-        if not isinstance(kept, IndexPartitions) or kept.shard is not shard or kept.records != len(shard.items):
-            kept = table.__dict__[INDEX_PARTITIONS] = IndexPartitions(shard=shard, records=len(shard.items))
-        if attribute not in kept.by_attribute:
-            by_value: dict[Any, dict[Any, Any]] = {}
-            for item in every_item(table):
-                found = item.attrs.get(attribute)
-                if found is not None:
-                    by_value.setdefault(found, {})[(item.hash_key, item.range_key)] = item
-            kept.by_attribute[attribute] = by_value
+        kept = _partitions_now(table, attribute, every_item)
         return list(kept.by_attribute[attribute].get(value, {}).values())
+
+
+def index_run(
+    table: Any,
+    attribute: str,
+    value: Any,
+    key_range: KeyRange,
+    *,
+    every_item: Callable[[Any], list[Any]],
+) -> list[Any] | None:
+    """The items of an index partition that a Query's key condition may select (``SortedPartition.run``),
+    in moto's order; None when the partition cannot be kept sorted (a sort attribute not a string).
+
+    publish's list Queries each name a few stories of a partition of thousands, and moto looked at
+    every one of them (its hash key check, then our sort's key of each) for every Query. The sorted
+    copy is made by the first such Query and then follows each write, as the partitions do."""
+    names = (key_range.attribute, table.hash_key_attr, *([table.range_key_attr] if table.range_key_attr else []))
+    with DYNAMODB_WRITES:
+        kept = _partitions_now(table, attribute, every_item)
+        run_key = (attribute, value, names)
+        if run_key in kept.unsortable:
+            return None
+        partition = kept.runs.get(run_key)
+        if partition is None:
+            partition = SortedPartition(names)
+            try:
+                for table_key, item in kept.by_attribute[attribute].get(value, {}).items():
+                    partition.add(table_key, item)
+            except NotPlain:
+                kept.unsortable.add(run_key)
+                return None
+            kept.runs[run_key] = partition
+        return partition.run(key_range)
+
+
+def _partitions_now(table: Any, attribute: str, every_item: Callable[[Any], list[Any]]) -> IndexPartitions:
+    """The table's partitions, up to date with its stream shard, with those of ``attribute`` built.
+    The caller holds DYNAMODB_WRITES."""
+    kept = table.__dict__.get(INDEX_PARTITIONS)
+    shard = table.stream_shard
+    if not isinstance(kept, IndexPartitions) or kept.shard is not shard or kept.records != len(shard.items):
+        kept = table.__dict__[INDEX_PARTITIONS] = IndexPartitions(shard=shard, records=len(shard.items))
+    if attribute not in kept.by_attribute:
+        by_value: dict[Any, dict[Any, Any]] = {}
+        for item in every_item(table):
+            found = item.attrs.get(attribute)
+            if found is not None:
+                by_value.setdefault(found, {})[(item.hash_key, item.range_key)] = item
+        kept.by_attribute[attribute] = by_value
+    return kept
 
 
 def index_partitions_follow(shard: Any, old: Any, new: Any) -> None:
@@ -125,6 +245,17 @@ def index_partitions_follow(shard: Any, old: Any, new: Any) -> None:
                     by_value.setdefault(value, {})[key] = item
                 elif (partition := by_value.get(value)) is not None:
                     partition.pop(key, None)
-    except TypeError:
-        # A value moto cannot hash (not a key type): forget the partitions; the next Query builds them again.
+                _sorted_follow(kept, attribute, value, key, item if keep else None)
+    except (TypeError, NotPlain):
+        # A value moto cannot hash (not a key type), or a sort attribute that is not a string: forget
+        # the partitions; the next Query builds them again (and keeps that one unsorted).
         table.__dict__.pop(INDEX_PARTITIONS, None)
+
+
+def _sorted_follow(kept: IndexPartitions, attribute: str, value: Any, table_key: Any, item: Any | None) -> None:
+    """Move one item out of (``item`` None) or into the sorted copies of its partition."""
+    for (run_attribute, run_value, _), partition in kept.runs.items():
+        if run_attribute == attribute and run_value == value:
+            partition.remove(table_key)
+            if item is not None:
+                partition.add(table_key, item)

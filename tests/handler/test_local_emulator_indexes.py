@@ -8,6 +8,7 @@ answer exactly as moto does, before and after writes that move items in and out 
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -89,6 +90,26 @@ INDEX_QUERIES: list[dict[str, Any]] = [
 ]
 
 
+@contextlib.contextmanager
+def items_moto_looks_at() -> Iterator[list[int]]:
+    """The number of items moto's Query loop goes through (Table.all_items), for each Query inside."""
+    from moto.dynamodb.models.table import Table
+
+    seen: list[int] = []
+    patched = Table.all_items
+
+    def counting(self: Any) -> list[Any]:
+        items = patched(self)
+        seen.append(len(items))
+        return items
+
+    Table.all_items = counting  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        Table.all_items = patched  # type: ignore[method-assign]
+
+
 def answers(client: Any) -> list[Any]:
     return [all_pages(client, query) for query in INDEX_QUERIES]
 
@@ -157,23 +178,10 @@ def test_index_queries_answer_as_moto_does_before_and_after_writes(dynamodb: Any
 
 
 def test_an_index_query_reads_only_the_items_of_its_hash_key(dynamodb: Any) -> None:
-    from moto.dynamodb.models.table import Table
-
     # Given moto's Query loop, watched: how many items does it look at?
-    seen: list[int] = []
-    patched = Table.all_items
-
-    def counting(self: Any) -> list[Any]:
-        items = patched(self)
-        seen.append(len(items))
-        return items
-
-    Table.all_items = counting  # type: ignore[method-assign]
-    try:
+    with items_moto_looks_at() as seen:
         # When the index is queried for one hash key
         response = dynamodb.query(TableName=TABLE, **{k: v for k, v in INDEX_QUERIES[0].items() if k != "Limit"})
-    finally:
-        Table.all_items = patched  # type: ignore[method-assign]
     # Then it looked at that partition's items (100 of the table's 400), not the table's
     assert seen == [response["Count"]] and response["Count"] == 100
 
@@ -253,3 +261,44 @@ def test_an_index_query_with_a_key_condition_compares_only_the_keys_it_matches(d
         DynamoType.compare = original  # type: ignore[method-assign]
     # Then moto compared the keys around the answer, not the whole partition (100 stories)
     assert response["Count"] == 1 and compared <= 3
+
+
+@pytest.mark.parametrize(
+    ("condition", "values", "matching"),
+    [
+        ("list_sk < :t", {":t": {"S": "2026-11-11"}}, lambda sk: sk < "2026-11-11"),
+        ("list_sk BETWEEN :a AND :b", {":a": {"S": "2026-11-20"}, ":b": {"S": "2026-11-21"}},
+         lambda sk: "2026-11-20" <= sk <= "2026-11-21"),
+        ("begins_with(list_sk, :d)", {":d": {"S": "2026-11-2"}}, lambda sk: sk.startswith("2026-11-2")),
+        ("list_sk = :t", {":t": {"S": "2026-11-20"}}, lambda sk: sk == "2026-11-20"),
+    ],
+)  # fmt: skip
+def test_an_index_query_with_a_key_condition_hands_moto_only_its_run(
+    dynamodb: Any, condition: str, values: dict[str, Any], matching: Any
+) -> None:
+    """Each of publish's list Queries names a few stories of a partition of thousands: moto's loop
+    checked every item of the partition against the hash key (and our sort built a key for each) for
+    every Query. The partition is kept sorted by the index's keys, and moto gets the run the key
+    condition selects, with one neighbour on either side."""
+
+    query = {
+        "TableName": TABLE,
+        "IndexName": "LatestIndex",
+        "KeyConditionExpression": f"latest_pk = :l AND {condition}",
+        "ExpressionAttributeValues": {":l": {"S": "L#0"}, **values},
+    }
+    with plain_queries():
+        plain = dynamodb.query(**query)
+    dynamodb.query(**query)  # the run is built; then a write moves one more story into it
+    dynamodb.put_item(
+        TableName=TABLE,
+        Item={"PK": {"S": "P#run"}, "SK": {"S": "x"}, "latest_pk": {"S": "L#0"}, "list_sk": {"S": "2026-11-20"}},
+    )
+    with plain_queries():
+        plain = dynamodb.query(**query)
+    with items_moto_looks_at() as seen:
+        response = dynamodb.query(**query)
+    assert response["Items"] == plain["Items"]
+    matched = [item for item in plain["Items"] if matching(item["list_sk"]["S"])]
+    assert len(matched) == plain["Count"] < 90
+    assert seen == [len(matched) + 2] or seen == [len(matched) + 1]
