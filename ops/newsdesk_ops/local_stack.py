@@ -44,6 +44,7 @@ from newsdesk_ops.demo import DemoNewsroom, demo_enabled
 from newsdesk_ops.emulator import speed_up_moto
 from newsdesk_ops.function_processes import FunctionProcesses, processes_from_environment
 from newsdesk_ops.gateway import LocalFunctions, LocalGateway
+from newsdesk_ops.heap import heap_keeper
 from newsdesk_ops.local_state import (
     LocalState,
     Resources,
@@ -302,6 +303,8 @@ class LocalStack:
             snapshots_url=snapshots_url,
             function_processes=self._function_processes,
         )
+        # First in, so last out: the heap stays frozen until everything else has stopped.
+        self._worker_stops.append(heap_keeper(self._running))
         for worker in self._workers:
             self._worker_stops.append(worker(self._running))
         if restored_state and self._state_resources is not None:
