@@ -58,18 +58,19 @@ def schedule_sources(template: Any) -> list[Any]:
 
 
 def passes_filters(patterns: Any, record: Any) -> bool:
-    return bool(_first("passes_filters", "newsdesk_ops.workers", "newsdesk_ops.streams")(patterns, record))
+    passes = _first("passes_filters", "newsdesk_ops.event_filters", "newsdesk_ops.workers", "newsdesk_ops.streams")
+    return bool(passes(patterns, record))
 
 
 def lambda_stream_record(record: Any, stream_arn: str, region: str) -> dict[str, Any]:
-    converted: dict[str, Any] = _first("lambda_stream_record", "newsdesk_ops.workers", "newsdesk_ops.streams")(
-        record, stream_arn, region
-    )
+    converted: dict[str, Any] = _first(
+        "lambda_stream_record", "newsdesk_ops.stream_records", "newsdesk_ops.workers", "newsdesk_ops.streams"
+    )(record, stream_arn, region)
     return converted
 
 
 def timer_seconds() -> float:
-    return float(_first("timer_seconds", "newsdesk_ops.workers", "newsdesk_ops.timers")())
+    return float(_first("timer_seconds", "newsdesk_ops.local_timers", "newsdesk_ops.workers", "newsdesk_ops.timers")())
 
 
 def cli_main(arguments: list[str], *, target: Any) -> int:

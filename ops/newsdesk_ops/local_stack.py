@@ -3,11 +3,11 @@
 moto serves DynamoDB, S3 and SQS on loopback; the tables, buckets and (dead-letter) queues are
 created from template.yaml; the functions run in this process behind a local HTTP API gateway
 (newsdesk_ops.gateway) with the environment the template gives them. What AWS would drive runs
-beside them (newsdesk_ops.workers): the table's stream feeds the functions with DynamoDB events
-(a batch that keeps failing goes to its dead-letter queue), timers fire
-the scheduled ones, and the snapshot bucket is served over HTTP like its CloudFront
-distribution. A local partner and a local site key (role "site", for the comment service) are
-created, and the connection details are written to ``.newsdesk/local.json`` (where the
+beside them: the table's stream feeds the functions with DynamoDB events (newsdesk_ops.stream_poller;
+a batch that keeps failing goes to its dead-letter queue), timers fire the scheduled ones
+(newsdesk_ops.local_timers), and the snapshot bucket is served over HTTP like its CloudFront
+distribution (newsdesk_ops.snapshot_server). A local partner and a local site key (role "site", for
+the comment service) are created, and the connection details are written to ``.newsdesk/local.json`` (where the
 ``newsdesk`` CLI looks).
 
 ``LocalStack`` is the same thing as a context manager, for tests:
@@ -54,7 +54,10 @@ from newsdesk_ops.local_state import (
     rebuild_articles,
     republish_after_dead_letters,
 )
+from newsdesk_ops.local_timers import seconds_since_change, timers
 from newsdesk_ops.site import SITE_PORT_ENV, SiteServer
+from newsdesk_ops.snapshot_server import SnapshotServer
+from newsdesk_ops.stream_poller import LOCAL_MAX_BATCHING_WINDOW_SECONDS, stream_poller
 from newsdesk_ops.target import DEFAULT_LOCAL_FILE
 from newsdesk_ops.template import (
     LocalResources,
@@ -64,13 +67,6 @@ from newsdesk_ops.template import (
     function_environment,
     load_template,
     resource_names,
-)
-from newsdesk_ops.workers import (
-    LOCAL_MAX_BATCHING_WINDOW_SECONDS,
-    SnapshotServer,
-    seconds_since_change,
-    stream_poller,
-    timers,
 )
 
 # By name: run as `python -m newsdesk_ops.local_stack`, __name__ is "__main__", outside the "newsdesk_ops" logger.

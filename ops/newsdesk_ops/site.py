@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from newsdesk_ops.workers import (
+from newsdesk_ops.snapshot_server import (
     LoopbackService,
     ReadOnlyRequestHandler,
     SnapshotServer,

@@ -641,12 +641,19 @@ def _named_function_events(template: Template, event_type: str) -> list[tuple[st
     return found
 
 
+def _get_att_of(value: Any, attribute: str) -> str | None:
+    """The logical id that ``!GetAtt <LogicalId>.<attribute>`` names; None for anything else."""
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        logical_id, named = value["Fn::GetAtt"]
+        if named == attribute:
+            return str(logical_id)
+    return None
+
+
 def _stream_table(function_logical_id: str, stream: Any) -> str:
     """The logical id of the table whose stream ``!GetAtt Table.StreamArn`` names."""
-    if isinstance(stream, dict) and "Fn::GetAtt" in stream:
-        logical_id, attribute = stream["Fn::GetAtt"]
-        if attribute == "StreamArn":
-            return str(logical_id)
+    if (table := _get_att_of(stream, "StreamArn")) is not None:
+        return table
     raise ValueError(
         f"{function_logical_id}: the local stack follows streams given as !GetAtt <Table>.StreamArn, not {stream!r}"
     )
@@ -672,10 +679,8 @@ def _on_failure_queue(function_logical_id: str, properties: dict[str, Any]) -> s
     destination = ((properties.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
     if destination is None:
         return None
-    if isinstance(destination, dict) and "Fn::GetAtt" in destination:
-        logical_id, attribute = destination["Fn::GetAtt"]
-        if attribute == "Arn":
-            return str(logical_id)
+    if (queue := _get_att_of(destination, "Arn")) is not None:
+        return queue
     raise ValueError(
         f"{function_logical_id}: the local stack sends failed batches to a destination given as "
         f"!GetAtt <Queue>.Arn, not {destination!r}"

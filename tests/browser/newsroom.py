@@ -23,7 +23,7 @@ import boto3
 import pytest
 
 from newsdesk_ops.local_stack import LocalStack
-from newsdesk_ops.workers import TIMER_SECONDS_ENV
+from newsdesk_ops.local_timers import TIMER_SECONDS_ENV
 from tests.support.image_server import ImageServer, photo_jpeg
 
 BROWSER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"

@@ -109,8 +109,8 @@ class TableStream:
 
 def filtered_for(function_logical_id: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The records the function's FilterCriteria in template.yaml let through (as Lambda filters them)."""
+    from newsdesk_ops.event_filters import passes_filters
     from newsdesk_ops.template import load_template, stream_sources
-    from newsdesk_ops.workers import passes_filters
 
     (source,) = [
         source for source in stream_sources(load_template()) if source.function_logical_id == function_logical_id

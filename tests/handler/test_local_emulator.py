@@ -17,7 +17,7 @@ import pytest
 from moto import mock_aws
 
 from newsdesk_ops.emulator import plain_queries, plain_serialization, speed_up_moto
-from newsdesk_ops.workers import ReadRecords
+from newsdesk_ops.stream_records import ReadRecords
 
 pytestmark = pytest.mark.handler
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from newsdesk_ops.stream_poller import StreamPoller
 from newsdesk_ops.template import load_template, stream_sources
-from newsdesk_ops.workers import StreamPoller
 
 pytestmark = pytest.mark.handler
 
@@ -77,7 +77,7 @@ def test_after_moto_swaps_the_table_the_poller_reads_the_new_shard_and_skips_not
 
     # When the next article is written (into the copy, as number 102 again) and the poller polls
     copy.add()
-    with caplog.at_level(logging.WARNING, logger="newsdesk_ops.workers"):
+    with caplog.at_level(logging.WARNING, logger="newsdesk_ops.stream_poller"):
         found = poller.poll_once()
 
     # Then it is delivered, and the log says what happened

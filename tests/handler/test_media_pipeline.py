@@ -313,8 +313,8 @@ def test_an_expired_story_takes_its_pictures_down(media_room: Newsroom, pictures
 
 
 def test_the_media_function_reads_article_states_from_the_stream_with_least_privilege() -> None:
+    from newsdesk_ops.event_filters import passes_filters
     from newsdesk_ops.template import load_template, stream_sources
-    from newsdesk_ops.workers import passes_filters
 
     template = load_template()
     resources = template["Resources"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from newsdesk_ops.local_stack import LocalStack
-from newsdesk_ops.workers import TIMER_SECONDS_ENV
+from newsdesk_ops.local_timers import TIMER_SECONDS_ENV
 from tests.conftest import load_ninjs
 from tests.http.conftest import http_request
 from tests.http.test_local_state import forget_everything_in_moto

@@ -1,6 +1,6 @@
 """A stream batch that keeps failing on the local stack lands in its dead-letter queue, as in AWS.
 
-The local poller gives up on a batch after its retries (newsdesk_ops.workers.LOCAL_MAX_RETRIES);
+The local poller gives up on a batch after its retries (newsdesk_ops.stream_poller.LOCAL_MAX_RETRIES);
 the event source's ``DestinationConfig.OnFailure`` queue then gets Lambda's on-failure record (where
 the batch was in the stream, not the records). ``newsdesk status`` counts it, and ``newsdesk
 redrive`` reads that range of the stream again and hands it to the function once the failure is

@@ -31,7 +31,7 @@ messages = []
 class Keep(logging.Handler):
     def emit(self, record):
         messages.append(record.getMessage())
-logging.getLogger("newsdesk_ops.workers").addHandler(Keep(logging.WARNING))
+logging.getLogger("newsdesk_ops.stream_poller").addHandler(Keep(logging.WARNING))
 
 def post(info):
     document = {**load_ninjs("ru_defence_industry.json"), "uri": f"urn:newsml:plain-moto.example:{uuid.uuid4().hex}"}

@@ -17,7 +17,7 @@ import pytest
 
 from newsdesk.dal.partners import PartnerStore
 from newsdesk_ops.local_stack import LocalStack
-from newsdesk_ops.workers import TIMER_SECONDS_ENV
+from newsdesk_ops.local_timers import TIMER_SECONDS_ENV
 from tests.conftest import load_ninjs
 from tests.http.conftest import http_request
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from newsdesk_ops.local_stack import LocalStack
-from newsdesk_ops.workers import TIMER_SECONDS_ENV
+from newsdesk_ops.local_timers import TIMER_SECONDS_ENV
 from tests.conftest import load_ninjs
 from tests.http.conftest import HttpResponse, LocalApi, http_request
 

@@ -11,6 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from newsdesk_ops.stream_poller import StreamPoller
+from newsdesk_ops.stream_records import DeadLetter, ReadRecords, on_failure_record
 from newsdesk_ops.template import (
     create_resources,
     delete_resources,
@@ -18,7 +20,6 @@ from newsdesk_ops.template import (
     physical_name,
     stream_sources,
 )
-from newsdesk_ops.workers import DeadLetter, ReadRecords, StreamPoller, on_failure_record
 from tests.unit.test_workers import FakeStreams, sequences, stream_record
 
 REGION = "eu-west-1"

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from newsdesk_ops import workers
+from newsdesk_ops import stream_poller
+from newsdesk_ops.stream_poller import StreamPoller
 from newsdesk_ops.template import load_template, stream_sources
-from newsdesk_ops.workers import StreamPoller
 from tests.unit.test_workers import FakeStreams, sequences, stream_record
 
 
@@ -39,7 +39,7 @@ def test_the_template_batching_windows_are_read() -> None:
 def test_records_are_gathered_until_the_window_has_passed(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a clock, and a stream whose reads bring two records, then one, then nothing
     now = [100.0]
-    monkeypatch.setattr(workers.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(stream_poller.time, "monotonic", lambda: now[0])
     batches: list[list[str]] = []
     reads = [[stream_record(1), stream_record(2)], [stream_record(3)], [], []]
     poller = StreamPoller(
@@ -63,7 +63,7 @@ def test_records_are_gathered_until_the_window_has_passed(monkeypatch: pytest.Mo
 
 
 def test_a_full_batch_goes_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(workers.time, "monotonic", lambda: 5.0)
+    monkeypatch.setattr(stream_poller.time, "monotonic", lambda: 5.0)
     batches: list[list[str]] = []
     poller = StreamPoller(
         publish_source(batch_size=2),
@@ -79,7 +79,7 @@ def test_a_full_batch_goes_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_records_no_filter_lets_through_only_move_the_position(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(workers.time, "monotonic", lambda: 5.0)
+    monkeypatch.setattr(stream_poller.time, "monotonic", lambda: 5.0)
     read_up_to: list[int] = []
     poller = StreamPoller(
         publish_source(),
@@ -97,8 +97,8 @@ def test_records_no_filter_lets_through_only_move_the_position(monkeypatch: pyte
 
 def test_records_the_window_holds_when_the_stack_stops_get_their_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a record held by the window, and a function that fails once
-    monkeypatch.setattr(workers.time, "monotonic", lambda: 100.0)
-    monkeypatch.setattr(workers, "RETRY_BACKOFF_SECONDS", 0.0)
+    monkeypatch.setattr(stream_poller.time, "monotonic", lambda: 100.0)
+    monkeypatch.setattr(stream_poller, "RETRY_BACKOFF_SECONDS", 0.0)
     attempts: list[list[str]] = []
 
     def invoke(_function: str, event: dict[str, Any]) -> dict[str, Any]:

@@ -8,16 +8,11 @@ from typing import Any
 
 import pytest
 
+from newsdesk_ops.event_filters import UnsupportedPattern, matches_pattern, passes_filters, validate_pattern
+from newsdesk_ops.snapshot_server import etag_matches
+from newsdesk_ops.stream_poller import first_failed_index
+from newsdesk_ops.stream_records import lambda_stream_record
 from newsdesk_ops.template import load_template, stream_sources
-from newsdesk_ops.workers import (
-    UnsupportedPattern,
-    etag_matches,
-    first_failed_index,
-    lambda_stream_record,
-    matches_pattern,
-    passes_filters,
-    validate_pattern,
-)
 from tests.conftest import load_event
 
 pytestmark = pytest.mark.unit
@@ -222,7 +217,7 @@ def stream_record(sequence: int, sk: str = "CURRENT") -> dict[str, Any]:
 def poller_for(records: list[dict[str, Any]], invoke: Any, **changes: Any) -> Any:
     from dataclasses import replace
 
-    from newsdesk_ops.workers import StreamPoller
+    from newsdesk_ops.stream_poller import StreamPoller
 
     (source,) = [s for s in stream_sources(load_template()) if s.function_logical_id == "PublishFunction"]
     poller = StreamPoller(
@@ -304,13 +299,13 @@ def test_poller_bisects_a_crashing_batch_and_drops_only_the_poisoned_record() ->
     ],
 )
 def test_rate_expressions_give_their_period(expression: str, seconds: float | None) -> None:
-    from newsdesk_ops.workers import rate_seconds
+    from newsdesk_ops.local_timers import rate_seconds
 
     assert rate_seconds(expression) == seconds
 
 
 def test_a_timer_fires_every_tick_while_the_table_changes_and_at_its_rate_when_idle() -> None:
-    from newsdesk_ops.workers import LOCAL_BUSY_SECONDS, timer_due
+    from newsdesk_ops.local_timers import LOCAL_BUSY_SECONDS, timer_due
 
     rate = 300.0
     assert LOCAL_BUSY_SECONDS == 60.0
@@ -330,7 +325,7 @@ def test_a_timer_fires_every_tick_while_the_table_changes_and_at_its_rate_when_i
 
 
 def test_the_poller_reports_a_table_change_for_any_record_read_even_one_filtered_out() -> None:
-    from newsdesk_ops.workers import StreamPoller
+    from newsdesk_ops.stream_poller import StreamPoller
 
     (source,) = [s for s in stream_sources(load_template()) if s.function_logical_id == "PublishFunction"]
     changes: list[int] = []
@@ -352,7 +347,7 @@ def test_the_poller_reports_a_table_change_for_any_record_read_even_one_filtered
 
 
 def test_seconds_since_change_follows_the_newest_change_of_the_given_tables() -> None:
-    from newsdesk_ops.workers import note_table_change, seconds_since_change
+    from newsdesk_ops.local_timers import note_table_change, seconds_since_change
 
     assert seconds_since_change(["never-changed"]) == float("inf")
     note_table_change("test-workers-table")

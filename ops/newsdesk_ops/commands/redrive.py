@@ -37,8 +37,9 @@ import boto3
 from botocore.exceptions import ClientError, ParamValidationError
 
 from newsdesk_ops.commands.status import stack_resources
+from newsdesk_ops.event_filters import passes_filters
+from newsdesk_ops.stream_records import lambda_stream_record
 from newsdesk_ops.template import Template, load_template, local_queue_urls, schedule_sources, stream_sources
-from newsdesk_ops.workers import lambda_stream_record, passes_filters
 
 if TYPE_CHECKING:
     from newsdesk_ops.cli import Runtime, Subparsers
@@ -85,19 +86,17 @@ def run(args: argparse.Namespace, runtime: Runtime) -> int:
         for source in stream_sources(template)
         if source.function_logical_id in functions
     }
-    consumers, timers = replayable_functions(template, functions)
-    redriver = Redriver(
+    return redrive(
+        args,
+        target,
+        template,
+        functions,
+        queues=queues,
         sqs=boto3.client("sqs", region_name=target.region),
         streams=boto3.client("dynamodbstreams", region_name=target.region),
         invoke=lambda_invoker(boto3.client("lambda", region_name=target.region)),
         filters=filters,
-        consumers=consumers,
-        timers=timers,
-        stream_prefixes=stack_stream_prefixes(target),
-        dry_run=args.dry_run,
-        discard_unreadable=args.discard_unreadable,
     )
-    return drain_and_report(redriver, queues, args)
 
 
 def run_local(args: argparse.Namespace, target: Target) -> int:
@@ -119,20 +118,47 @@ def run_local(args: argparse.Namespace, target: Target) -> int:
         site_url=target.site_url,
     ) as functions:
         names = {logical_id: function.function_name for logical_id, function in functions.functions.items()}
-        consumers, timers = replayable_functions(template, names)
-        redriver = Redriver(
+        return redrive(
+            args,
+            target,
+            template,
+            names,
+            queues=queues,
             sqs=sqs,
             streams=target.streams_client(),
             invoke=local_invoker(functions),
             filters={name: () for name in names.values()}
             | {names[source.function_logical_id]: source.filter_patterns for source in stream_sources(template)},
-            consumers=consumers,
-            timers=timers,
-            stream_prefixes=stack_stream_prefixes(target),
-            dry_run=args.dry_run,
-            discard_unreadable=args.discard_unreadable,
         )
-        return drain_and_report(redriver, queues, args)
+
+
+def redrive(
+    args: argparse.Namespace,
+    target: Target,
+    template: Template,
+    names: Mapping[str, str],
+    *,
+    queues: Mapping[str, str],
+    sqs: Any,
+    streams: Any,
+    invoke: Invoke,
+    filters: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> int:
+    """Replay the dead letters of ``queues`` through ``invoke`` (``names``: the functions' logical id ->
+    physical name; ``filters``: each function's stream filters), then report."""
+    consumers, timers = replayable_functions(template, names)
+    redriver = Redriver(
+        sqs=sqs,
+        streams=streams,
+        invoke=invoke,
+        filters=filters,
+        consumers=consumers,
+        timers=timers,
+        stream_prefixes=stack_stream_prefixes(target),
+        dry_run=args.dry_run,
+        discard_unreadable=args.discard_unreadable,
+    )
+    return drain_and_report(redriver, queues, args)
 
 
 def replayable_functions(template: Template, names: Mapping[str, str]) -> tuple[frozenset[str], frozenset[str]]:
