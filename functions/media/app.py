@@ -18,7 +18,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from media.service import MediaReport, MediaService
 from newsdesk.dal.keys import CURRENT, PK, SK, article_id_of
-from newsdesk.dal.media import is_settled_mark
 from newsdesk.observability import lambda_entry, logger, metrics
 from newsdesk.settings import get_settings
 
@@ -46,8 +45,6 @@ def handle_stream_batch(event: dict[str, Any], context: LambdaContext) -> dict[s
         article_id = article_id_of(str(keys.get(PK, "")))
         if article_id is None or str(keys.get(SK, "")) != CURRENT:
             return  # the filter lets nothing else through; the code checks again
-        if is_settled_mark(stream.old_image if stream else None, stream.new_image if stream else None):
-            return  # its own mark, nothing deferred: no read, no write (publish renders it)
         try:
             reports.append(media_service().handle(article_id))
         except Exception:

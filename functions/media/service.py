@@ -155,9 +155,7 @@ class MediaService:
         self._forget_unused(record.article_id, refs, media)
         image_path = lead_path(refs, media)
         if (image_path, media.settled) != (record.image_path, record.media_settled):
-            report.marked = self.media.mark_current(
-                record, image_path=image_path, settled=media.settled, deferred=report.deferred
-            )
+            report.marked = self.media.mark_current(record, image_path=image_path, settled=media.settled)
         logger.info(
             "pictures handled",
             extra={

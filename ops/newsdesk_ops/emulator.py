@@ -177,8 +177,14 @@ def _query_without_whole_table_sort() -> None:
         _, hash_key, index_key, key_range = scope
         if index_key is not None and self.stream_shard is not None:
             attribute, value = index_key
-            run = index_run(self, attribute, value, key_range, every_item=items_now) if key_range else None
-            return run if run is not None else index_partition(self, attribute, value, every_item=items_now)
+            try:
+                run = index_run(self, attribute, value, key_range, every_item=items_now) if key_range else None
+                return run if run is not None else index_partition(self, attribute, value, every_item=items_now)
+            except TypeError:
+                # An index key moto cannot hash (a map: moto does not check a key's type on a write,
+                # DynamoDB refuses it): moto's own walk over the table, partitions built anew next time.
+                self.__dict__.pop(INDEX_PARTITIONS, None)
+                return items_now(self)
         return items_now(self, hash_key, every_partition=hash_key is None)
 
     def query(self: Any, *args: Any, **kwargs: Any) -> Any:

@@ -115,6 +115,9 @@ class IndexPartitions:
 
     shard: Any
     records: int  # len(shard.items) when the partitions were last brought up to date
+    # len(table.items) then: a table emptied behind moto's back (the tests' reset) changes it even
+    # when its stream had no records to clear (a stream enabled after the items were written)
+    hash_keys: int
     by_attribute: dict[str, dict[Any, dict[Any, Any]]] = field(default_factory=dict)
     # Partitions kept sorted as moto sorts a Query's answer, once a Query with a key condition asked:
     # by (hash attribute, its value, the sort attributes after the index's hash key).
@@ -211,8 +214,14 @@ def _partitions_now(table: Any, attribute: str, every_item: Callable[[Any], list
     The caller holds DYNAMODB_WRITES."""
     kept = table.__dict__.get(INDEX_PARTITIONS)
     shard = table.stream_shard
-    if not isinstance(kept, IndexPartitions) or kept.shard is not shard or kept.records != len(shard.items):
-        kept = table.__dict__[INDEX_PARTITIONS] = IndexPartitions(shard=shard, records=len(shard.items))
+    if (
+        not isinstance(kept, IndexPartitions)
+        or kept.shard is not shard
+        or kept.records != len(shard.items)
+        or kept.hash_keys != len(table.items)
+    ):
+        kept = IndexPartitions(shard=shard, records=len(shard.items), hash_keys=len(table.items))
+        table.__dict__[INDEX_PARTITIONS] = kept
     if attribute not in kept.by_attribute:
         by_value: dict[Any, dict[Any, Any]] = {}
         for item in every_item(table):
@@ -234,6 +243,7 @@ def index_partitions_follow(shard: Any, old: Any, new: Any) -> None:
         table.__dict__.pop(INDEX_PARTITIONS, None)
         return
     kept.records += 1
+    kept.hash_keys = len(table.items)
     try:
         for attribute, by_value in kept.by_attribute.items():
             for item, keep in ((old, False), (new, True)):

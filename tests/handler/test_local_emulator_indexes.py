@@ -302,3 +302,58 @@ def test_an_index_query_with_a_key_condition_hands_moto_only_its_run(
     matched = [item for item in plain["Items"] if matching(item["list_sk"]["S"])]
     assert len(matched) == plain["Count"] < 90
     assert seen == [len(matched) + 2] or seen == [len(matched) + 1]
+
+
+def a_story(pk: str, partition: str, list_sk: str) -> dict[str, Any]:
+    return {"PK": {"S": pk}, "SK": {"S": "x"}, "latest_pk": {"S": partition}, "list_sk": {"S": list_sk}}
+
+
+def test_partitions_built_over_an_empty_stream_do_not_outlive_the_tables_reset() -> None:
+    """The kept partitions were trusted while the stream's record count was the one they followed: a
+    table whose stream was enabled after its items were written has no records, and the tests' reset
+    (items and records cleared in place) left that count at 0 (a hostile review's find)."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    with mock_aws():
+        client = boto3.client(
+            "dynamodb", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+        )
+        create_check_table(client)  # no stream yet
+        for number in range(5):
+            client.put_item(TableName=TABLE, Item=a_story(f"P#{number}", "L#0", f"2026-11-2{number}"))
+        client.update_table(
+            TableName=TABLE, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        )
+        speed_up_moto()
+        query = {
+            "IndexName": "LatestIndex",
+            "KeyConditionExpression": "latest_pk = :l AND list_sk >= :t",
+            "ExpressionAttributeValues": {":l": {"S": "L#0"}, ":t": {"S": "2026-11-20"}},
+        }
+        assert len(all_pages(client, query)[0]["Items"]) == 5  # the partitions are built
+        table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].tables[TABLE]
+        table.items.clear()
+        table.stream_shard.items.clear()
+        with plain_queries():
+            expected = all_pages(client, query)
+        assert all_pages(client, query) == expected
+        assert expected[0]["Items"] == []
+
+
+def test_an_index_key_moto_cannot_hash_gets_motos_own_answer(dynamodb: Any) -> None:
+    """moto does not check the type of an index key on a write (DynamoDB refuses a map): the kept
+    partitions could not hash it, and the Query failed where plain moto answers."""
+    dynamodb.put_item(TableName=TABLE, Item=a_story("P#ok", "L#0", "2026-11-20"))
+    dynamodb.put_item(
+        TableName=TABLE,
+        Item={"PK": {"S": "P#map"}, "SK": {"S": "x"}, "latest_pk": {"M": {"a": {"S": "b"}}}, "list_sk": {"S": "z"}},
+    )
+    query = {
+        "IndexName": "LatestIndex",
+        "KeyConditionExpression": "latest_pk = :l",
+        "ExpressionAttributeValues": {":l": {"S": "L#0"}},
+    }
+    with plain_queries():
+        expected = all_pages(dynamodb, query)
+    assert all_pages(dynamodb, query) == expected

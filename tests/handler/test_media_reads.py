@@ -1,9 +1,9 @@
-"""Issue 10, "fewer calls per article": what the media and publish functions read for one new story.
+"""Issue 10, "fewer calls per article": what the media function reads for one new story.
 
-Counted on the local stack (bench/requests_per_article.py), a story with one picture cost five
-consistent reads of its media item: media read it before and after settling its pictures, read the
-story again (CURRENT, its normalized document, the media item) when its own mark came back down the
-stream.
+Counted on the local stack (bench/requests_per_article.py), media read a story's media item before
+and after settling its pictures; the settling writes now return the item. (Its own mark coming back
+down the stream is still handled in full: that second look repairs a concurrent invocation's changes,
+tests/handler/test_media_concurrent_invocations.py.)
 """
 
 from __future__ import annotations
@@ -48,29 +48,6 @@ class Reads:
         taken = dict(self.calls)
         self.calls.clear()
         return taken
-
-
-def test_media_reads_nothing_when_its_own_mark_comes_back(
-    media_room: Newsroom,  # noqa: F811 (fixture)
-    pictures: ImageServer,  # noqa: F811 (fixture)
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    flow = Pipeline(media_room)
-    article_id = media_room.post(story(pictures, "urn:tt:media-own-mark"))["id"]
-    records = flow.read()
-    assert flow.media(records) == {"batchItemFailures": []}
-    # Given the stream's record of media's own mark (every picture settled, none left for later)
-    marks = flow.read()
-    current = [record["eventName"] for record in marks if record["dynamodb"]["Keys"]["SK"]["S"] == "CURRENT"]
-    assert current == ["MODIFY"]
-    reads = Reads(monkeypatch)
-    # When the media function takes it
-    assert flow.media(marks) == {"batchItemFailures": []}
-    # Then it reads nothing: it wrote that state itself, with nothing left to do
-    assert reads.take() == {}
-    # And publish still renders the pictures the mark announced
-    assert flow.publish(marks) == {"batchItemFailures": []}
-    assert media_room.json(article_file(article_id))["lead_image"]["status"] == "ready"
 
 
 def test_media_reads_the_media_item_once_for_a_new_story(

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -102,24 +102,6 @@ def _condition_failed(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
-# The media fields of a CURRENT item: only the media function's mark writes them (MediaStore.mark_current).
-MEDIA_DEFERRED = "media_deferred"
-MARK_FIELDS = frozenset({"image_path", "media_settled", MEDIA_DEFERRED})
-
-
-def is_settled_mark(old_image: Mapping[str, Any] | None, new_image: Mapping[str, Any] | None) -> bool:
-    """Whether a stream record of a CURRENT item is the media function's own mark with no picture left
-    for later: only the mark's fields changed, and it deferred none. The media function wrote that
-    state after settling every picture of it, so the record asks nothing more of it (publish still
-    renders it). A write by anyone else changes other fields, or drops these (a new revision)."""
-    if not old_image or not new_image or MEDIA_DEFERRED not in new_image:
-        return False
-    if str(new_image[MEDIA_DEFERRED]) not in {"0", "0.0"}:
-        return False
-    changed = {name for name in old_image.keys() | new_image.keys() if old_image.get(name) != new_image.get(name)}
-    return changed <= MARK_FIELDS
-
-
 class MediaStore:
     """The media item of each article, and the media fields of its CURRENT item."""
 
@@ -183,25 +165,25 @@ class MediaStore:
         """The story is down: its media item goes (a later version fetches its pictures anew)."""
         self._client.delete_item(TableName=self._table, Key=self._key(article_id))
 
-    def mark_current(self, record: ArticleRecord, *, image_path: str, settled: int, deferred: int = 0) -> bool:
+    def mark_current(self, record: ArticleRecord, *, image_path: str, settled: int) -> bool:
         """Write the media fields of the article's CURRENT item, if it still is this published revision.
 
         The stream hands the change to publish, which renders the article (and its lists, when the
-        teaser's picture changed), and to the media function, which continues the ``deferred``
-        pictures (none: it has nothing to do, see ``is_settled_mark``). False when the article moved
-        on: its newer state is on the stream too, and the media function handles it in turn.
+        teaser's picture changed), and back to the media function, which looks at the story once more
+        (that second look repairs what a concurrent invocation, e.g. a redriven dead letter, changed
+        meanwhile). False when the article moved on: its newer state is on the stream too, and the
+        media function handles it in turn.
         """
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=keys.key(keys.article_pk(record.article_id), keys.CURRENT),
-                UpdateExpression=f"SET image_path = :path, media_settled = :settled, {MEDIA_DEFERRED} = :deferred",
+                UpdateExpression="SET image_path = :path, media_settled = :settled",
                 ConditionExpression="revision = :revision AND #status = :published AND normalized_key = :normalized",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
                     ":path": {"S": image_path},
                     ":settled": {"N": str(settled)},
-                    ":deferred": {"N": str(deferred)},
                     ":revision": {"N": str(record.revision)},
                     ":published": {"S": ArticleStatus.PUBLISHED.value},
                     ":normalized": {"S": record.normalized_key},
