@@ -31,7 +31,8 @@ def test_what_survives_is_frozen_and_garbage_is_not_kept() -> None:
         frozen = freeze_survivors()
         # Then the cycle was collected first, and the object in use is out of the collector's passes
         assert gone() is None
-        assert frozen == gc.get_freeze_count() > 0
+        # (the count, not compared: reference counting still frees frozen objects meanwhile)
+        assert frozen > 0 and gc.get_freeze_count() > 0
         assert not any(obj is kept for obj in gc.get_objects())
     finally:
         gc.unfreeze()
