@@ -55,7 +55,7 @@ RATE_WINDOW_SECONDS = 60
 RESULTS = Path(__file__).parent / "results"
 
 
-def _document(*, live: bool = True) -> bytes:
+def live_story(*, live: bool = True) -> bytes:
     """A new story: the fixture under a new URI, created now as a live feed's stories are (``live``),
     else with the fixture's own times (every story then shares one firstcreated, see the docstring)."""
     document = {**load_ninjs("ru_defence_industry.json"), "uri": f"urn:newsml:bench.example:{uuid.uuid4().hex}"}
@@ -65,7 +65,7 @@ def _document(*, live: bool = True) -> bytes:
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
 
 
-def _rate(count: int, work: Callable[[int], None]) -> float:
+def clients_rate(count: int, work: Callable[[int], None]) -> float:
     """Requests per second of CLIENTS threads sharing ``count`` calls of ``work``."""
     numbers = iter(range(count))
     lock = threading.Lock()
@@ -107,19 +107,19 @@ def measure(
 
         def post(_number: int) -> None:
             nonlocal failures
-            if http_request(info["api_url"], "POST", "/v1/articles", _document(live=live), headers).status != 201:
+            if http_request(info["api_url"], "POST", "/v1/articles", live_story(live=live), headers).status != 201:
                 failures += 1
 
         def fill(_number: int) -> None:
             while (
-                response := http_request(info["api_url"], "POST", "/v1/articles", _document(live=live), headers)
+                response := http_request(info["api_url"], "POST", "/v1/articles", live_story(live=live), headers)
             ).status == 429:
                 time.sleep(float(response.headers.get("retry-after") or 1))
             if response.status != 201:
                 raise RuntimeError(f"filling the table: POST answered {response.status}: {response.body[:300]!r}")
 
         def direct(number: int) -> None:
-            body = _document(live=live)
+            body = live_story(live=live)
             key = f"bench/{uuid.uuid4().hex}"
             s3.put_object(Bucket=info["archive_bucket"], Key=key, Body=body, ContentType="application/json")
             dynamodb.put_item(
@@ -129,13 +129,13 @@ def measure(
 
         for level in levels:
             if level > stored:
-                _rate(level - stored, fill)
+                clients_rate(level - stored, fill)
                 stored = level
             failures = 0
             _wait_for_rate_window()
-            http = _rate(posts, post)
+            http = clients_rate(posts, post)
             stored += posts
-            direct_rate = _rate(posts, direct)
+            direct_rate = clients_rate(posts, direct)
             rows.append(
                 {
                     "stored_articles": level,

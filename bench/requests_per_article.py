@@ -17,6 +17,7 @@ Results: bench/results/requests_per_article.{json,md}.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import threading
@@ -26,7 +27,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from bench.local_post_rate import CLIENTS, _document, _rate
+from bench.local_post_rate import CLIENTS, clients_rate, live_story
 from newsdesk_ops.local_stack import LocalStack
 from tests.http.conftest import http_request
 
@@ -68,20 +69,8 @@ class RequestCounter:
         if not service.startswith("DynamoDB"):
             return service.split("_")[0].lower(), operation, ""
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        environ["wsgi.input"] = _Replay(body)
+        environ["wsgi.input"] = io.BytesIO(body)  # the body again, for moto
         return "dynamodb", operation, _dynamodb_target(json.loads(body or b"{}"))
-
-
-class _Replay:
-    """The request body again, for moto, after the counter read it."""
-
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self._body if size < 0 else self._body[:size]
-        self._body = self._body[len(chunk) :]
-        return chunk
 
 
 def _dynamodb_target(request: dict[str, Any]) -> str:
@@ -119,11 +108,11 @@ def measure(posts: int) -> dict[str, Any]:
 
         def post(_number: int) -> None:
             nonlocal failures
-            if http_request(info["api_url"], "POST", "/v1/articles", _document(), headers).status != 201:
+            if http_request(info["api_url"], "POST", "/v1/articles", live_story(), headers).status != 201:
                 failures += 1
 
         counter.counting = True
-        _rate(posts, post)
+        clients_rate(posts, post)
         while time.monotonic() - counter.last_article_request < QUIET_SECONDS:
             time.sleep(0.2)
         counter.counting = False

@@ -76,19 +76,18 @@ class SortedPartition:
     def run(self, key_range: KeyRange) -> list[Any]:
         """The items whose range key the condition may select, and one more on either side (moto
         compares them; where it stops with a full page it looks one past the run)."""
-        firsts = _FirstOf(self.keys)
         low, high = 0, len(self.keys)
         comparison, bounds = key_range.comparison, key_range.bounds
         if comparison in ("GT", ">"):
-            low = bisect_right(firsts, bounds[0])
+            low = bisect_right(self.keys, bounds[0], key=_range_key)
         elif comparison in ("EQ", "=", "GE", ">=", "BETWEEN", "BEGINS_WITH"):
-            low = bisect_left(firsts, bounds[0])
+            low = bisect_left(self.keys, bounds[0], key=_range_key)
         if comparison in ("LT", "<"):
-            high = bisect_left(firsts, bounds[0])
+            high = bisect_left(self.keys, bounds[0], key=_range_key)
         elif comparison in ("EQ", "=", "LE", "<="):
-            high = bisect_right(firsts, bounds[0])
+            high = bisect_right(self.keys, bounds[0], key=_range_key)
         elif comparison == "BETWEEN":
-            high = bisect_right(firsts, bounds[1])
+            high = bisect_right(self.keys, bounds[1], key=_range_key)
         elif comparison == "BEGINS_WITH":
             high = low
             while high < len(self.keys) and self.keys[high][0].startswith(bounds[0]):
@@ -96,17 +95,9 @@ class SortedPartition:
         return self.items[max(low - 1, 0) : high + 1]
 
 
-class _FirstOf:
-    """The first members of a sorted list of tuples, as a sequence for bisect (no copy)."""
-
-    def __init__(self, keys: list[tuple[str, ...]]) -> None:
-        self._keys = keys
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __getitem__(self, index: int) -> str:
-        return self._keys[index][0]
+def _range_key(key: tuple[str, ...]) -> str:
+    """The index's range key of a sort key (its first member)."""
+    return key[0]
 
 
 @dataclass

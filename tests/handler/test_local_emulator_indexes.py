@@ -26,12 +26,17 @@ pytestmark = pytest.mark.handler
 TABLE = "emulator-check"  # the name all_pages queries
 
 
+def moto_client() -> Any:
+    """A DynamoDB client of the in-process moto (inside mock_aws)."""
+    return boto3.client(
+        "dynamodb", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+
+
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
     with mock_aws():
-        client = boto3.client(
-            "dynamodb", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-        )
+        client = moto_client()
         create_check_table(client, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
         pick = random.Random(10)
         for number in range(400):
@@ -316,9 +321,7 @@ def test_partitions_built_over_an_empty_stream_do_not_outlive_the_tables_reset()
     from moto.dynamodb.models import dynamodb_backends
 
     with mock_aws():
-        client = boto3.client(
-            "dynamodb", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-        )
+        client = moto_client()
         create_check_table(client)  # no stream yet
         for number in range(5):
             client.put_item(TableName=TABLE, Item=a_story(f"P#{number}", "L#0", f"2026-11-2{number}"))
