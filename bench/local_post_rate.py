@@ -44,7 +44,7 @@ from typing import Any
 
 import boto3
 
-from newsdesk_ops.function_processes import DEFAULT_PROCESSES
+from newsdesk_ops.function_processes import DEFAULT_API_PROCESSES, DEFAULT_PROCESSES
 from newsdesk_ops.local_stack import LocalStack
 from tests.conftest import load_ninjs
 from tests.http.conftest import http_request
@@ -93,11 +93,19 @@ def _wait_for_rate_window() -> None:
 
 
 def measure(
-    levels: list[int], posts: int, processes: int = DEFAULT_PROCESSES, *, live: bool = True, pipeline: bool = True
+    levels: list[int],
+    posts: int,
+    processes: int = DEFAULT_PROCESSES,
+    *,
+    api_processes: int = DEFAULT_API_PROCESSES,
+    live: bool = True,
+    pipeline: bool = True,
 ) -> list[dict[str, Any]]:
     os.environ["NEWSDESK_NO_DEMO"] = "1"
     rows: list[dict[str, Any]] = []
-    with LocalStack(state_file=None, function_processes=processes, background=pipeline) as stack:
+    with LocalStack(
+        state_file=None, function_processes=processes, api_processes=api_processes, background=pipeline
+    ) as stack:
         info = stack.info
         headers = {"Authorization": f"Bearer {info['partner_key']}", "Content-Type": "application/json"}
         s3 = boto3.client("s3", region_name=info["region"], endpoint_url=info["aws_endpoint_url"])

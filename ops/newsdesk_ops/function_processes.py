@@ -20,18 +20,24 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as WaitTimedOut
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from newsdesk_ops.gateway import LocalFunctions
+from newsdesk_ops.gateway import FunctionTimedOut, InvocationAbandoned, LocalFunctions
 from newsdesk_ops.template import Template
 
 # NEWSDESK_LOCAL_FUNCTION_PROCESSES: how many worker processes `make run` gives the stream and timer
 # functions (0: they run in the stack's own process).
 PROCESSES_ENV = "NEWSDESK_LOCAL_FUNCTION_PROCESSES"
 DEFAULT_PROCESSES = 2
+# NEWSDESK_LOCAL_API_PROCESSES: how many the API's functions get, so many requests at once (0: they
+# run in the gateway's process). Four: the partners' clients of the benchmarks and the demo.
+API_PROCESSES_ENV = "NEWSDESK_LOCAL_API_PROCESSES"
+DEFAULT_API_PROCESSES = 4
 
 # The worker process's own functions (set by _start_worker; one per process).
 _worker_functions: LocalFunctions | None = None
@@ -41,12 +47,12 @@ class FunctionFailed(Exception):
     """The function raised, timed out or lost its process: an invocation error, as Lambda reports it."""
 
 
-def processes_from_environment() -> int:
-    raw = os.environ.get(PROCESSES_ENV, "").strip()
+def processes_from_environment(variable: str = PROCESSES_ENV, default: int = DEFAULT_PROCESSES) -> int:
+    raw = os.environ.get(variable, "").strip()
     if not raw:
-        return DEFAULT_PROCESSES
+        return default
     if not raw.isdigit():
-        raise ValueError(f"{PROCESSES_ENV} must be a whole number of processes (0: none), not {raw!r}")
+        raise ValueError(f"{variable} must be a whole number of processes (0: none), not {raw!r}")
     return int(raw)
 
 
@@ -63,6 +69,7 @@ class FunctionProcesses:
         self._start_arguments = (template, stack_name, region, dict(environment))
         self._processes = processes
         self._lock = threading.Lock()
+        self._free_workers = threading.BoundedSemaphore(processes)
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -74,18 +81,51 @@ class FunctionProcesses:
             initargs=self._start_arguments,
         )
 
-    def invoke(self, function_logical_id: str, event: Any) -> Any:
-        """Run one invocation in a worker and return its result; FunctionFailed if it failed."""
+    def warm(self, function_logical_ids: list[str]) -> None:
+        """Start every worker now, each with these functions' handlers imported: the first requests
+        then find warm environments (as provisioned concurrency), not a process start each."""
+        with self._lock:
+            pool = self._pool
+        # One call per worker, all submitted before any is waited for: the pool starts a process
+        # for each call it cannot hand to an idle one.
+        calls = [pool.submit(_import_handlers, function_logical_ids) for _ in range(self._processes)]
+        for call in calls:
+            call.result()
+
+    def invoke(self, function_logical_id: str, event: Any, *, caller_timeout: float | None = None) -> Any:
+        """Run one invocation in a worker and return its result; FunctionFailed if it failed,
+        FunctionTimedOut past the function's Timeout.
+
+        ``caller_timeout`` is how long the caller waits, the wait for a free worker included (API
+        Gateway: 30 s): InvocationAbandoned after that, as LocalFunctions.invoke. An invocation
+        that has not started by then is dropped, so an abandoned request never runs later."""
+        waiting_since = time.monotonic()
+        # A worker taken before the submit: ProcessPoolExecutor hands a submitted call to its queue
+        # at once, where it can no longer be cancelled; a caller waits here instead, abandonably.
+        if not self._free_workers.acquire(timeout=caller_timeout):  # None: as long as it takes
+            raise InvocationAbandoned(f"{function_logical_id}: no answer within {caller_timeout:g} s (no free worker)")
         with self._lock:
             pool = self._pool
         try:
-            outcome = pool.submit(_invoke_in_worker, function_logical_id, event).result()
+            try:
+                future = pool.submit(_invoke_in_worker, function_logical_id, event)
+            except BaseException:
+                self._free_workers.release()
+                raise
+            future.add_done_callback(lambda _: self._free_workers.release())
+            waited = time.monotonic() - waiting_since
+            try:
+                outcome = future.result(timeout=None if caller_timeout is None else max(0.0, caller_timeout - waited))
+            except WaitTimedOut:
+                raise InvocationAbandoned(f"{function_logical_id}: no answer within {caller_timeout:g} s") from None
         except BrokenProcessPool as broken:
             self._replace(pool)
             raise FunctionFailed(f"{function_logical_id}: its worker process died ({broken})") from None
         except RuntimeError as closed:  # submit after close(): the stack is stopping
             raise FunctionFailed(f"{function_logical_id}: the worker processes are closed ({closed})") from None
         status, value = outcome
+        if status == "timed_out":
+            raise FunctionTimedOut(value)
         if status == "error":
             raise FunctionFailed(f"{function_logical_id}: {value}")
         return value
@@ -112,11 +152,18 @@ def _start_worker(template: Template, stack_name: str, region: str, environment:
     _worker_functions = LocalFunctions(template, stack_name=stack_name, region=region)
 
 
+def _import_handlers(function_logical_ids: list[str]) -> None:
+    assert _worker_functions is not None, "the worker was not started"
+    _worker_functions.import_handlers(function_logical_ids)
+
+
 def _invoke_in_worker(function_logical_id: str, event: Any) -> tuple[str, Any]:
-    """("ok", result), or ("error", what happened with the worker's traceback): an exception of the
-    function's own may not survive the way back (pickling), its text does."""
+    """("ok", result), ("timed_out", Lambda's message) or ("error", what happened with the worker's
+    traceback): an exception of the function's own may not survive the way back (pickling), its text does."""
     assert _worker_functions is not None, "the worker was not started"
     try:
         return "ok", _worker_functions.invoke(function_logical_id, event)
+    except FunctionTimedOut as timed_out:
+        return "timed_out", str(timed_out)
     except BaseException as error:  # every failure is the invocation's error
         return "error", f"{type(error).__name__}: {error}\n{traceback.format_exc()}"

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
 from newsdesk.errors import NotFound, PayloadTooLarge
@@ -224,6 +224,11 @@ class LocalFunctions:
             raise outcome["error"]
         return outcome.get("result")
 
+    def import_handlers(self, function_logical_ids: list[str]) -> None:
+        """Import these functions' handlers now (a warm start), not on their first invocation."""
+        for logical_id in function_logical_ids:
+            self._handler(self._functions[logical_id].handler)
+
     def _handler(self, dotted_name: str) -> Callable[[Any, Any], Any]:
         with self._import_lock:
             if dotted_name not in self._handlers:
@@ -313,6 +318,10 @@ class _Match:
 class _RouteTable:
     def __init__(self, routes: Iterable[HttpRoute]) -> None:
         self._routes = sorted((_compile(route) for route in routes), key=_CompiledRoute.specificity)
+
+    @property
+    def compiled(self) -> list[_CompiledRoute]:
+        return list(self._routes)
 
     def match(self, method: str, path: str) -> _Match | None:
         for compiled in self._routes:
@@ -576,8 +585,16 @@ class _AuthorizerConfig:
     identity_headers: tuple[str, ...]
 
 
+class Invoke(Protocol):
+    """Where the gateway's functions run: ``LocalFunctions.invoke`` (this process) or
+    ``FunctionProcesses.invoke`` (worker processes, newsdesk_ops.function_processes)."""
+
+    def __call__(self, function_logical_id: str, event: Any, *, caller_timeout: float | None = None) -> Any: ...
+
+
 class LocalGateway:
-    """The HTTP API of the template, served on loopback; handlers run in this process.
+    """The HTTP API of the template, served on loopback; handlers run in this process, or where
+    ``invoke`` runs them.
 
     ``LocalGateway(template).start()`` returns the base URL ("http://127.0.0.1:PORT"); ``stop()``
     shuts it down. Routes, authorizers and functions all come from the template, so routes added
@@ -591,15 +608,18 @@ class LocalGateway:
         port: int = 0,
         *,
         functions: LocalFunctions | None = None,
+        invoke: Invoke | None = None,
         stack_name: str = "newsdesk-local",
         region: str = "eu-west-1",
         parameter_overrides: dict[str, str] | None = None,
         throttling: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``throttling=False`` leaves out the template's route throttles (benchmarks that measure the
-        functions, not the limits); ``clock`` drives the throttles' token buckets."""
+        """``invoke`` runs the routes' functions and authorizers (default: ``functions.invoke``, in
+        this process); ``throttling=False`` leaves out the template's route throttles (benchmarks
+        that measure the functions, not the limits); ``clock`` drives the throttles' token buckets."""
         self._functions = functions or LocalFunctions(template, stack_name=stack_name, region=region)
+        self._invoke: Invoke = invoke or self._functions.invoke
         self._cors = cors_configuration(template, parameter_overrides)
         self._routes = _RouteTable(http_routes(template))
         throttles = route_throttles(template, parameter_overrides) if throttling else RouteThrottles()
@@ -625,6 +645,12 @@ class LocalGateway:
                 authorizers = ((resource.get("Properties") or {}).get("Auth") or {}).get("Authorizers") or {}
                 identity = (authorizers.get(name) or {}).get("Identity") or identity
         return _AuthorizerConfig(name, function.logical_id, tuple(identity.get("Headers") or ()))
+
+    @property
+    def function_logical_ids(self) -> list[str]:
+        """The functions the routes and their authorizers invoke."""
+        routed = {compiled.route.function_logical_id for compiled in self._routes.compiled}
+        return sorted(routed | {authorizer.function_logical_id for authorizer in self._authorizers.values()})
 
     @property
     def url(self) -> str:
@@ -695,7 +721,7 @@ class LocalGateway:
             if denied is not None:
                 return denied
         try:
-            result = self._functions.invoke(
+            result = self._invoke(
                 match.compiled.route.function_logical_id, event, caller_timeout=INTEGRATION_TIMEOUT_SECONDS
             )
             return proxy_result_to_response(result)
@@ -718,7 +744,7 @@ class LocalGateway:
             return _gateway_message(HTTPStatus.UNAUTHORIZED)
         authorizer_event = build_authorizer_event(event, authorizer.identity_headers, region=self._region)
         try:
-            result = self._functions.invoke(authorizer.function_logical_id, authorizer_event)
+            result = self._invoke(authorizer.function_logical_id, authorizer_event)
             authorized, context = _authorizer_decision(result)
         except Exception:
             log.error("authorizer %s failed:\n%s", authorizer.name, traceback.format_exc())

@@ -42,7 +42,12 @@ from newsdesk.dal.partners import PartnerStore
 from newsdesk.partners import PartnerAlreadyExists, derive_partner_id
 from newsdesk_ops.demo import DemoNewsroom, demo_enabled
 from newsdesk_ops.emulator import speed_up_moto
-from newsdesk_ops.function_processes import FunctionProcesses, processes_from_environment
+from newsdesk_ops.function_processes import (
+    API_PROCESSES_ENV,
+    DEFAULT_API_PROCESSES,
+    FunctionProcesses,
+    processes_from_environment,
+)
 from newsdesk_ops.gateway import LocalFunctions, LocalGateway
 from newsdesk_ops.heap import heap_keeper
 from newsdesk_ops.local_state import (
@@ -157,6 +162,7 @@ class LocalStack:
         state_dir: Path | None = None,
         fresh: bool | None = None,
         function_processes: int = 0,
+        api_processes: int = 0,
     ) -> None:
         """``background=False`` leaves out the stream poller and the timers (the snapshot server
         still runs): the functions then run only when called, e.g. in benchmarks.
@@ -166,8 +172,9 @@ class LocalStack:
         deletes the kept state first.
 
         ``function_processes`` worker processes run the functions the stream pollers and timers
-        invoke (newsdesk_ops.function_processes); 0 runs them in this process, where a test can
-        patch them."""
+        invoke (newsdesk_ops.function_processes); ``api_processes`` worker processes run the API's
+        functions (the authorizer, ingest), as Lambda runs a function's concurrent invocations in
+        environments of their own. 0 runs them in this process, where a test can patch them."""
         self._template = template if template is not None else load_template()
         self._stack_name = stack_name
         self._region = region
@@ -189,6 +196,8 @@ class LocalStack:
         self._lost_dead_letters: dict[str, int] = {}
         self._function_process_count = function_processes
         self._function_processes: FunctionProcesses | None = None
+        self._api_process_count = api_processes
+        self._api_processes: FunctionProcesses | None = None
 
     def add_worker(self, worker: Worker) -> None:
         """Run ``worker`` alongside the gateway (add before ``start``)."""
@@ -267,27 +276,24 @@ class LocalStack:
         partner_id, partner_key = _local_partner(environment["TABLE_NAME"], dynamodb, saved_keys.get("partner_key"))
         site_key = _local_site_key(environment["TABLE_NAME"], dynamodb, saved_keys.get("site_key"))
         functions = LocalFunctions(self._template, stack_name=self._stack_name, region=region)
+        self._api_processes = self._worker_processes(region, self._api_process_count)
         self._gateway = LocalGateway(
             self._template,
             host,
             port,
             functions=functions,
+            invoke=self._api_processes.invoke if self._api_processes is not None else None,
             region=region,
             parameter_overrides=self._parameter_overrides,
         )
+        if self._api_processes is not None:
+            self._api_processes.warm(self._gateway.function_logical_ids)
         api_url = self._gateway.start()
         snapshots_url = ""
         if snapshot_bucket := environment.get("SNAPSHOT_BUCKET", ""):
             snapshots_url = self._start_snapshot_server(SnapshotServer(snapshot_bucket, s3, host), port, snapshots_port)
         site_url = self._start_site(host, port, site_port, api_url)
-        if self._function_process_count > 0:
-            self._function_processes = FunctionProcesses(
-                self._template,
-                stack_name=self._stack_name,
-                region=region,
-                environment={**os.environ},
-                processes=self._function_process_count,
-            )
+        self._function_processes = self._worker_processes(region, self._function_process_count)
         self._running = RunningStack(
             template=self._template,
             resources=resources,
@@ -326,6 +332,16 @@ class LocalStack:
         if self._state_file is not None:
             _write_private(self._state_file, json.dumps(self._info, indent=2) + "\n")
         return self.info
+
+    def _worker_processes(self, region: str, count: int) -> FunctionProcesses | None:
+        """``count`` worker processes for the functions (None for none), started with the
+        environment this process has now: moto's endpoint, fake credentials, the functions' variables."""
+        if count < 1:
+            return None
+        environment = {**os.environ}
+        return FunctionProcesses(
+            self._template, stack_name=self._stack_name, region=region, environment=environment, processes=count
+        )
 
     def _restore_state(
         self, resources: LocalResources, environment: dict[str, str], endpoint: str, region: str, dynamodb: Any, s3: Any
@@ -432,6 +448,9 @@ class LocalStack:
             self._gateway.stop()
             self._gateway = None
             self._wait_for_quiet_stream()
+        if self._api_processes is not None:
+            self._api_processes.close()
+            self._api_processes = None
         while self._worker_stops:
             stop_worker = self._worker_stops.pop()
             try:
@@ -694,8 +713,8 @@ def main(argv: list[str] | None = None) -> int:
     The API port comes from PORT (default 3000), the snapshot server's from SNAPSHOTS_PORT
     (default: the API's port + 1), the site's from SITE_PORT (default: + 2), the local timers'
     period from NEWSDESK_LOCAL_TIMER_SECONDS, how many worker processes run the stream and timer
-    functions from NEWSDESK_LOCAL_FUNCTION_PROCESSES (default 2; 0: none). NEWSDESK_NO_DEMO=1 skips
-    the demo newsroom.
+    functions from NEWSDESK_LOCAL_FUNCTION_PROCESSES (default 2; 0: none), how many run the API's
+    from NEWSDESK_LOCAL_API_PROCESSES (default 4; 0: none). NEWSDESK_NO_DEMO=1 skips the demo newsroom.
     """
     del argv  # no options yet; PORT and NEWSDESK_LOCAL_FILE configure it
     _log_to_stderr()
@@ -718,6 +737,7 @@ def main(argv: list[str] | None = None) -> int:
         parameter_overrides=overrides,
         state_dir=kept_state_dir(),
         function_processes=processes_from_environment(),
+        api_processes=processes_from_environment(API_PROCESSES_ENV, DEFAULT_API_PROCESSES),
     )
     with _stop_signals() as stop:
         try:

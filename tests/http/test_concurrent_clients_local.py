@@ -4,7 +4,9 @@ Under 50 concurrent clients the local gateway reset 28 of 200 connections (a lis
 and one invocation per function at a time). Here 60 clients start together, each on new
 connections, and send 200 requests between them (a POST of a new article every tenth, reads of
 articles that do not exist otherwise, both through the authorizer and the ingest function): each
-gets its answer, none a reset or a 5xx.
+gets its answer, none a reset or a 5xx. Both ways the API's functions run: in the gateway's process
+(the tests' stack) and in four worker processes (`make run`, newsdesk_ops.function_processes), where
+60 clients share four environments.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import http.client
 import json
 import threading
 import uuid
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
+from newsdesk_ops.local_stack import LocalStack
 from tests.conftest import load_ninjs
 from tests.http.conftest import LocalApi
 
@@ -26,8 +30,18 @@ CLIENTS = 60
 REQUESTS = 200
 
 
-def test_sixty_clients_at_once_get_every_answer_and_no_reset(local_api: LocalApi) -> None:
-    address = urlsplit(local_api.info["api_url"])
+@pytest.fixture(scope="module", params=["in the gateway's process", "in worker processes"])
+def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
+    if request.param == "in the gateway's process":
+        yield request.getfixturevalue("local_api")
+        return
+    state_file = tmp_path_factory.mktemp("api-processes") / "local.json"
+    with LocalStack(state_file=state_file, api_processes=4, background=False) as stack:
+        yield LocalApi(stack.info, state_file)
+
+
+def test_sixty_clients_at_once_get_every_answer_and_no_reset(api: LocalApi) -> None:
+    address = urlsplit(api.info["api_url"])
     template = load_ninjs("ru_defence_industry.json")
     start = threading.Barrier(CLIENTS)
     taken = iter(range(REQUESTS))
@@ -43,7 +57,7 @@ def test_sixty_clients_at_once_get_every_answer_and_no_reset(local_api: LocalApi
                 number = next(taken, None)
             if number is None:
                 return
-            headers = {"Authorization": f"Bearer {local_api.key}", "Content-Type": "application/json"}
+            headers = {"Authorization": f"Bearer {api.key}", "Content-Type": "application/json"}
             connection = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=60)
             try:
                 if number % 10 == 0:
