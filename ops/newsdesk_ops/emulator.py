@@ -58,10 +58,12 @@ from newsdesk_ops.emulator_indexes import (
     INDEX_PARTITIONS,
     SIZE,
     SIZE_KEPT,
+    first_page,
     index_hash_key,
     index_key_range,
     index_partition,
     index_partitions_follow,
+    index_range_name,
     index_run,
 )
 from newsdesk_ops.emulator_values import NotPlain, attribute_value_json, string_of
@@ -174,12 +176,16 @@ def _query_without_whole_table_sort() -> None:
                 items_now(self),
                 key=lambda item: (item.hash_key, item.range_key) if item.range_key else item.hash_key,
             )
-        _, hash_key, index_key, key_range = scope
+        _, hash_key, index_key, key_range, sorted_by, arguments = scope
         if index_key is not None and self.stream_shard is not None:
             attribute, value = index_key
             try:
-                run = index_run(self, attribute, value, key_range, every_item=items_now) if key_range else None
-                return run if run is not None else index_partition(self, attribute, value, every_item=items_now)
+                run = None
+                if sorted_by is not None:
+                    run = index_run(self, attribute, value, key_range, sorted_by, every_item=items_now)
+                if run is None:
+                    return index_partition(self, attribute, value, every_item=items_now)
+                return first_page(run, arguments)
             except TypeError:
                 # An index key moto cannot hash (a map: moto does not check a key's type on a write,
                 # DynamoDB refuses it): moto's own walk over the table, partitions built anew next time.
@@ -195,7 +201,9 @@ def _query_without_whole_table_sort() -> None:
         hash_key = None if index_name else bound.arguments.get("hash_key")
         index_key = index_hash_key(self, index_name, bound.arguments) if index_name else None
         key_range = index_key_range(self, str(index_name), bound.arguments) if index_key else None
-        _query_scope.scope = (self, hash_key, index_key, key_range)
+        # Sorted by the index's range key: the key condition's, or (none) the index's only one.
+        sorted_by = key_range.attribute if key_range else index_range_name(self, str(index_name)) if index_key else None
+        _query_scope.scope = (self, hash_key, index_key, key_range, sorted_by, bound.arguments)
         try:
             return original_query(self, *args, **kwargs)
         finally:

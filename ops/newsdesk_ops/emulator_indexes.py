@@ -171,17 +171,19 @@ def index_run(
     table: Any,
     attribute: str,
     value: Any,
-    key_range: KeyRange,
+    key_range: KeyRange | None,
+    sorted_by: str,
     *,
     every_item: Callable[[Any], list[Any]],
 ) -> list[Any] | None:
-    """The items of an index partition that a Query's key condition may select (``SortedPartition.run``),
-    in moto's order; None when the partition cannot be kept sorted (a sort attribute not a string).
+    """The items of an index partition that a Query's key condition may select (``SortedPartition.run``;
+    the whole partition without one), in moto's order: by ``sorted_by``, the index's range key. None
+    when the partition cannot be kept sorted (a sort attribute not a string).
 
     publish's list Queries each name a few stories of a partition of thousands, and moto looked at
     every one of them (its hash key check, then our sort's key of each) for every Query. The sorted
     copy is made by the first such Query and then follows each write, as the partitions do."""
-    names = (key_range.attribute, table.hash_key_attr, *([table.range_key_attr] if table.range_key_attr else []))
+    names = (sorted_by, table.hash_key_attr, *([table.range_key_attr] if table.range_key_attr else []))
     with DYNAMODB_WRITES:
         kept = _partitions_now(table, attribute, every_item)
         run_key = (attribute, value, names)
@@ -197,7 +199,32 @@ def index_run(
                 kept.unsortable.add(run_key)
                 return None
             kept.runs[run_key] = partition
-        return partition.run(key_range)
+        return partition.run(key_range) if key_range is not None else list(partition.items)
+
+
+def index_range_name(table: Any, index_name: str) -> str | None:
+    """The index's range key, when it has exactly one."""
+    names = index_key_names(table, index_name, "RANGE")
+    return names[0] if len(names) == 1 else None
+
+
+def first_page(run: list[Any], arguments: dict[str, Any]) -> list[Any]:
+    """What of ``run`` (a Query's matches in moto's order, with a neighbour on either side) moto reads
+    for the Query's first page: with a Limit, the Limit first (the last, backwards), the neighbour
+    before them and the one after, at which moto notes that there is more (LastEvaluatedKey). moto
+    counts a Limit in matches of the key condition and filters after, so a page from the run's end is
+    the one it reads from the whole run; a later page (ExclusiveStartKey) or a legacy QueryFilter
+    (counted in filtered items) gets the whole run."""
+    limit = arguments.get("limit")
+    if (
+        not isinstance(limit, int)
+        or limit < 1
+        or arguments.get("exclusive_start_key")
+        or arguments.get("filter_kwargs")
+    ):
+        return run
+    page = limit + 2
+    return run[:page] if arguments.get("scan_index_forward") is not False else run[-page:]
 
 
 def _partitions_now(table: Any, attribute: str, every_item: Callable[[Any], list[Any]]) -> IndexPartitions:

@@ -321,14 +321,17 @@ class StreamPoller:
             if failed_from is None:
                 self.delivered += len(batch)
                 return
-            if failed_from == _FUNCTION_ERROR and self.source.bisect_on_error and len(batch) > 1:
+            # A stack that is stopping gives a failed batch up whole (below): split, it would cost an
+            # invocation and a logged failure per record, against functions that may be gone.
+            stopping = self._stop.is_set() and not self._flushing
+            if failed_from == _FUNCTION_ERROR and self.source.bisect_on_error and len(batch) > 1 and not stopping:
                 middle = len(batch) // 2
                 self._deliver(batch[:middle])
                 self._deliver(batch[middle:])
                 return
             remaining = batch if failed_from == _FUNCTION_ERROR else batch[failed_from:]
             self.delivered += len(batch) - len(remaining)
-            if retries >= self.max_retries or (self._stop.is_set() and not self._flushing):
+            if retries >= self.max_retries or stopping:
                 self.dropped += len(remaining)
                 if self._dead_letter is not None and retries >= self.max_retries:
                     self._send_dead_letter(remaining, retries + 1, failed_from == _FUNCTION_ERROR)

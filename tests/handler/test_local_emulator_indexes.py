@@ -74,6 +74,14 @@ INDEX_QUERIES: list[dict[str, Any]] = [
         "KeyConditionExpression": "latest_pk = :l",
         "ExpressionAttributeValues": {":l": {"S": "L#0"}},
     },
+    {  # a Limit counts the items read, the filter takes from those
+        "IndexName": "LatestIndex",
+        "KeyConditionExpression": "latest_pk = :l",
+        "FilterExpression": "n > :n",
+        "ExpressionAttributeValues": {":l": {"S": "L#2"}, ":n": {"N": "4"}},
+        "ScanIndexForward": False,
+        "Limit": 7,
+    },
     # As publish asks: the nearest older story (descending, one), a day's stories, one exact key.
     *(
         {
@@ -307,6 +315,42 @@ def test_an_index_query_with_a_key_condition_hands_moto_only_its_run(
     matched = [item for item in plain["Items"] if matching(item["list_sk"]["S"])]
     assert len(matched) == plain["Count"] < 90
     assert seen == [len(matched) + 2] or seen == [len(matched) + 1]
+
+
+@pytest.mark.parametrize(
+    ("condition", "values", "forward", "limit"),
+    [
+        ("", {}, False, 5),  # publish's newest stories of a list
+        ("", {}, True, 3),
+        ("AND list_sk < :t", {":t": {"S": "2026-11-25"}}, False, 1),  # the nearest older story
+        ("AND list_sk > :t", {":t": {"S": "2026-11-11"}}, True, 2),
+    ],
+)  # fmt: skip
+def test_an_index_query_with_a_limit_hands_moto_only_its_page(
+    dynamodb: Any, condition: str, values: dict[str, Any], forward: bool, limit: int
+) -> None:
+    """At 5,000 stored stories publish's Query for a list's newest (no sort key condition, a Limit)
+    took 137-169 ms: moto got the whole partition, sorted it and read it from its end. The page
+    moto reads is the first ``Limit`` of the run (the last, read backwards), and one more to know
+    that there is more; it gets those, and a neighbour."""
+    query = {
+        "TableName": TABLE,
+        "IndexName": "LatestIndex",
+        "KeyConditionExpression": f"latest_pk = :l {condition}",
+        "ExpressionAttributeValues": {":l": {"S": "L#0"}, **values},
+        "ScanIndexForward": forward,
+        "Limit": limit,
+    }
+    dynamodb.query(**query)  # the sorted partition is built; then a write adds the newest story
+    dynamodb.put_item(TableName=TABLE, Item=a_story("P#newest", "L#0", "2026-11-29~"))
+    with plain_queries():
+        plain = dynamodb.query(**query)
+    with items_moto_looks_at() as seen:
+        response = dynamodb.query(**query)
+    assert response["Items"] == plain["Items"]
+    assert response.get("LastEvaluatedKey") == plain.get("LastEvaluatedKey") is not None
+    assert len(response["Items"]) == limit
+    assert seen == [limit + 2]
 
 
 def a_story(pk: str, partition: str, list_sk: str) -> dict[str, Any]:

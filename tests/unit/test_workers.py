@@ -284,6 +284,26 @@ def test_poller_bisects_a_crashing_batch_and_drops_only_the_poisoned_record() ->
     assert (poller.delivered, poller.dropped) == (3, 1)
 
 
+def test_a_stopping_poller_does_not_split_a_failing_batch_into_an_invocation_per_record() -> None:
+    # Given a stack that is stopping, whose functions can no longer be invoked (their worker
+    # processes closed: a poller outlived its join at stop; a run logged 368 tracebacks)
+    calls: list[list[str]] = []
+
+    def invoke(_function: str, event: dict[str, Any]) -> dict[str, Any]:
+        calls.append(sequences(event))
+        raise RuntimeError("the worker processes are closed")
+
+    poller = poller_for([stream_record(n) for n in (1, 2, 3, 4)], invoke)
+    poller.stop()
+
+    # When the stream is read once more
+    poller.poll_once()
+
+    # Then the batch was tried once and dropped whole (the log names it), not bisected record by record
+    assert calls == [["1", "2", "3", "4"]]
+    assert (poller.delivered, poller.dropped) == (0, 4)
+
+
 # --- Local timers: busy and idle ------------------------------------------------------------------
 
 
