@@ -45,11 +45,13 @@ slower. ``tests/unit/test_emulator.py`` checks that patched Queries answer exact
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import inspect
 import logging
 import sys
 import threading
+import types
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -58,7 +60,6 @@ from newsdesk_ops.emulator_indexes import (
     INDEX_PARTITIONS,
     SIZE,
     SIZE_KEPT,
-    first_page,
     index_hash_key,
     index_key_range,
     index_partition,
@@ -88,6 +89,7 @@ def speed_up_moto() -> list[str]:
                 ("queries read only what they can match", _query_without_whole_table_sort),
                 ("transactions in place, one writer at a time", _transactions_in_place),
                 ("items serialized directly", _items_serialized_directly),
+                ("a Query's answer copied directly", _query_answers_copied_directly),
             ):
                 try:
                     patch()
@@ -182,10 +184,8 @@ def _query_without_whole_table_sort() -> None:
             try:
                 run = None
                 if sorted_by is not None:
-                    run = index_run(self, attribute, value, key_range, sorted_by, every_item=items_now)
-                if run is None:
-                    return index_partition(self, attribute, value, every_item=items_now)
-                return first_page(run, arguments)
+                    run = index_run(self, attribute, value, key_range, sorted_by, arguments, every_item=items_now)
+                return run if run is not None else index_partition(self, attribute, value, every_item=items_now)
             except TypeError:
                 # An index key moto cannot hash (a map: moto does not check a key's type on a write,
                 # DynamoDB refuses it): moto's own walk over the table, partitions built anew next time.
@@ -368,6 +368,67 @@ def _transactions_in_place() -> None:
                 models.copy = saved_copy  # type: ignore[attr-defined]
 
     backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def _query_answers_copied_directly() -> None:
+    """moto copies a Query's answer (``copy.deepcopy(results)`` in Table.query) before it projects and
+    serializes it, so that no later write changes it under the response. ``copy.deepcopy`` walked
+    each attribute value through its memo and dispatch: at 5,000 stories of one day, reading the day
+    (11 pages) spent 1.2 s of its 2.3 s there. The same copy is made directly: values are trees of
+    strings, numbers, binaries, lists and maps (moto's own ``__deepcopy__`` of them says as much)."""
+    from moto.dynamodb.models import table as table_module
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+
+    if not hasattr(table_module, "copy") or table_module.copy is not copy:
+        raise TypeError("moto's Table.query no longer copies with the copy module")
+    if set(vars(Item("h", None, {}))) != {"hash_key", "range_key", "attrs"}:  # type: ignore[arg-type]
+        raise TypeError("moto's Item has new attributes")
+
+    def copy_value(value: Any) -> Any:
+        copied = DynamoType.__new__(DynamoType)
+        copied.type = value.type
+        inner = value.value
+        if value.type == "L":
+            copied.value = [copy_value(member) for member in inner]
+        elif value.type == "M":
+            copied.value = {name: copy_value(member) for name, member in inner.items()}
+        elif type(inner) is list:  # a set
+            copied.value = list(inner)
+        else:
+            copied.value = inner
+        return copied
+
+    def copy_key(key: Any) -> Any:
+        return copy_value(key) if type(key) is DynamoType else copy.deepcopy(key)
+
+    def copy_item(item: Any) -> Any:
+        copied: Any = Item.__new__(Item)
+        copied.hash_key = copy_key(item.hash_key)
+        copied.range_key = copy_key(item.range_key)
+        attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+        dict.__init__(attrs)
+        for name, value in item.attrs.items():
+            dict.__setitem__(attrs, name, copy_value(value))
+        copied.attrs = attrs
+        return copied
+
+    class QueryCopies(types.ModuleType):
+        """The copy module, as moto's table module sees it: a list of Items is copied directly."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(copy, name)
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            if (
+                type(value) is list
+                and not getattr(_query_scope, "plain", False)
+                and all(type(item) is Item for item in value)
+            ):
+                return [copy_item(item) for item in value]
+            return copy.deepcopy(value, memo)
+
+    table_module.copy = QueryCopies("copy")
 
 
 def _items_serialized_directly() -> None:

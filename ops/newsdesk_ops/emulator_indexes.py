@@ -73,9 +73,22 @@ class SortedPartition:
             del self.keys[at]
             del self.items[at]
 
-    def run(self, key_range: KeyRange) -> list[Any]:
-        """The items whose range key the condition may select, and one more on either side (moto
-        compares them; where it stops with a full page it looks one past the run)."""
+    def run(self, key_range: KeyRange | None, start: tuple[str, ...] | None, forward: bool) -> list[Any]:
+        """The items whose range key the condition may select (every one without a condition), and one
+        more on either side (moto compares them; where it stops with a full page it looks one past
+        the run). With ``start`` (a later page's ExclusiveStartKey, as a sort key), only the part of
+        the run from it on in the Query's direction, and the start itself (moto steps past it)."""
+        low, high = self._bounds(key_range) if key_range is not None else (0, len(self.keys))
+        low, high = max(low - 1, 0), high + 1
+        if start is not None:
+            if forward:
+                low = max(low, bisect_right(self.keys, start) - 1)
+            else:
+                high = min(high, bisect_left(self.keys, start) + 1)
+        return self.items[low:high]
+
+    def _bounds(self, key_range: KeyRange) -> tuple[int, int]:
+        """Where the run of the key condition's matches begins and ends."""
         low, high = 0, len(self.keys)
         comparison, bounds = key_range.comparison, key_range.bounds
         if comparison in ("GT", ">"):
@@ -92,7 +105,7 @@ class SortedPartition:
             high = low
             while high < len(self.keys) and self.keys[high][0].startswith(bounds[0]):
                 high += 1
-        return self.items[max(low - 1, 0) : high + 1]
+        return low, high
 
 
 def _range_key(key: tuple[str, ...]) -> str:
@@ -173,12 +186,15 @@ def index_run(
     value: Any,
     key_range: KeyRange | None,
     sorted_by: str,
+    arguments: dict[str, Any],
     *,
     every_item: Callable[[Any], list[Any]],
 ) -> list[Any] | None:
-    """The items of an index partition that a Query's key condition may select (``SortedPartition.run``;
-    the whole partition without one), in moto's order: by ``sorted_by``, the index's range key. None
-    when the partition cannot be kept sorted (a sort attribute not a string).
+    """The items of an index partition that a Query (moto's ``arguments``) may read: those its key
+    condition may select (``SortedPartition.run``; the whole partition without one), from its
+    ExclusiveStartKey on, and of those its page (``first_page``), in moto's order: by ``sorted_by``,
+    the index's range key. None when the partition cannot be kept sorted (a sort attribute not a
+    string).
 
     publish's list Queries each name a few stories of a partition of thousands, and moto looked at
     every one of them (its hash key check, then our sort's key of each) for every Query. The sorted
@@ -199,7 +215,22 @@ def index_run(
                 kept.unsortable.add(run_key)
                 return None
             kept.runs[run_key] = partition
-        return partition.run(key_range) if key_range is not None else list(partition.items)
+        forward = arguments.get("scan_index_forward") is not False
+        exclusive_start = arguments.get("exclusive_start_key")
+        start = sort_key_of(exclusive_start, names) if exclusive_start else None
+        if exclusive_start and start is None:
+            return list(partition.run(key_range, None, forward))  # a start it cannot place: moto steps to it
+        return first_page(partition.run(key_range, start, forward), arguments, forward)
+
+
+def sort_key_of(key: Any, names: tuple[str, ...]) -> tuple[str, ...] | None:
+    """An ExclusiveStartKey (the request's attribute values) as a sorted partition's sort key; None
+    unless each of its sort attributes is a string."""
+    try:
+        values = tuple(key[name]["S"] for name in names)
+    except (KeyError, TypeError):
+        return None
+    return values if all(type(value) is str for value in values) else None
 
 
 def index_range_name(table: Any, index_name: str) -> str | None:
@@ -208,23 +239,18 @@ def index_range_name(table: Any, index_name: str) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
-def first_page(run: list[Any], arguments: dict[str, Any]) -> list[Any]:
-    """What of ``run`` (a Query's matches in moto's order, with a neighbour on either side) moto reads
-    for the Query's first page: with a Limit, the Limit first (the last, backwards), the neighbour
-    before them and the one after, at which moto notes that there is more (LastEvaluatedKey). moto
-    counts a Limit in matches of the key condition and filters after, so a page from the run's end is
-    the one it reads from the whole run; a later page (ExclusiveStartKey) or a legacy QueryFilter
-    (counted in filtered items) gets the whole run."""
+def first_page(run: list[Any], arguments: dict[str, Any], forward: bool) -> list[Any]:
+    """What of ``run`` (a Query's matches in moto's order from where its page starts, with a neighbour
+    or its start before them) moto reads for the page: with a Limit, the Limit first (the last,
+    backwards), the one before them and the one after, at which moto notes that there is more
+    (LastEvaluatedKey). moto counts a Limit in matches of the key condition and filters after, so
+    this is the page it reads from the whole run; a legacy QueryFilter (counted in filtered items)
+    gets the whole run."""
     limit = arguments.get("limit")
-    if (
-        not isinstance(limit, int)
-        or limit < 1
-        or arguments.get("exclusive_start_key")
-        or arguments.get("filter_kwargs")
-    ):
+    if not isinstance(limit, int) or limit < 1 or arguments.get("filter_kwargs"):
         return run
     page = limit + 2
-    return run[:page] if arguments.get("scan_index_forward") is not False else run[-page:]
+    return run[:page] if forward else run[-page:]
 
 
 def _partitions_now(table: Any, attribute: str, every_item: Callable[[Any], list[Any]]) -> IndexPartitions:

@@ -353,6 +353,28 @@ def test_an_index_query_with_a_limit_hands_moto_only_its_page(
     assert seen == [limit + 2]
 
 
+@pytest.mark.parametrize("forward", [True, False])
+def test_every_page_of_a_paged_index_query_hands_moto_only_that_page(dynamodb: Any, forward: bool) -> None:
+    """publish reads a day's stories page by page (each a Query from the last one's LastEvaluatedKey):
+    at 5,000 stories of one day each page took about 250 ms, because moto got the whole run again,
+    sorted it and stepped past every story of the pages before. A later page starts at its
+    ExclusiveStartKey in the sorted run."""
+    query = {
+        "IndexName": "LatestIndex",
+        "KeyConditionExpression": "latest_pk = :l AND begins_with(list_sk, :m)",
+        "ExpressionAttributeValues": {":l": {"S": "L#1"}, ":m": {"S": "2026-11"}},
+        "ScanIndexForward": forward,
+        "Limit": 4,
+    }
+    with plain_queries():
+        plain = all_pages(dynamodb, query)
+    with items_moto_looks_at() as seen:
+        pages = all_pages(dynamodb, query)
+    assert pages == plain
+    assert len(pages) > 20  # the partition's 100 stories, 4 a page
+    assert max(seen) <= 4 + 3, seen
+
+
 def a_story(pk: str, partition: str, list_sk: str) -> dict[str, Any]:
     return {"PK": {"S": pk}, "SK": {"S": "x"}, "latest_pk": {"S": partition}, "list_sk": {"S": list_sk}}
 
@@ -404,3 +426,41 @@ def test_an_index_key_moto_cannot_hash_gets_motos_own_answer(dynamodb: Any) -> N
     with plain_queries():
         expected = all_pages(dynamodb, query)
     assert all_pages(dynamodb, query) == expected
+
+
+def test_a_querys_answer_is_copied_whole_and_apart_from_the_table(dynamodb: Any) -> None:
+    """moto copies a Query's answer before serializing it (a write may change the stored item in
+    place meanwhile); the direct copy must be as deep as ``copy.deepcopy``: nothing shared."""
+    from moto.dynamodb.models import table as table_module
+    from moto.dynamodb.models.dynamo_type import Item
+
+    stored = Item(
+        {"S": "P#deep"},
+        {"S": "x"},
+        {
+            "PK": {"S": "P#deep"},
+            "SK": {"S": "x"},
+            "tags": {"L": [{"S": "a"}, {"M": {"inner": {"L": [{"N": "1"}]}}}]},
+            "set": {"SS": ["one", "two"]},
+            "blob": {"B": b"\x00\x01"},
+        },
+    )
+    [copied] = table_module.copy.deepcopy([stored])
+    assert copied == stored and copied is not stored
+    assert copied.attrs is not stored.attrs
+    copied.attrs["tags"].value[1].value["inner"].value.append(copied.attrs["tags"].value[0])
+    copied.attrs["set"].value.append("three")
+    assert (
+        stored.to_json()
+        == Item(
+            {"S": "P#deep"},
+            {"S": "x"},
+            {
+                "PK": {"S": "P#deep"},
+                "SK": {"S": "x"},
+                "tags": {"L": [{"S": "a"}, {"M": {"inner": {"L": [{"N": "1"}]}}}]},
+                "set": {"SS": ["one", "two"]},
+                "blob": {"B": b"\x00\x01"},
+            },
+        ).to_json()
+    )
