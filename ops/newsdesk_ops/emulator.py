@@ -60,6 +60,7 @@ from newsdesk_ops.emulator_indexes import (
     INDEX_PARTITIONS,
     SIZE,
     SIZE_KEPT,
+    WRITES_SEEN,
     index_hash_key,
     index_key_range,
     index_partition,
@@ -220,6 +221,7 @@ def _query_without_whole_table_sort() -> None:
             # Written: its size is measured again by the next Query (see size below).
             new.__dict__.pop(SIZE, None)
             new.__dict__[SIZE_KEPT] = True
+            new.__dict__[WRITES_SEEN] = new.__dict__.get(WRITES_SEEN, 0) + 1
 
     original_size = Item.size
 
@@ -231,12 +233,19 @@ def _query_without_whole_table_sort() -> None:
         twice (most of a call's 22 ms). A write of the item (it passes through the stream, ``add``
         above) forgets the kept size; outside reads (a write's own checks) the size is always measured."""
         reading = getattr(_query_scope, "scope", None) is not None or getattr(_query_scope, "reading", False)
-        if not reading or not self.__dict__.get(SIZE_KEPT):
+        if not reading or not self.__dict__.get(SIZE_KEPT) or getattr(_query_scope, "plain", False):
             return int(original_size(self))
         kept = self.__dict__.get(SIZE)
-        if kept is None:
-            kept = self.__dict__[SIZE] = int(original_size(self))
-        return int(kept)
+        if kept is not None:
+            return int(kept)
+        # Measured outside the writers' lock: kept only if no write changed the item meanwhile (a
+        # write in place counts in ``add`` above, under that lock), else it would stay stale.
+        written = self.__dict__.get(WRITES_SEEN)
+        measured = int(original_size(self))
+        with DYNAMODB_WRITES:
+            if self.__dict__.get(WRITES_SEEN) == written:
+                self.__dict__[SIZE] = measured
+        return measured
 
     from moto.dynamodb.models import DynamoDBBackend
 

@@ -22,6 +22,7 @@ DYNAMODB_WRITES = threading.RLock()
 # An item's size, kept between Queries (and whether it may be: its table has a stream).
 SIZE = "_newsdesk_size"
 SIZE_KEPT = "_newsdesk_size_kept"
+WRITES_SEEN = "_newsdesk_writes_seen"  # how many writes the stream saw of the item (a kept size's check)
 # A table's global secondary index partitions, by the index's hash key attribute: its items by the
 # attribute's value (moto's value objects), each by its table key. Kept on the table object itself.
 INDEX_PARTITIONS = "_newsdesk_index_partitions"
@@ -218,9 +219,16 @@ def index_run(
         forward = arguments.get("scan_index_forward") is not False
         exclusive_start = arguments.get("exclusive_start_key")
         start = sort_key_of(exclusive_start, names) if exclusive_start else None
-        if exclusive_start and start is None:
-            return list(partition.run(key_range, None, forward))  # a start it cannot place: moto steps to it
+        if exclusive_start and (start is None or not _same_value(exclusive_start.get(attribute), value)):
+            # A start it cannot place (not strings, or of another partition: moto compares the
+            # index's hash key first): moto steps to it through the whole run.
+            return list(partition.run(key_range, None, forward))
         return first_page(partition.run(key_range, start, forward), arguments, forward)
+
+
+def _same_value(requested: Any, value: Any) -> bool:
+    """Whether a request's attribute value ({"S": "..."}) is moto's ``value`` (a DynamoType)."""
+    return isinstance(requested, dict) and requested.get(getattr(value, "type", None)) == getattr(value, "value", None)
 
 
 def sort_key_of(key: Any, names: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -108,7 +108,12 @@ class FunctionProcesses:
             pool = self._pool
         try:
             try:
-                future = pool.submit(_invoke_in_worker, function_logical_id, event)
+                # The caller's deadline goes with the call: a worker whose function is still busy
+                # with an earlier invocation (one at a time, past its Timeout) gives up on it then,
+                # before it runs, as LocalFunctions does in this process. (time.monotonic is one
+                # clock for every process of the machine.)
+                deadline = None if caller_timeout is None else waiting_since + caller_timeout
+                future = pool.submit(_invoke_in_worker, function_logical_id, event, deadline)
             except BaseException:
                 self._free_workers.release()
                 raise
@@ -126,6 +131,8 @@ class FunctionProcesses:
         status, value = outcome
         if status == "timed_out":
             raise FunctionTimedOut(value)
+        if status == "abandoned":
+            raise InvocationAbandoned(value)
         if status == "error":
             raise FunctionFailed(f"{function_logical_id}: {value}")
         return value
@@ -157,13 +164,17 @@ def _import_handlers(function_logical_ids: list[str]) -> None:
     _worker_functions.import_handlers(function_logical_ids)
 
 
-def _invoke_in_worker(function_logical_id: str, event: Any) -> tuple[str, Any]:
-    """("ok", result), ("timed_out", Lambda's message) or ("error", what happened with the worker's
-    traceback): an exception of the function's own may not survive the way back (pickling), its text does."""
+def _invoke_in_worker(function_logical_id: str, event: Any, deadline: float | None = None) -> tuple[str, Any]:
+    """("ok", result), ("timed_out", Lambda's message), ("abandoned", ...) when the caller's ``deadline``
+    (time.monotonic) passed first, or ("error", what happened with the worker's traceback): an
+    exception of the function's own may not survive the way back (pickling), its text does."""
     assert _worker_functions is not None, "the worker was not started"
+    caller_timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
     try:
-        return "ok", _worker_functions.invoke(function_logical_id, event)
+        return "ok", _worker_functions.invoke(function_logical_id, event, caller_timeout=caller_timeout)
     except FunctionTimedOut as timed_out:
         return "timed_out", str(timed_out)
+    except InvocationAbandoned as abandoned:
+        return "abandoned", str(abandoned)
     except BaseException as error:  # every failure is the invocation's error
         return "error", f"{type(error).__name__}: {error}\n{traceback.format_exc()}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -493,3 +494,90 @@ def test_a_batch_read_measures_an_unchanged_item_once(dynamodb: Any) -> None:
     assert measured_again == 0
     assert after_write[0]["grown"] == {"S": "g"}
     assert 0 < measured_after_write < 20
+
+
+@pytest.mark.parametrize("forward", [True, False])
+def test_a_start_key_of_another_partition_gets_motos_own_answer(dynamodb: Any, forward: bool) -> None:
+    """An ExclusiveStartKey whose index hash key is another partition's (DynamoDB refuses it): moto
+    compares the index's hash key first; the sorted run placed the start by its sort key alone
+    (a hostile review's find)."""
+    base = {
+        "IndexName": "LatestIndex",
+        "KeyConditionExpression": "latest_pk = :l",
+        "ScanIndexForward": forward,
+        "Limit": 5,
+    }
+    other = dynamodb.query(TableName=TABLE, **base, ExpressionAttributeValues={":l": {"S": "L#1"}})
+    esk = other["LastEvaluatedKey"]
+    query = {**base, "ExpressionAttributeValues": {":l": {"S": "L#0"}}, "ExclusiveStartKey": esk}
+    with plain_queries():
+        plain = dynamodb.query(TableName=TABLE, **query)
+    patched = dynamodb.query(TableName=TABLE, **query)
+    keep = ("Items", "Count", "ScannedCount", "LastEvaluatedKey")
+    assert {k: patched.get(k) for k in keep} == {k: plain.get(k) for k in keep}
+
+
+def test_a_size_measured_while_a_write_changes_the_item_is_not_kept(dynamodb: Any) -> None:
+    """A read measures an item outside the writers' lock; a write in place in between, and the read's
+    old measure was kept until the item's next write (a hostile review's find): Query pages of 1 MB
+    then held 3 items of 350 KB."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    def original_item_size(item: Any) -> int:
+        return sum(len(k.encode()) + v.size() for k, v in item.attrs.items())
+
+    big = "x" * 350_000
+    for i in range(3):
+        dynamodb.put_item(TableName=TABLE, Item=a_story(f"P#r{i}", "L#race", f"2026-11-1{i}") | {"big": {"S": big}})
+    key = {"PK": {"S": "P#race"}, "SK": {"S": "x"}}
+    dynamodb.put_item(
+        TableName=TABLE,
+        Item=a_story("P#race", "L#race", "2026-11-09") | {"big": {"S": "small"}, "tail": {"S": "tail-marker"}},
+    )
+
+    reached, release = threading.Event(), threading.Event()
+    original = DynamoType.size
+    reader_name = "batch-reader"
+
+    def size(self: Any) -> int:
+        if threading.current_thread().name == reader_name and self.type == "S" and self.value == "tail-marker":
+            reached.set()
+            release.wait(10)
+        return int(original(self))
+
+    DynamoType.size = size  # type: ignore[method-assign]
+    try:
+        reader = threading.Thread(
+            name=reader_name,
+            target=lambda: dynamodb.batch_get_item(RequestItems={TABLE: {"Keys": [key]}}),
+        )
+        reader.start()
+        assert reached.wait(10)
+        # While the read measures the item ("big" already counted, small), a write makes it 350 KB
+        dynamodb.update_item(
+            TableName=TABLE, Key=key, UpdateExpression="SET big = :b", ExpressionAttributeValues={":b": {"S": big}}
+        )
+        release.set()
+        reader.join(10)
+    finally:
+        DynamoType.size = original  # type: ignore[method-assign]
+
+    from moto.dynamodb.models import dynamodb_backends
+
+    table = dynamodb_backends["123456789012"]["eu-west-1"].get_table(TABLE)
+    stored = table.get_item(DynamoType({"S": "P#race"}), DynamoType({"S": "x"}))
+    assert stored.__dict__.get("_newsdesk_size") in (None, original_item_size(stored))
+    query = {
+        "IndexName": "LatestIndex",
+        "KeyConditionExpression": "latest_pk = :l",
+        "ExpressionAttributeValues": {":l": {"S": "L#race"}},
+    }
+    with plain_queries():
+        expected = all_pages(dynamodb, query)
+    got = all_pages(dynamodb, query)
+    # (plain_queries() also reads the kept size in a read request, so moto's own answer is computed here:
+    # four items of 350 KB each, 1 MB a page -> two pages of two.)
+    assert [page["Count"] for page in got] == [2, 2], (
+        got and [page["Count"] for page in got],
+        [p["Count"] for p in expected],
+    )
