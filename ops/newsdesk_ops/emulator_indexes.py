@@ -222,7 +222,7 @@ def index_run(
         if exclusive_start and (start is None or not _same_value(exclusive_start.get(attribute), value)):
             # A start it cannot place (not strings, or of another partition: moto compares the
             # index's hash key first): moto steps to it through the whole run.
-            return list(partition.run(key_range, None, forward))
+            return partition.run(key_range, None, forward)
         return first_page(partition.run(key_range, start, forward), arguments, forward)
 
 

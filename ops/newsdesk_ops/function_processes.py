@@ -99,7 +99,8 @@ class FunctionProcesses:
         ``caller_timeout`` is how long the caller waits, the wait for a free worker included (API
         Gateway: 30 s): InvocationAbandoned after that, as LocalFunctions.invoke. An invocation
         that has not started by then is dropped, so an abandoned request never runs later."""
-        waiting_since = time.monotonic()
+        # The caller's deadline, on time.monotonic (one clock for every process of the machine).
+        deadline = None if caller_timeout is None else time.monotonic() + caller_timeout
         # A worker taken before the submit: ProcessPoolExecutor hands a submitted call to its queue
         # at once, where it can no longer be cancelled; a caller waits here instead, abandonably.
         if not self._free_workers.acquire(timeout=caller_timeout):  # None: as long as it takes
@@ -108,19 +109,16 @@ class FunctionProcesses:
             pool = self._pool
         try:
             try:
-                # The caller's deadline goes with the call: a worker whose function is still busy
-                # with an earlier invocation (one at a time, past its Timeout) gives up on it then,
-                # before it runs, as LocalFunctions does in this process. (time.monotonic is one
-                # clock for every process of the machine.)
-                deadline = None if caller_timeout is None else waiting_since + caller_timeout
+                # The deadline goes with the call: a worker whose function is still busy with an
+                # earlier invocation (one at a time, past its Timeout) gives up on it then, before
+                # it runs, as LocalFunctions does in this process.
                 future = pool.submit(_invoke_in_worker, function_logical_id, event, deadline)
             except BaseException:
                 self._free_workers.release()
                 raise
             future.add_done_callback(lambda _: self._free_workers.release())
-            waited = time.monotonic() - waiting_since
             try:
-                outcome = future.result(timeout=None if caller_timeout is None else max(0.0, caller_timeout - waited))
+                outcome = future.result(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
             except WaitTimedOut:
                 raise InvocationAbandoned(f"{function_logical_id}: no answer within {caller_timeout:g} s") from None
         except BrokenProcessPool as broken:

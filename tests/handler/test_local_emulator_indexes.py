@@ -376,6 +376,15 @@ def test_every_page_of_a_paged_index_query_hands_moto_only_that_page(dynamodb: A
     assert max(seen) <= 4 + 3, seen
 
 
+def latest_partition(partition: str) -> dict[str, Any]:
+    """A Query of one LatestIndex partition, every story of it."""
+    return {
+        "IndexName": "LatestIndex",
+        "KeyConditionExpression": "latest_pk = :l",
+        "ExpressionAttributeValues": {":l": {"S": partition}},
+    }
+
+
 def a_story(pk: str, partition: str, list_sk: str) -> dict[str, Any]:
     return {"PK": {"S": pk}, "SK": {"S": "x"}, "latest_pk": {"S": partition}, "list_sk": {"S": list_sk}}
 
@@ -419,11 +428,7 @@ def test_an_index_key_moto_cannot_hash_gets_motos_own_answer(dynamodb: Any) -> N
         TableName=TABLE,
         Item={"PK": {"S": "P#map"}, "SK": {"S": "x"}, "latest_pk": {"M": {"a": {"S": "b"}}}, "list_sk": {"S": "z"}},
     )
-    query = {
-        "IndexName": "LatestIndex",
-        "KeyConditionExpression": "latest_pk = :l",
-        "ExpressionAttributeValues": {":l": {"S": "L#0"}},
-    }
+    query = latest_partition("L#0")
     with plain_queries():
         expected = all_pages(dynamodb, query)
     assert all_pages(dynamodb, query) == expected
@@ -567,16 +572,11 @@ def test_a_size_measured_while_a_write_changes_the_item_is_not_kept(dynamodb: An
     table = dynamodb_backends["123456789012"]["eu-west-1"].get_table(TABLE)
     stored = table.get_item(DynamoType({"S": "P#race"}), DynamoType({"S": "x"}))
     assert stored.__dict__.get("_newsdesk_size") in (None, original_item_size(stored))
-    query = {
-        "IndexName": "LatestIndex",
-        "KeyConditionExpression": "latest_pk = :l",
-        "ExpressionAttributeValues": {":l": {"S": "L#race"}},
-    }
+    query = latest_partition("L#race")
     with plain_queries():
         expected = all_pages(dynamodb, query)
     got = all_pages(dynamodb, query)
-    # (plain_queries() also reads the kept size in a read request, so moto's own answer is computed here:
-    # four items of 350 KB each, 1 MB a page -> two pages of two.)
+    # four items of 350 KB each, 1 MB a page: two pages of two.
     assert [page["Count"] for page in got] == [2, 2], (
         got and [page["Count"] for page in got],
         [p["Count"] for p in expected],
