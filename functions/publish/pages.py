@@ -25,7 +25,7 @@ from newsdesk.dal.articles import ArticleStore
 from newsdesk.dal.snapshots import PublishedFile, SnapshotRaced, SnapshotStore
 from newsdesk.observability import logger
 from newsdesk.snapshots import ListSnapshot, limits, render
-from newsdesk.snapshots.pages import day_pages, tail_pages
+from newsdesk.snapshots.pages import day_pages, numbered_part, tail_pages
 from newsdesk.snapshots.paths import day_page_path
 from publish.changes import ArticleChange, ListKey, list_order, lists_of, summary
 from publish.lists import day_of, settled_states
@@ -88,8 +88,8 @@ class DayPageWriter:
         loses its last); returns the paths PUT.
 
         ``changes`` are the batch's changes, record by record: a day they change only at its end
-        (after its last numbered part) is rendered from its end (:meth:`_write_day_end`). Without
-        them (a full rebuild) every day is rendered whole."""
+        (after its last numbered part) and in place (:meth:`_changed_pages`) gets only those pages
+        rendered. Without them (a full rebuild) every day is rendered whole."""
         days = set(days)
         written: set[str] = set()
         for day in sorted(days):
@@ -116,7 +116,7 @@ class DayPageWriter:
         gained its first story or lost its last; else none."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             known = self.snapshots.published_pages(day.folder, day.day)
-            end = None if changes is None or force else self._day_end(day, overlay, changes, known)
+            end = None if changes is None or force else self._changed_pages(day, overlay, changes, known)
             if end is not None:
                 pages, listed, members = end, True, True
             else:
@@ -171,6 +171,135 @@ class DayPageWriter:
             if now.get(path) != known.get(path):
                 raise SnapshotRaced(path, now.get(path))
 
+    def _changed_pages(
+        self,
+        day: DayKey,
+        overlay: dict[str, ArticleRecord | None],
+        changes: Sequence[ArticleChange],
+        known: dict[str, PublishedFile],
+    ) -> dict[str, ListSnapshot] | None:
+        """The pages of the day the batch changes, when those are its end (:meth:`_day_end`) and numbered
+        parts whose stories change in place; None when the whole day must be rendered.
+
+        A story that changes in place (on the day before and after, at the same place in the list: its
+        picture settled, a corrected headline) stays in the part that lists it, and no other story moves:
+        only that part is rendered again (:meth:`_part_in_place`). The media function settles a story's
+        pictures well after it was posted, when the day has grown parts past it; rendering the whole
+        day for that read every story of the day (issue 10, "It gets slower as it fills")."""
+        entry = day_page_path(day.list.path, day.day)
+        listings: dict[str, list[tuple[str, str]]] = {}
+        in_place: set[str] = set()  # numbered parts listing a story the batch changes in place
+        elsewhere: list[ArticleChange] = []
+        for change in changes:
+            order = _order_kept_on(day, change)
+            path = self._part_listing(day, known, order, listings) if order is not None else None
+            if path is None or path == entry:
+                elsewhere.append(change)  # the day's end takes the entry page's; whatever else, the whole day
+            else:
+                in_place.add(path)
+        pages: dict[str, ListSnapshot] = {}
+        if not in_place or any(_on_day(day, state) for change in elsewhere for state in (change.old, change.new)):
+            end = self._day_end(day, overlay, elsewhere, known)
+            if end is None:
+                return None
+            pages |= end
+        for path in sorted(in_place - pages.keys()):  # a part the day's end renders anyway is rendered there
+            part = self._part_in_place(day, path, listings[path], overlay, parts=len(known) - 1)
+            if part is None:
+                return None
+            pages |= part
+        return pages
+
+    def _part_listing(
+        self,
+        day: DayKey,
+        known: dict[str, PublishedFile],
+        order: tuple[str, str],
+        listings: dict[str, list[tuple[str, str]]],
+    ) -> str | None:
+        """The page of the day that lists the story at ``order`` (the entry page or a numbered part), found
+        by halving the day's pages (parts hold consecutive stories, oldest in part 1); None when no page
+        lists it or the pages are not whole parts (one page, parts left over, a part emptied).
+        ``listings`` keeps each page read: the orders it lists, newest first."""
+        list_path = day.list.path
+        parts = len(known) - 1
+        pages = [day_page_path(list_path, day.day, part) for part in range(1, parts + 1)]
+        pages.append(day_page_path(list_path, day.day))
+        if parts < 1 or any(path not in known for path in pages):
+            return None
+
+        def listing(path: str) -> list[tuple[str, str]]:
+            if path not in listings:
+                listings[path] = self._listed_orders(path)
+            return listings[path]
+
+        # The entry page first: most changes are at the day's end, which :meth:`_day_end` renders.
+        low, high = 0, len(pages) - 2
+        probe = len(pages) - 1
+        while True:
+            listed = listing(pages[probe])
+            if not listed:
+                return None
+            if listed[-1] <= order <= listed[0]:
+                return pages[probe] if order in listed else None
+            if order < listed[-1]:
+                high = probe - 1
+            else:
+                low = probe + 1
+            if low > high:
+                return None
+            probe = (low + high) // 2
+
+    def _listed_orders(self, path: str) -> list[tuple[str, str]]:
+        """The list order of each story a published page lists, as it lists them (newest first)."""
+        page = self.snapshots.read_json(path) or {}
+        items = page.get("items")
+        if not isinstance(items, list):
+            return []
+        orders = []
+        for item in items:
+            if not isinstance(item, dict) or not isinstance(item.get("published_at"), str) or "id" not in item:
+                return []  # not a page this writer can read: render the day whole
+            orders.append((item["published_at"], str(item["id"])))
+        return orders
+
+    def _part_in_place(
+        self,
+        day: DayKey,
+        path: str,
+        listed: list[tuple[str, str]],
+        overlay: dict[str, ArticleRecord | None],
+        *,
+        parts: int,
+    ) -> dict[str, ListSnapshot] | None:
+        """Numbered part ``path`` rendered again with the current state of the stories it lists (``listed``:
+        their orders, newest first), when each of them is still on the day at the same place (read from
+        the table consistently, as every list); None when one left or moved: then the day changes shape,
+        and is rendered whole."""
+        if len(listed) != limits.DAY_PAGE_LENGTH:
+            return None
+        ids = [article_id for _, article_id in listed]
+        states = settled_states(self.articles, ids, _overlay_for(overlay, ids, lambda _: False))
+        members = [states.get(article_id) for _, article_id in reversed(listed)]
+        kept = [state for state in members if state is not None and _on_day(day, state)]
+        if [list_order(state) for state in kept] != list(reversed(listed)):
+            return None
+        part = int(path.removesuffix(".json").rpartition(".")[2])
+        before_first = None
+        if part == 1:
+            older_day = self._nearest_day(day, overlay, older=True)
+            before_first = day_page_path(day.list.path, older_day) if older_day is not None else None
+        return numbered_part(
+            day.list.path,
+            day.day,
+            part,
+            parts,
+            kept,
+            section=day.list.section,
+            outlet=day.list.outlet,
+            before_first=before_first,
+        )
+
     def _day_end(
         self,
         day: DayKey,
@@ -205,7 +334,7 @@ class DayPageWriter:
             return None  # one page (cheap whole), or parts left over from a larger day
 
         def on_day(state: ArticleRecord) -> bool:
-            return day.list in lists_of(state) and day_of(state) == day.day
+            return _on_day(day, state)
 
         changed = [
             list_order(state)
@@ -282,7 +411,7 @@ class DayPageWriter:
         candidates = [record.article_id for record in indexed] + listed
 
         def on_day(state: ArticleRecord) -> bool:
-            return day.list in lists_of(state) and day_of(state) == day.day
+            return _on_day(day, state)
 
         states = settled_states(self.articles, candidates, _overlay_for(overlay, candidates, on_day))
         members = [state for state in states.values() if on_day(state)]
@@ -314,6 +443,19 @@ class DayPageWriter:
         if not days:
             return None
         return max(days) if older else min(days)
+
+
+def _on_day(day: DayKey, state: ArticleRecord | None) -> bool:
+    return state is not None and day.list in lists_of(state) and day_of(state) == day.day
+
+
+def _order_kept_on(day: DayKey, change: ArticleChange) -> tuple[str, str] | None:
+    """The story's list order when the change keeps it on the day at the same place (it changes in
+    place); else None."""
+    if change.old is None or change.new is None or not (_on_day(day, change.old) and _on_day(day, change.new)):
+        return None
+    order = list_order(change.new)
+    return order if list_order(change.old) == order else None
 
 
 def _overlay_for(

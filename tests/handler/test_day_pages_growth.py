@@ -8,6 +8,9 @@ per batch. A story that arrives as the day's newest changes only the entry page 
 full, the part before it): publish now reads only the day's end for it, and everything else (a story
 in the middle of the day, a retraction in a numbered part, a part emptied) still renders the whole day.
 Either way the pages are byte for byte what ``newsdesk publish --all`` writes.
+
+A story that changes in place (its picture settled by the media function, long after it was posted)
+changes only the part that lists it: publish renders that part alone, from the stories it lists.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 import pytest
 
 from newsdesk.dal.articles import ArticleStore
+from newsdesk.dal.media import MediaStore
 from newsdesk.dal.snapshots import SnapshotStore
 from newsdesk.snapshots import limits
 from publish import pages
@@ -225,4 +229,112 @@ def test_a_day_end_rendered_while_another_batch_rewrites_the_part_before_it_is_r
     assert ran == [True]
     assert ids_on(newsroom, f"v1/latest/{DAY}.3.json") == [between, ids[8], ids[7]]
     assert ids_on(newsroom, f"v1/latest/{DAY}.json") == [added, ids[9]]
+    assert_as_publish_all_writes_them(newsroom)
+
+
+def settle_picture(room: Newsroom, article_id: str) -> str:
+    """The media function's change of a story: its teaser gets our copy of its picture. Returns the path."""
+    record = ArticleStore(room.stack.table_name).current_states([article_id])[article_id]
+    image_path = f"/v1/media/{article_id}/lead.jpg"
+    assert MediaStore(room.stack.table_name).mark_current(record, image_path=image_path, settled=1)
+    return image_path
+
+
+def image_on(room: Newsroom, path: str, article_id: str) -> str | None:
+    return next(item["image_url"] for item in room.json(path)["items"] if item["id"] == article_id)
+
+
+@pytest.mark.parametrize("position", [1, 4, 8], ids=["part 1", "part 2", "last numbered part"])
+def test_a_picture_settled_inside_the_day_rewrites_only_the_part_that_lists_it(
+    newsroom: Newsroom,  # noqa: F811 (fixture)
+    reads: Reads,
+    position: int,
+) -> None:
+    # Given a story the day before, and a day [0 1 2] [3 4 5] [6 7 8] and the entry page [9]
+    earlier = story(newsroom, "day-before", "2026-11-24T23:00:00Z")
+    ids = fill_day(newsroom, 10)
+    part = position // LENGTH + 1
+    newsroom.watch_puts()
+    reads.forget()
+    # When the media function settles the picture of a story of a numbered part
+    image_path = settle_picture(newsroom, ids[position])
+    assert newsroom.publish() == {"batchItemFailures": []}
+    # Then no list read its whole day: each read at most halved its way to the part and read that
+    # part's stories, and only that part was written (the day's other pages kept their bytes)
+    assert reads.whole_day_queries == 0
+    assert len(reads.pages_fetched) <= 3 * 3, reads.pages_fetched
+    assert reads.stories_read <= 3 * (LENGTH + 2), reads.stories_read
+    day_pages_put = sorted(path for path in newsroom.written if f"/{DAY}" in path)
+    assert all(path.endswith(f"{DAY}.{part}.json") for path in day_pages_put), day_pages_put
+    assert len(day_pages_put) == 3  # latest, the section's and the outlet's
+    assert image_on(newsroom, f"v1/latest/{DAY}.{part}.json", ids[position]) == image_path
+    assert reachable(newsroom, f"v1/latest/{DAY}.json") == {*ids, earlier}
+    assert_as_publish_all_writes_them(newsroom)
+
+
+def test_a_picture_settled_inside_the_day_and_a_new_story_in_one_batch(
+    newsroom: Newsroom,  # noqa: F811 (fixture)
+    reads: Reads,
+) -> None:
+    # Given a day [0 1 2] [3 4 5] [6 7 8] and the entry page [9 10 11] (full)
+    ids = fill_day(newsroom, 12)
+    reads.forget()
+    # When, in one batch, a story of part 1 gets its picture and a new story arrives (part 4 is made)
+    image_path = settle_picture(newsroom, ids[0])
+    added = story(newsroom, "added", at(50))
+    assert newsroom.publish() == {"batchItemFailures": []}
+    # Then the day's end and part 1 were rendered, not the whole day
+    assert reads.whole_day_queries == 0
+    assert image_on(newsroom, f"v1/latest/{DAY}.1.json", ids[0]) == image_path
+    assert ids_on(newsroom, f"v1/latest/{DAY}.json") == [added]
+    assert reachable(newsroom, f"v1/latest/{DAY}.json") == {*ids, added}
+    assert_as_publish_all_writes_them(newsroom)
+
+
+def test_a_part_whose_stories_moved_on_since_is_not_rendered_in_place(
+    newsroom: Newsroom,  # noqa: F811 (fixture)
+    reads: Reads,
+) -> None:
+    # Given a day [0 1 2] [3 4 5] [6 7 8] [9]; a batch that settles story 3's picture, and after it
+    # one (not yet published) that retracts story 4 of the same part
+    ids = fill_day(newsroom, 10)
+    settle_picture(newsroom, ids[3])
+    settled = newsroom.stream.read_event()
+    newsroom.retract(ids[4])
+    retraction = newsroom.stream.read_event()
+    reads.forget()
+    # When the first batch is published
+    assert newsroom.invoke(settled) == {"batchItemFailures": []}
+    # Then part 2 was not rendered with a story missing: the day was rendered whole from the table,
+    # its parts full again without story 4
+    assert reads.whole_day_queries > 0
+    assert ids_on(newsroom, f"v1/latest/{DAY}.2.json") == [ids[6], ids[5], ids[3]]
+    assert reachable(newsroom, f"v1/latest/{DAY}.json") == {*ids} - {ids[4]}
+    assert newsroom.invoke(retraction) == {"batchItemFailures": []}
+    assert_as_publish_all_writes_them(newsroom)
+
+
+def test_a_part_rendered_in_place_while_another_batch_reshapes_the_day_is_rendered_again(
+    newsroom: Newsroom,  # noqa: F811 (fixture)
+    reads: Reads,
+) -> None:
+    # Given a day [0 1 2] [3 4 5] [6 7 8] [9], and story 4's picture settled
+    ids = fill_day(newsroom, 10)
+    before = ArticleStore(newsroom.stack.table_name).current_states([ids[4]])[ids[4]]
+    image_path = settle_picture(newsroom, ids[4])
+    after = ArticleStore(newsroom.stack.table_name).current_states([ids[4]])[ids[4]]
+    # And another batch on its way: that change, and a story arriving between stories 0 and 1 (every
+    # part after it moves on)
+    early = story(newsroom, "early", at(0).replace(":00Z", ":30Z"))
+    other_batch = newsroom.stream.read_event()
+    # When a writer publishes the picture's change, and the other batch is published while it renders
+    # part 2 from the part it read before
+    stale, s3 = stale_publisher(newsroom)
+    ran = before_first_put(s3, f"v1/latest/{DAY}.2.json", lambda: newsroom.invoke(other_batch))
+    stale.publish_lists([ArticleChange(old=before, new=after)])
+    # Then the late writer saw part 2 had changed and rendered again: the pages are a full render's
+    assert ran == [True]
+    assert ids_on(newsroom, f"v1/latest/{DAY}.2.json") == [ids[4], ids[3], ids[2]]
+    assert image_on(newsroom, f"v1/latest/{DAY}.2.json", ids[4]) == image_path
+    assert reachable(newsroom, f"v1/latest/{DAY}.json") == {*ids, early}
     assert_as_publish_all_writes_them(newsroom)

@@ -83,6 +83,29 @@ def tail_pages(
     return pages
 
 
+def numbered_part(
+    list_path: str,
+    day: str,
+    part: int,
+    parts: int,
+    members: Sequence[ArticleRecord],
+    *,
+    section: str | None,
+    outlet: str | None,
+    before_first: str | None,
+) -> dict[str, ListSnapshot]:
+    """Numbered part ``part`` of a day of ``parts`` numbered parts and an entry page, as :func:`day_pages`
+    renders it: ``members`` are its stories, oldest first, ``before_first`` the path part 1 leads to as
+    ``older``. A story that changes in place (its picture settled, a corrected headline) rewrites only
+    the part that lists it (publish.pages)."""
+    if not 1 <= part <= parts:
+        raise ValueError(f"part {part} of a day of {parts} numbered parts")
+    older = day_page_path(list_path, day, part - 1) if part > 1 else before_first
+    newer = day_page_path(list_path, day, part + 1 if part < parts else None)
+    path = day_page_path(list_path, day, part)
+    return {path: _page(path, members, section, outlet, older, newer)}
+
+
 def _page(
     path: str,
     chunk: Sequence[ArticleRecord],
