@@ -386,8 +386,13 @@ class StreamPoller:
         """None when the batch succeeded, else the index to resume from (or ``_FUNCTION_ERROR``)."""
         try:
             response = self._invoke(self.source.function_logical_id, {"Records": batch})
-        except Exception:
-            log.exception("stream poller %s: the function failed on a batch of %d", self.name, len(batch))
+        except Exception as error:
+            if self._stop.is_set() and not self._flushing:
+                # The stack is stopping and closed its workers: one line, not a traceback per batch
+                # (the caller says what happens to the records).
+                log.warning("stream poller %s: a batch of %d was not handled: %s", self.name, len(batch), error)
+            else:
+                log.exception("stream poller %s: the function failed on a batch of %d", self.name, len(batch))
             return _FUNCTION_ERROR
         if not self.source.report_batch_item_failures:
             return None
