@@ -90,13 +90,19 @@ class DayPageWriter:
         ``changes`` are the batch's changes, record by record: a day they change only at its end
         (after its last numbered part) and in place (:meth:`_changed_pages`) gets only those pages
         rendered. Without them (a full rebuild) every day is rendered whole."""
-        days = set(days)
         written: set[str] = set()
-        for day in sorted(days):
-            neighbours = self._write_day(day, overlay, force=force, count=count, written=written, changes=changes)
-            for neighbour in neighbours:
-                if neighbour not in days:  # days of this run are rendered with the current links anyway
-                    self._write_day(neighbour, overlay, force=force, count=count, written=written)
+        linked: set[DayKey] = set()  # days whose links to their neighbours this run rendered or checked
+        relink: set[DayKey] = set()  # days whose neighbouring day gained its first story or lost its last
+        for day in sorted(set(days)):
+            neighbours, links_current = self._write_day(
+                day, overlay, force=force, count=count, written=written, changes=changes
+            )
+            linked |= {day} if links_current else set()
+            relink |= set(neighbours)
+        # A day of this run rendered whole or from its end has the current links (the batch is laid over
+        # the index); one rendered only in its parts (a story changed in place) does not: render it whole.
+        for neighbour in sorted(relink - linked):
+            self._write_day(neighbour, overlay, force=force, count=count, written=written)
         return written
 
     # --- One day ---------------------------------------------------------------------------------
@@ -110,10 +116,12 @@ class DayPageWriter:
         count: Count,
         written: set[str],
         changes: Sequence[ArticleChange] | None = None,
-    ) -> list[DayKey]:
-        """Render and write the pages of the day: only its end when the batch changes nothing before it,
-        else every page. Returns the neighbouring days whose links change with it: both, when the day
-        gained its first story or lost its last; else none."""
+    ) -> tuple[list[DayKey], bool]:
+        """Render and write the pages of the day: only its end and the parts whose stories change in
+        place when the batch changes nothing else, else every page. Returns the neighbouring days whose
+        links change with it (both, when the day gained its first story or lost its last; else none),
+        and whether its own links to them are current (rendered, or checked by :meth:`_day_end`): not
+        when only parts in its middle were rendered."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             known = self.snapshots.published_pages(day.folder, day.day)
             end = None if changes is None or force else self._changed_pages(day, overlay, changes, known)
@@ -153,9 +161,10 @@ class DayPageWriter:
                 continue
             finally:
                 written |= put_now
+            links_current = day_page_path(day.list.path, day.day) in pages
             if listed == members:
-                return []
-            return [DayKey(day.list, other) for other in (older, newer) if other is not None]
+                return [], links_current
+            return [DayKey(day.list, other) for other in (older, newer) if other is not None], links_current
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _check_unchanged(self, day: DayKey, known: dict[str, PublishedFile], put_now: set[str]) -> None:
@@ -204,7 +213,7 @@ class DayPageWriter:
                 return None
             pages |= end
         for path in sorted(in_place - pages.keys()):  # a part the day's end renders anyway is rendered there
-            part = self._part_in_place(day, path, listings[path], overlay, parts=len(known) - 1)
+            part = self._part_in_place(day, path, listings, overlay, parts=len(known) - 1)
             if part is None:
                 return None
             pages |= part
@@ -228,16 +237,11 @@ class DayPageWriter:
         if parts < 1 or any(path not in known for path in pages):
             return None
 
-        def listing(path: str) -> list[tuple[str, str]]:
-            if path not in listings:
-                listings[path] = self._listed_orders(path)
-            return listings[path]
-
         # The entry page first: most changes are at the day's end, which :meth:`_day_end` renders.
         low, high = 0, len(pages) - 2
         probe = len(pages) - 1
         while True:
-            listed = listing(pages[probe])
+            listed = self._listing(pages[probe], listings)
             if not listed:
                 return None
             if listed[-1] <= order <= listed[0]:
@@ -249,6 +253,12 @@ class DayPageWriter:
             if low > high:
                 return None
             probe = (low + high) // 2
+
+    def _listing(self, path: str, listings: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str]]:
+        """The orders a page lists, newest first, read once per batch and day (``listings``)."""
+        if path not in listings:
+            listings[path] = self._listed_orders(path)
+        return listings[path]
 
     def _listed_orders(self, path: str) -> list[tuple[str, str]]:
         """The list order of each story a published page lists, as it lists them (newest first)."""
@@ -267,15 +277,16 @@ class DayPageWriter:
         self,
         day: DayKey,
         path: str,
-        listed: list[tuple[str, str]],
+        listings: dict[str, list[tuple[str, str]]],
         overlay: dict[str, ArticleRecord | None],
         *,
         parts: int,
     ) -> dict[str, ListSnapshot] | None:
-        """Numbered part ``path`` rendered again with the current state of the stories it lists (``listed``:
-        their orders, newest first), when each of them is still on the day at the same place (read from
-        the table consistently, as every list); None when one left or moved: then the day changes shape,
-        and is rendered whole."""
+        """Numbered part ``path`` rendered again with the current state of the stories it lists, when each
+        of them is still on the day at the same place (read from the table consistently, as every list)
+        and the part after it still lists stories; None when one left or moved, or parts are left over
+        after it (empty pages, after retractions): then the day changes shape, and is rendered whole."""
+        listed = self._listing(path, listings)
         if len(listed) != limits.DAY_PAGE_LENGTH:
             return None
         ids = [article_id for _, article_id in listed]
@@ -285,6 +296,8 @@ class DayPageWriter:
         if [list_order(state) for state in kept] != list(reversed(listed)):
             return None
         part = int(path.removesuffix(".json").rpartition(".")[2])
+        if part < parts and not self._listing(day_page_path(day.list.path, day.day, part + 1), listings):
+            return None  # parts left over after it: it leads to the entry page, not to the next part
         before_first = None
         if part == 1:
             older_day = self._nearest_day(day, overlay, older=True)

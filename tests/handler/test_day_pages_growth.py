@@ -338,3 +338,66 @@ def test_a_part_rendered_in_place_while_another_batch_reshapes_the_day_is_render
     assert image_on(newsroom, f"v1/latest/{DAY}.2.json", ids[4]) == image_path
     assert reachable(newsroom, f"v1/latest/{DAY}.json") == {*ids, early}
     assert_as_publish_all_writes_them(newsroom)
+
+
+def day_before(room: Newsroom) -> str:
+    return story(room, "day-before", "2026-11-24T23:00:00Z")
+
+
+def day_after(room: Newsroom) -> str:
+    return story(room, "day-after", "2026-11-26T01:00:00Z")
+
+
+@pytest.mark.parametrize(
+    ("given", "in_the_batch"),
+    [
+        (None, day_before),  # the day before gains its first story: part 1 leads to it
+        (None, day_after),  # the day after gains its first story: the entry page leads to it
+        (day_before, "retract"),  # the day before loses its last story: part 1 leads nowhere
+    ],
+    ids=["day before gains its first", "day after gains its first", "day before loses its last"],
+)
+def test_a_picture_settled_in_the_batch_that_changes_a_neighbouring_day_keeps_the_days_links_right(
+    newsroom: Newsroom,  # noqa: F811 (fixture)
+    reads: Reads,
+    given: Any,
+    in_the_batch: Any,
+) -> None:
+    # Given a day [0 1 2] [3 4 5] [6 7 8] [9] (and perhaps a story the day before)
+    neighbour = given(newsroom) if given is not None else None
+    ids = fill_day(newsroom, 10)
+    # When one batch settles the picture of story 4 (part 2) and gives a neighbouring day its first
+    # story or takes its last (found by the hostile review of the change: part 1 and the entry page
+    # kept their old links, as only part 2 was rendered)
+    settle_picture(newsroom, ids[4])
+    if in_the_batch == "retract":
+        newsroom.retract(neighbour)
+        neighbour = None
+    else:
+        neighbour = in_the_batch(newsroom)
+    assert newsroom.publish() == {"batchItemFailures": []}
+    # Then the day's pages lead to the neighbouring days as a full rebuild's: from the newest day's
+    # entry page every story is reachable
+    newest = "2026-11-26" if in_the_batch is day_after else DAY
+    assert reachable(newsroom, f"v1/latest/{newest}.json") == {*ids} | ({neighbour} - {None})
+    assert_as_publish_all_writes_them(newsroom)
+
+
+def test_a_picture_settled_in_the_last_part_of_a_day_with_a_part_left_over(
+    newsroom: Newsroom,  # noqa: F811 (fixture)
+    reads: Reads,
+) -> None:
+    # Given a day [0 1 2] [3 4 5] [6 7 8] [9] that lost its three newest: [0 1 2] [3 4 5] [6], and
+    # part 3 left over (an empty page leading to the entry page)
+    ids = fill_day(newsroom, 10)
+    for gone in ids[7:]:
+        newsroom.retract(gone)
+    assert newsroom.publish() == {"batchItemFailures": []}
+    assert ids_on(newsroom, f"v1/latest/{DAY}.3.json") == []
+    # When story 4 (part 2, the last part with stories) gets its picture (found by the hostile review:
+    # part 2 then led to the empty part 3)
+    settle_picture(newsroom, ids[4])
+    assert newsroom.publish() == {"batchItemFailures": []}
+    # Then part 2 still leads to the entry page, as a full rebuild writes it
+    assert newsroom.json(f"v1/latest/{DAY}.2.json")["newer"] == f"/v1/latest/{DAY}.json"
+    assert_as_publish_all_writes_them(newsroom)
