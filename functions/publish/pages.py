@@ -101,8 +101,16 @@ class DayPageWriter:
             relink |= set(neighbours)
         # A day of this run rendered whole or from its end has the current links (the batch is laid over
         # the index); one rendered only in its parts (a story changed in place) does not: render it whole.
-        for neighbour in sorted(relink - linked):
-            self._write_day(neighbour, overlay, force=force, count=count, written=written)
+        # A neighbour rendered so can itself gain its first story (one of another batch, that the index
+        # holds already): its neighbours follow, each day once.
+        pending = sorted(relink - linked)
+        while pending:
+            neighbour = pending.pop(0)
+            if neighbour in linked:
+                continue
+            further, _ = self._write_day(neighbour, overlay, force=force, count=count, written=written)
+            linked.add(neighbour)
+            pending.extend(day for day in further if day not in linked)
         return written
 
     # --- One day ---------------------------------------------------------------------------------

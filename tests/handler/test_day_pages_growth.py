@@ -401,3 +401,55 @@ def test_a_picture_settled_in_the_last_part_of_a_day_with_a_part_left_over(
     # Then part 2 still leads to the entry page, as a full rebuild writes it
     assert newsroom.json(f"v1/latest/{DAY}.2.json")["newer"] == f"/v1/latest/{DAY}.json"
     assert_as_publish_all_writes_them(newsroom)
+
+
+def test_a_neighbouring_day_published_by_a_later_batch_first_is_linked_from_the_day_after_it(
+    newsroom: Newsroom,  # noqa: F811 (fixture)
+    reads: Reads,
+) -> None:
+    # Given a day of one story (the 25th) and nothing before it, and two batches of other stories:
+    # the 24th's first story, then the 23rd's (found by the second hostile review; older than the
+    # in-place change: the 24th, rendered as the 23rd's neighbour, gained its first story there, and
+    # its own neighbour, the 25th, was not rendered again)
+    today = story(newsroom, "today", f"{DAY}T12:00:00Z")
+    assert newsroom.publish() == {"batchItemFailures": []}
+    before = story(newsroom, "day-before", "2026-11-24T12:00:00Z")
+    first = newsroom.stream.read_event()
+    before_before = story(newsroom, "two-days-before", "2026-11-23T12:00:00Z")
+    second = newsroom.stream.read_event()
+    # When the second batch is published before the first (their stories on different shards)
+    assert first is not None and second is not None
+    assert newsroom.invoke(second) == {"batchItemFailures": []}
+    assert newsroom.invoke(first) == {"batchItemFailures": []}
+    # Then from the 25th every story is reachable
+    assert reachable(newsroom, f"v1/latest/{DAY}.json") == {today, before, before_before}
+    assert newsroom.json(f"v1/latest/{DAY}.json")["older"] == "/v1/latest/2026-11-24.json"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known, not fixed: a stale writer's conditional PUT restores a link to a day emptied meanwhile, "
+    "when the emptying batch found the page's bytes unchanged and PUT nothing (docs/snapshots.md)",
+)
+def test_a_stale_writer_does_not_restore_a_link_to_a_day_whose_last_story_left_meanwhile(
+    newsroom: Newsroom,  # noqa: F811 (fixture)
+    reads: Reads,
+) -> None:
+    # Given a day of parts (the 25th) and the first story of the 24th, whose batch a writer publishes
+    fill_day(newsroom, 10)
+    before = story(newsroom, "day-before", "2026-11-24T12:00:00Z")
+    before_state = ArticleStore(newsroom.stack.table_name).current_states([before])[before]
+    newsroom.stream.read_event()
+    stale, s3 = stale_publisher(newsroom)
+
+    def retract_and_publish() -> None:
+        newsroom.retract(before)
+        assert newsroom.publish() == {"batchItemFailures": []}
+
+    # When the story is retracted, and that published, just before the writer PUTs the 25th's part 1
+    # with its older link to the 24th (read before the retraction)
+    ran = before_first_put(s3, f"v1/latest/{DAY}.1.json", retract_and_publish)
+    stale.publish_lists([ArticleChange(old=None, new=before_state)])
+    assert ran == [True]
+    # Then part 1 of the 25th does not lead to the empty 24th
+    assert newsroom.json(f"v1/latest/{DAY}.1.json")["older"] is None
