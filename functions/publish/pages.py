@@ -108,7 +108,7 @@ class DayPageWriter:
             neighbour = pending.pop(0)
             if neighbour in linked:
                 continue
-            further, _ = self._write_day(neighbour, overlay, force=force, count=count, written=written)
+            further, _ = self._write_day(neighbour, overlay, force=force, count=count, written=written, relinking=True)
             linked.add(neighbour)
             pending.extend(day for day in further if day not in linked)
         return written
@@ -124,12 +124,18 @@ class DayPageWriter:
         count: Count,
         written: set[str],
         changes: Sequence[ArticleChange] | None = None,
+        relinking: bool = False,
     ) -> tuple[list[DayKey], bool]:
         """Render and write the pages of the day: only its end and the parts whose stories change in
         place when the batch changes nothing else, else every page. Returns the neighbouring days whose
         links change with it (both, when the day gained its first story or lost its last; else none),
         and whether its own links to them are current (rendered, or checked by :meth:`_day_end`): not
-        when only parts in its middle were rendered."""
+        when only parts in its middle were rendered.
+
+        ``relinking``: the day is rendered because a neighbouring day gained its first story or lost its
+        last. Its links are read again after its writes: a batch that emptied (or filled) that day
+        meanwhile may have found this day's pages already as it renders them and PUT nothing, and the
+        links PUT here from earlier reads would stay. If they moved, the day is rendered again."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             known = self.snapshots.published_pages(day.folder, day.day)
             end = None if changes is None or force else self._changed_pages(day, overlay, changes, known)
@@ -161,6 +167,8 @@ class DayPageWriter:
                     if put is not None:
                         put_now.add(path)
                 self._check_unchanged(day, known, put_now)
+                if relinking and end is None and put_now and self._neighbour_days(day, overlay) != (older, newer):
+                    raise SnapshotRaced(day_page_path(day.list.path, day.day), None)
             except SnapshotRaced:
                 if attempt == MAX_ATTEMPTS:
                     raise
