@@ -102,15 +102,17 @@ class DayPageWriter:
         # A day of this run rendered whole or from its end has the current links (the batch is laid over
         # the index); one rendered only in its parts (a story changed in place) does not: render it whole.
         # A neighbour rendered so can itself gain its first story (one of another batch, that the index
-        # holds already): its neighbours follow, each day once.
+        # holds already) or be left empty: its neighbours follow, each day once, those of this run too
+        # (they may have been rendered before that story was there).
         pending = sorted(relink - linked)
+        relinked: set[DayKey] = set()
         while pending:
             neighbour = pending.pop(0)
-            if neighbour in linked:
+            if neighbour in relinked:
                 continue
             further, _ = self._write_day(neighbour, overlay, force=force, count=count, written=written, relinking=True)
-            linked.add(neighbour)
-            pending.extend(day for day in further if day not in linked)
+            relinked.add(neighbour)
+            pending.extend(day for day in further if day not in relinked)
         return written
 
     # --- One day ---------------------------------------------------------------------------------
@@ -136,6 +138,7 @@ class DayPageWriter:
         last. Its links are read again after its writes: a batch that emptied (or filled) that day
         meanwhile may have found this day's pages already as it renders them and PUT nothing, and the
         links PUT here from earlier reads would stay. If they moved, the day is rendered again."""
+        listed_at_start: bool | None = None  # whether the day's pages listed stories before this call
         for attempt in range(1, MAX_ATTEMPTS + 1):
             known = self.snapshots.published_pages(day.folder, day.day)
             end = None if changes is None or force else self._changed_pages(day, overlay, changes, known)
@@ -156,6 +159,8 @@ class DayPageWriter:
                     leftovers=known,
                 )
                 listed, members = bool(listed_ids), bool(members_of_day)
+            if listed_at_start is None:
+                listed_at_start = listed  # not a later attempt's: its first may have PUT the day's pages
             # Numbered parts before the entry page that links to them.
             order = sorted(pages, key=lambda path: (path == day_page_path(day.list.path, day.day), path))
             put_now: set[str] = set()
@@ -178,8 +183,12 @@ class DayPageWriter:
             finally:
                 written |= put_now
             links_current = day_page_path(day.list.path, day.day) in pages
-            if listed == members:
+            if listed_at_start == members and members:
                 return [], links_current
+            # The day gained its first story or lost its last, or is left without stories (a render may
+            # have linked to it from the index while its story was there): its neighbours' links change.
+            if end is not None:
+                older, newer = self._neighbour_days(day, overlay)
             return [DayKey(day.list, other) for other in (older, newer) if other is not None], links_current
         raise AssertionError("unreachable: the last attempt returns or raises")
 
